@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import type { CliIo } from './io.js';
+import { EXIT, writeLine } from './io.js';
+import { VERSION } from '../version.js';
+import { validateCommand } from './validate.js';
+import { schemaCommand } from './schema.js';
+
+/** Each subcommand is built by a factory that reports its exit code through `done`. */
+export type CommandFactory = (io: CliIo, done: (code: number) => void) => Command;
+
+const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand];
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('mooring')
+    .description('Keeps a Docker host equal to a directory of manifests, and records what can reach what.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  for (const factory of SUBCOMMANDS) {
+    program.addCommand(factory(io, (code) => (exitCode = code)).exitOverride());
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.failed;
+    }
+    writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failed;
+  }
+  return exitCode;
+}

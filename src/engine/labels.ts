@@ -1,0 +1,35 @@
+/** The label keys by which mooring recognizes what it owns. */
+export const LABELS = {
+  managedBy: 'io.mooring.managed-by',
+  instance: 'io.mooring.instance',
+  kind: 'io.mooring.kind',
+  name: 'io.mooring.name',
+  source: 'io.mooring.source',
+  specHash: 'io.mooring.spec-hash',
+} as const;
+
+export const MANAGED_BY = 'mooring';
+
+export interface OwnerLabels {
+  instance: string;
+  kind: 'Network' | 'Container';
+  name: string;
+  source: string;
+  specHash: string;
+}
+
+export function ownerLabels(owner: OwnerLabels): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.instance]: owner.instance,
+    [LABELS.kind]: owner.kind,
+    [LABELS.name]: owner.name,
+    [LABELS.source]: owner.source,
+    [LABELS.specHash]: owner.specHash,
+  };
+}
+
+/** Whether a resource carries this instance's ownership labels; mooring changes nothing else. */
+export function isOwnedBy(labels: Record<string, string> | undefined, instance: string): boolean {
+  return labels?.[LABELS.managedBy] === MANAGED_BY && labels[LABELS.instance] === instance;
+}

@@ -1,0 +1,177 @@
+/**
+ * mooring's view of a container engine. Only mooring's own types cross this
+ * interface; the dockerode adapter (`docker.ts`) is the one place that knows Docker's.
+ */
+
+export type Protocol = 'tcp' | 'udp';
+
+export interface EngineInfo {
+  version: string;
+  apiVersion: string;
+}
+
+export interface IpamConfig {
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+}
+
+/** What mooring asks the engine to create. */
+export interface NetworkConfig {
+  name: string;
+  driver: string;
+  internal: boolean;
+  attachable: boolean;
+  enableIPv6: boolean;
+  ipam?: IpamConfig;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ObservedNetwork extends NetworkConfig {
+  id: string;
+}
+
+/** A container's membership in a network, as mooring asks for it. */
+export interface EndpointConfig {
+  network: string;
+  aliases: string[];
+  ipv4Address?: string;
+  /** Network-scoped links, `container:alias`. */
+  links: string[];
+}
+
+export interface ObservedEndpoint {
+  network: string;
+  networkId: string;
+  endpointId: string;
+  ipv4Address?: string;
+  /** User-given aliases, without the engine's own (container id, name). */
+  aliases: string[];
+  links: string[];
+}
+
+export interface PortBinding {
+  containerPort: number;
+  protocol: Protocol;
+  hostIp: string;
+  /** Undefined: ephemeral. */
+  hostPort?: number;
+}
+
+export interface HealthcheckConfig {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  retries?: number;
+  startPeriodNs?: number;
+}
+
+export interface RestartPolicyConfig {
+  name: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+}
+
+/** Everything needed to create a container. */
+export interface ContainerConfig {
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  /** `NAME=value`, sorted by name. */
+  env: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  restartPolicy: RestartPolicyConfig;
+  /** `bridge`, `host`, `none`, `container:<name>`, or the name of the first network. */
+  networkMode: string;
+  /** Networks joined at creation (the engine takes one); the rest are connected afterwards. */
+  endpoints: EndpointConfig[];
+  /** `80/tcp`. */
+  exposedPorts: string[];
+  portBindings: PortBinding[];
+  /** `name:ip`, ip may be `host-gateway`. */
+  extraHosts: string[];
+  /** Legacy links, `container:alias`. */
+  links: string[];
+  healthcheck?: HealthcheckConfig;
+  stopTimeoutSeconds: number;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  status: ContainerStatus;
+  networkMode: string;
+  endpoints: ObservedEndpoint[];
+  /** Host ports the engine bound, including ephemeral ones. */
+  portBindings: PortBinding[];
+  /** Unix ms; only from `inspectContainer`. */
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  restartCount?: number;
+  /** Process id on the host; only from `inspectContainer`, 0 when not running. */
+  pid?: number;
+  /** Docker's health status, when the container has a healthcheck; only from `inspectContainer`. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
+}
+
+export interface EngineEvent {
+  type: 'container' | 'network';
+  /** Docker's action: `die`, `stop`, `destroy`, `disconnect`, `connect`, `create`, `start`, ... */
+  action: string;
+  /** Container or network id. */
+  id: string;
+  /** Container or network name, when the engine says it. */
+  name?: string;
+  labels: Record<string, string>;
+  /** For network connect/disconnect: the container id. */
+  containerId?: string;
+  time: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The operations mooring needs. Implementations absorb the engine's quirks:
+ * stopping a stopped container and removing a missing one succeed; failures
+ * are `EngineError`s that say whether a retry can help.
+ */
+export interface Engine {
+  info(): Promise<EngineInfo>;
+  /** All networks, in one request. */
+  listNetworks(): Promise<ObservedNetwork[]>;
+  /** All containers, running or not, in as few requests as the engine allows. */
+  listContainers(): Promise<ObservedContainer[]>;
+  /** One container in full, or undefined when it does not exist. */
+  inspectContainer(idOrName: string): Promise<ObservedContainer | undefined>;
+
+  createNetwork(config: NetworkConfig): Promise<string>;
+  removeNetwork(idOrName: string): Promise<void>;
+  connectNetwork(container: string, endpoint: EndpointConfig): Promise<void>;
+  disconnectNetwork(container: string, network: string): Promise<void>;
+
+  imageExists(image: string): Promise<boolean>;
+  pullImage(image: string): Promise<void>;
+
+  createContainer(config: ContainerConfig): Promise<string>;
+  startContainer(idOrName: string): Promise<void>;
+  stopContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(idOrName: string): Promise<void>;
+
+  /** Runs a short-lived container to completion and removes it (the probe-container method). */
+  runContainer(config: ContainerConfig, options: { timeoutMs: number }): Promise<RunResult>;
+
+  /** Engine events for containers and networks until `signal` aborts; ends (or throws) when the stream drops. */
+  events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent>;
+}

@@ -1,0 +1,54 @@
+/**
+ * The desired state as the rest of mooring consumes it: validated documents
+ * with the place they came from.
+ */
+import type { Kind, SpecByKind } from './schema.js';
+import type { ManifestError } from './errors.js';
+
+/** Where a document (or one of its fields) stands in its file. Lines and columns count from 1. */
+export interface SourcePosition {
+  /** Relative to the manifests directory, with `/` separators. */
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface Document<K extends Kind = Kind> {
+  kind: K;
+  name: string;
+  labels: Record<string, string>;
+  spec: SpecByKind[K];
+  /** Where the document starts. */
+  source: SourcePosition;
+  /** Position of a field by its dotted path (`spec.networks.0.name`), for errors found after parsing. */
+  positionOf(path: readonly (string | number)[]): SourcePosition;
+}
+
+export type AnyDocument = { [K in Kind]: Document<K> }[Kind];
+
+/** One manifest file as the loader found it. */
+export interface ManifestFile {
+  file: string;
+  /** Hash of the file's bytes; part of the desired-state revision. */
+  digest: string;
+  /** The documents that parsed and matched the schema. */
+  documents: AnyDocument[];
+  /** Every problem found in the file; the file is valid when this is empty. */
+  errors: ManifestError[];
+}
+
+/** The validated set of documents mooring reconciles towards. */
+export interface DesiredState {
+  networks: Document<'Network'>[];
+  containers: Document<'Container'>[];
+  links: Document<'Link'>[];
+  publishes: Document<'PortPublish'>[];
+  probes: Document<'Probe'>[];
+  /**
+   * Files whose documents are missing from this state because they failed to
+   * load and have no last good version: nothing they may have declared is pruned.
+   */
+  unavailableFiles: string[];
+  /** A hash over the documents in the state; changes whenever the desired state does. */
+  revision: string;
+}

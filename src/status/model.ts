@@ -1,0 +1,122 @@
+/**
+ * The status file: what monitoring reads. Lists rather than maps, and
+ * conditions in the Kubernetes shape. Its JSON Schema is `schema/status.schema.json`.
+ */
+
+export const STATUS_API_VERSION = 'mooring/v1';
+
+export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
+export type SyncState = 'Synced' | 'OutOfSync' | 'Progressing' | 'Degraded';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  /** CamelCase. */
+  reason: string;
+  message: string;
+  /** ISO 8601. */
+  lastTransitionTime: string;
+}
+
+export interface ErrorLocation {
+  line: number;
+  column: number;
+  path?: string;
+  resource?: string;
+  message: string;
+}
+
+export interface ManifestFileStatus {
+  file: string;
+  valid: boolean;
+  /** True when the file is invalid and its last good version is what is applied. */
+  usingLastKnownGood: boolean;
+  errors: ErrorLocation[];
+  documents: { kind: string; name: string }[];
+}
+
+export interface ResourceStatus {
+  kind: string;
+  name: string;
+  source: string;
+  dockerId?: string;
+  health: Health;
+  conditions: Condition[];
+  lastError?: string;
+}
+
+export type ProbeReason =
+  | 'Connected'
+  | 'ConnectionRefused'
+  | 'Timeout'
+  | 'DNSResolutionFailed'
+  | 'SourceNotRunning'
+  | 'NotProbed'
+  | 'ProbeError';
+
+export interface ProbeResult {
+  at: string;
+  success: boolean;
+  durationMs: number;
+  resolvedAddresses: string[];
+  reason: ProbeReason;
+  message: string;
+  /** How the check ran: `nsenter`, `probe-container`, or `host`. */
+  method: string;
+}
+
+export interface ReachabilityStatus {
+  /** Stable name, e.g. `link/web-to-db:5432`. */
+  name: string;
+  kind: 'link' | 'publish' | 'probe';
+  from: string;
+  to: string;
+  /** 0 for a DNS-only check. */
+  port: number;
+  protocol: 'tcp' | 'udp';
+  expect: 'reachable' | 'unreachable';
+  /** undefined → Unknown (no result yet, or the prober failed). */
+  healthy: boolean | null;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastTransitionTime?: string;
+  lastProbe?: ProbeResult;
+}
+
+export interface ReachabilitySummary {
+  total: number;
+  healthy: number;
+  unhealthy: number;
+  unknown: number;
+}
+
+export interface Status {
+  apiVersion: typeof STATUS_API_VERSION;
+  kind: 'Status';
+  generatedAt: string;
+  daemon: {
+    version: string;
+    instance: string;
+    pid: number;
+    startedAt: string;
+    manifestsDirectory: string;
+  };
+  engine: {
+    reachable: boolean;
+    version?: string;
+    lastError?: string;
+  };
+  sync: {
+    state: SyncState;
+    revision: string;
+    lastReconcileAt?: string;
+    lastReconcileDurationMs?: number;
+    reconcileTotal: number;
+    reconcileErrorsTotal: number;
+  };
+  manifests: ManifestFileStatus[];
+  resources: ResourceStatus[];
+  reachability: ReachabilityStatus[];
+  reachabilitySummary: ReachabilitySummary;
+}
