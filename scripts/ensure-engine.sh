@@ -2,7 +2,18 @@
 # Makes sure a Docker engine answers and that the local test image exists.
 # These machines reach no image registry, so the image is imported from busybox-static.
 # With MOORING_SKIP_ENGINE=1 it does nothing (for machines where tests that need the engine are not run).
+#   --test-tools   also promtool (Debian's prometheus), which the tests use to check the metrics file
+#   --bench-tools  also docker-compose, a contender in the benchmark
 set -euo pipefail
+
+want_promtool=0 want_compose=0
+for arg in "$@"; do
+  case "$arg" in
+    --test-tools) want_promtool=1 ;;
+    --bench-tools) want_promtool=1 want_compose=1 ;;
+    *) echo "ensure-engine: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 image="${MOORING_TEST_IMAGE:-mooring/busybox:latest}"
 log="${MOORING_DOCKERD_LOG:-/var/log/mooring-dockerd.log}"
@@ -17,6 +28,8 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || missing+=(busybox-static)
+  [ "$want_promtool" = 1 ] && ! command -v promtool >/dev/null && missing+=(prometheus)
+  [ "$want_compose" = 1 ] && ! command -v docker-compose >/dev/null && missing+=(docker-compose)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || fail "no Docker engine answers and ${missing[*]} is missing; install it (as root: apt-get install ${missing[*]}) or set DOCKER_HOST"
   command -v apt-get >/dev/null || fail "no Docker engine answers and this is not a Debian-like system; start one or set DOCKER_HOST"
