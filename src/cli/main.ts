@@ -4,11 +4,13 @@ import { EXIT, writeLine } from './io.js';
 import { VERSION } from '../version.js';
 import { validateCommand } from './validate.js';
 import { schemaCommand } from './schema.js';
+import { planCommand } from './plan.js';
+import { applyCommand } from './apply.js';
 
 /** Each subcommand is built by a factory that reports its exit code through `done`. */
 export type CommandFactory = (io: CliIo, done: (code: number) => void) => Command;
 
-const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand];
+const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand];
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -6,6 +6,10 @@ export const LABELS = {
   name: 'io.mooring.name',
   source: 'io.mooring.source',
   specHash: 'io.mooring.spec-hash',
+  /** Short digests of each field of the normalized spec, so a plan can say which fields changed. */
+  specFields: 'io.mooring.spec-fields',
+  /** The container's stop timeout in seconds, for stopping it when no manifest declares it any more. */
+  stopTimeout: 'io.mooring.stop-timeout',
 } as const;
 
 export const MANAGED_BY = 'mooring';

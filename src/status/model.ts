@@ -57,12 +57,13 @@ export type ProbeReason =
 
 export interface ProbeResult {
   at: string;
+  /** Whether the result met the check's `expect` (a refused connection is a success for `expect: unreachable`). */
   success: boolean;
   durationMs: number;
   resolvedAddresses: string[];
   reason: ProbeReason;
   message: string;
-  /** How the check ran: `nsenter`, `probe-container`, or `host`. */
+  /** How the check ran: `nsenter`, `probe-container`, or `host`; `none` when nothing ran (SourceNotRunning, NotProbed, an engine error). */
   method: string;
 }
 
@@ -76,7 +77,7 @@ export interface ReachabilityStatus {
   port: number;
   protocol: 'tcp' | 'udp';
   expect: 'reachable' | 'unreachable';
-  /** undefined → Unknown (no result yet, or the prober failed). */
+  /** null → Unknown (no result yet, the source is not running, or the prober failed). */
   healthy: boolean | null;
   consecutiveFailures: number;
   consecutiveSuccesses: number;

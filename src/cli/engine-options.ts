@@ -1,0 +1,113 @@
+/**
+ * What every command that talks to the engine shares: its flags, the engine
+ * and logger they select, and loading the manifests.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Engine } from '../engine/port.js';
+import { DockerEngine } from '../engine/docker.js';
+import type { Logger, LogLevel } from '../log.js';
+import { LOG_LEVELS, createLogger } from '../log.js';
+import type { DesiredState } from '../manifests/model.js';
+import { loadDesiredState } from '../manifests/desired-state.js';
+import type { CliIo } from './io.js';
+import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './main.js';
+
+export interface EngineCommandOptions {
+  manifests: string;
+  /** Unset: `DOCKER_HOST`, then the local socket. */
+  dockerHost?: string;
+  instance: string;
+  allowEmpty: boolean;
+  logLevel: LogLevel;
+  output: 'text' | 'json';
+}
+
+/** How a command gets its engine; tests pass a fake. */
+export interface EngineCommandDeps {
+  openEngine(options: { dockerHost?: string; env: NodeJS.ProcessEnv; logger: Logger }): Engine;
+}
+
+export const dockerEngineDeps: EngineCommandDeps = {
+  openEngine: (options) => new DockerEngine(options),
+};
+
+export const DEFAULT_INSTANCE = 'default';
+
+/** Adds the shared flags. `logLevel` is the command's default: quiet for one-shot commands, info for the daemon. */
+export function addEngineOptions(command: Command, defaults: { logLevel: LogLevel }): Command {
+  return command
+    .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
+    .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
+    .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
+    .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+}
+
+/** The parsed flags of a command built with `addEngineOptions`. */
+export function engineCommandOptions(command: Command): EngineCommandOptions {
+  return command.opts<EngineCommandOptions>();
+}
+
+export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {
+  return createLogger({ level: options.logLevel, stream: io.stderr });
+}
+
+/**
+ * Loads and validates the manifests. When any file is invalid, prints every
+ * error (`FILE:LINE:COL: Kind/name: path: message`) and resolves to undefined:
+ * a command must not act on a partly valid directory.
+ */
+export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
+  const loaded = await loadDesiredState({ directory: options.manifests });
+  const errors = loaded.files.flatMap((file) => file.errors);
+  if (errors.length > 0) {
+    for (const error of errors) writeLine(io.stderr, error.message);
+    const files = loaded.files.filter((file) => file.errors.length > 0).length;
+    writeLine(io.stderr, `${errors.length} error${errors.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was changed`);
+    return undefined;
+  }
+  if (!loaded.directoryExists) {
+    writeLine(io.stderr, `note: the manifests directory ${options.manifests} does not exist; nothing is declared`);
+  }
+  return loaded.desired;
+}
+
+export interface ManifestCommandContext {
+  io: CliIo;
+  options: EngineCommandOptions;
+  desired: DesiredState;
+  engine: Engine;
+  logger: Logger;
+}
+
+/**
+ * A command that loads the manifests, refuses to go on when any is invalid,
+ * then works against the engine once (`plan`, `apply`); `run` resolves to the exit code.
+ */
+export function manifestCommand(spec: {
+  name: string;
+  description: string;
+  deps: EngineCommandDeps;
+  run(context: ManifestCommandContext): Promise<number>;
+}): CommandFactory {
+  return (io, done) => {
+    const command: Command = addEngineOptions(new Command(spec.name).description(spec.description), { logLevel: 'warn' }).action(async () => {
+      const options = engineCommandOptions(command);
+      const desired = await loadValidDesiredState(io, options);
+      if (!desired) return done(EXIT.failed);
+      const logger = commandLogger(io, options);
+      const engine = spec.deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
+      done(await spec.run({ io, options, desired, engine, logger }));
+    });
+    return command;
+  };
+}
+
+function parseInstance(value: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
+    throw new InvalidArgumentError(`expected a name of letters, digits, "_", "." and "-", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,29 @@
+import type { CommandFactory } from './main.js';
+import { EXIT } from './io.js';
+import type { EngineCommandDeps } from './engine-options.js';
+import { dockerEngineDeps, manifestCommand } from './engine-options.js';
+import { observe } from '../reconcile/observe.js';
+import { plan } from '../reconcile/plan.js';
+import { formatPlan } from '../reconcile/format-plan.js';
+
+/** `mooring plan`: what `apply` would do, as a diff. Exit 0 nothing to do, 2 changes, 1 error. */
+export function createPlanCommand(deps: EngineCommandDeps): CommandFactory {
+  return manifestCommand({
+    name: 'plan',
+    description: 'Show what apply would change; exit 0 when nothing, 2 when there are changes, 1 on error',
+    deps,
+    async run({ io, options, desired, engine }) {
+      const observed = await observe({ engine, instance: options.instance });
+      const result = plan({ desired, observed, instance: options.instance, allowEmpty: options.allowEmpty });
+      if (options.output === 'json') {
+        io.stdout.write(`${JSON.stringify({ changes: result.actions.length > 0, ...result }, null, 2)}\n`);
+      } else {
+        io.stdout.write(formatPlan(result));
+      }
+      if (result.problems.length > 0 || result.pruneRefused !== undefined) return EXIT.failed;
+      return result.actions.length > 0 ? EXIT.changes : EXIT.ok;
+    },
+  });
+}
+
+export const planCommand: CommandFactory = createPlanCommand(dockerEngineDeps);

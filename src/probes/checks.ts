@@ -1,0 +1,124 @@
+/**
+ * What is probed: every Link, every PortPublish and every Probe manifest of a
+ * desired state, as a flat list of checks. Pure; the scheduler runs them.
+ */
+import type { DesiredState, Document } from '../manifests/model.js';
+import type { ReachabilityStatus } from '../status/model.js';
+// TEMPORARY until the manifest loader's module lands: import { durationMs } from '../manifests/desired-state.js';
+import type { Duration } from '../manifests/schema.js';
+function durationMs(d: Duration): number { if (typeof d === 'number') return d * 1000; let t = 0; for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) t += Number(m[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ms']; return t; }
+
+/** `from` of checks that run in the mooring process rather than in a container. */
+export const HOST = 'host';
+
+/** The name containers use for the host (with `extraHosts: [host.docker.internal:host-gateway]`). */
+const HOST_ALIAS = 'host.docker.internal';
+
+/** Where a check connects to. */
+export type CheckTarget =
+  /** A name (resolved as the source resolves it) or an IP address. */
+  | { type: 'address'; host: string; port: number }
+  /** A published port whose host port the engine chose: looked up at round time. */
+  | { type: 'ephemeral'; host: string; container: string; containerPort: number };
+
+export interface Check {
+  /** Stable and unique: `link/<name>:<port>`, `link/<name>` (DNS-only), `publish/<name>`, `probe/<name>:<port>`. */
+  name: string;
+  kind: ReachabilityStatus['kind'];
+  /** A container name, or {@link HOST}. */
+  from: string;
+  /** As shown in the status: the name or address dialled. */
+  to: string;
+  /** 0 for a DNS-only check, and for a publish whose host port is still unknown. */
+  port: number;
+  protocol: ReachabilityStatus['protocol'];
+  expect: ReachabilityStatus['expect'];
+  target: CheckTarget;
+  /** Set: the check is never run, and its status says NotProbed with this message. */
+  notProbed?: string;
+  /** A Probe's own settings; unset: the scheduler's. */
+  intervalMs?: number;
+  timeoutMs?: number;
+  failureThreshold?: number;
+}
+
+/** Every check the desired state asks for, sorted by name. */
+export function checksFor(desired: DesiredState): Check[] {
+  const checks = [
+    ...desired.links.flatMap((link) => linkChecks(link, desired)),
+    ...desired.publishes.map(publishCheck),
+    ...desired.probes.flatMap(probeChecks),
+  ];
+  return checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * A Link is checked on its own ports, or else on every TCP port the target
+ * exposes or publishes; a target with none gets a DNS-only check (port 0).
+ */
+function linkChecks(link: Document<'Link'>, desired: DesiredState): Check[] {
+  const { spec } = link;
+  const alias = spec.alias ?? spec.to;
+  const ports = spec.ports ?? defaultPorts(spec.to, desired);
+  const base = { kind: 'link', from: spec.from, to: alias, protocol: 'tcp', expect: 'reachable' } as const;
+  if (ports.length === 0) return [{ ...base, name: `link/${link.name}`, port: 0, target: { type: 'address', host: alias, port: 0 } }];
+  return ports.map((port) => ({ ...base, name: `link/${link.name}:${port}`, port, target: { type: 'address', host: alias, port } }));
+}
+
+function defaultPorts(container: string, desired: DesiredState): number[] {
+  const target = desired.containers.find((candidate) => candidate.name === container);
+  const exposed = (target?.spec.expose ?? []).flatMap((entry) => {
+    const [port, protocol = 'tcp'] = String(entry).split('/');
+    return protocol === 'tcp' ? [Number(port)] : [];
+  });
+  const published = desired.publishes
+    .filter((publish) => publish.spec.container === container && publish.spec.protocol === 'tcp')
+    .map((publish) => publish.spec.containerPort);
+  return [...new Set([...exposed, ...published])].sort((a, b) => a - b);
+}
+
+/** Published ports are dialled from the host; a wildcard bind answers on loopback. */
+function publishCheck(publish: Document<'PortPublish'>): Check {
+  const { spec } = publish;
+  const host = spec.hostIp === '0.0.0.0' ? '127.0.0.1' : spec.hostIp === '::' ? '::1' : spec.hostIp;
+  const port = spec.hostPort ?? 0;
+  const check: Check = {
+    name: `publish/${publish.name}`,
+    kind: 'publish',
+    from: HOST,
+    to: host,
+    port,
+    protocol: spec.protocol,
+    expect: 'reachable',
+    target:
+      spec.hostPort === undefined
+        ? { type: 'ephemeral', host, container: spec.container, containerPort: spec.containerPort }
+        : { type: 'address', host, port },
+  };
+  if (spec.protocol === 'udp') {
+    check.notProbed = 'UDP has no handshake: a datagram that gets no reply proves nothing, so UDP publishes are not probed';
+  }
+  return check;
+}
+
+function probeChecks(probe: Document<'Probe'>): Check[] {
+  const { spec } = probe;
+  // From the host itself, the host's alias means loopback; containers resolve it themselves, or fail to, as they would.
+  const host = spec.from === HOST && spec.to === HOST_ALIAS ? '127.0.0.1' : spec.to;
+  const settings = {
+    ...(spec.interval === undefined ? {} : { intervalMs: durationMs(spec.interval) }),
+    ...(spec.timeout === undefined ? {} : { timeoutMs: durationMs(spec.timeout) }),
+    ...(spec.failureThreshold === undefined ? {} : { failureThreshold: spec.failureThreshold }),
+  };
+  return spec.ports.map((port) => ({
+    name: `probe/${probe.name}:${port}`,
+    kind: 'probe',
+    from: spec.from,
+    to: spec.to,
+    port,
+    protocol: 'tcp',
+    expect: spec.expect,
+    target: { type: 'address', host, port },
+    ...settings,
+  }));
+}

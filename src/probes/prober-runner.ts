@@ -1,0 +1,127 @@
+/**
+ * Runs the prober for one source: in this process for the host, under nsenter
+ * or in a probe container for a container. The scheduler's one seam to the
+ * outside world besides the engine; unit tests replace it.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Engine } from '../engine/port.js';
+import type { Logger } from '../log.js';
+import type { ProberCheck, ProberResult } from './prober.js';
+import { runChecks } from './prober.js';
+import type { ProberProgram } from './prober-program.js';
+import { proberProgram } from './prober-program.js';
+import { nsenterAvailable, runInNetns } from './netns.js';
+import { ownImage, runInProbeContainer } from './probe-container.js';
+
+/** How a check ran, as the status records it. */
+export type ProbeMethod = 'nsenter' | 'probe-container' | 'host';
+
+/** The `--probe-method` choice: `auto` uses nsenter when it can, the probe container otherwise. */
+export type ProbeMethodOption = 'auto' | 'nsenter' | 'probe-container';
+
+/** A running source container. */
+export interface ProberSource {
+  id: string;
+  name: string;
+  /** Its process id on the host; 0 when the engine did not report one. */
+  pid: number;
+}
+
+/** The prober's results, or why the prober itself failed: never a network verdict. */
+export type ProberRun = { method: ProbeMethod; results: ProberResult[] } | { method: ProbeMethod; error: string };
+
+export interface ProberRunner {
+  /** Runs `checks` from `source`, or from the host when it is unset. Resolves, never rejects. */
+  run(request: { source?: ProberSource; checks: ProberCheck[] }): Promise<ProberRun>;
+}
+
+export interface ProberRunnerOptions {
+  engine: Engine;
+  logger: Logger;
+  /** @default 'auto' */
+  method?: ProbeMethodOption;
+  /** For the probe-container method: an image with node. @default mooring's own image, when mooring runs in a container */
+  probeImage?: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createProberRunner(options: ProberRunnerOptions): ProberRunner {
+  return new DefaultProberRunner(options);
+}
+
+class DefaultProberRunner implements ProberRunner {
+  readonly #engine: Engine;
+  readonly #logger: Logger;
+  readonly #method: ProbeMethodOption;
+  readonly #canEnter: boolean;
+  readonly #configuredImage: string | undefined;
+  readonly #inContainer: boolean;
+  readonly #program: ProberProgram = proberProgram();
+  readonly #announced = new Set<ProbeMethod>();
+  #image: Promise<string | undefined> | undefined;
+
+  constructor(options: ProberRunnerOptions) {
+    const env = options.env ?? process.env;
+    this.#engine = options.engine;
+    this.#logger = options.logger;
+    this.#method = options.method ?? 'auto';
+    this.#configuredImage = options.probeImage;
+    this.#canEnter = process.getuid?.() === 0 && nsenterAvailable(env);
+    // Docker writes /.dockerenv; podman and systemd-nspawn set `container` in the environment.
+    this.#inContainer = existsSync('/.dockerenv') || env.container !== undefined;
+  }
+
+  async run(request: { source?: ProberSource; checks: ProberCheck[] }): Promise<ProberRun> {
+    const { source, checks } = request;
+    if (source === undefined) return { method: 'host', ...(await runChecks({ checks })) };
+    const method = await this.#methodFor(source);
+    if (!this.#announced.has(method)) {
+      this.#announced.add(method);
+      this.#logger.info('probing from containers', { method, requested: this.#method });
+    }
+    try {
+      const output =
+        method === 'nsenter'
+          ? await runInNetns({ pid: source.pid, checks, program: this.#program })
+          : await runInProbeContainer({ engine: this.#engine, image: await this.#probeImage(), source, checks, program: this.#program });
+      return { method, results: output.results };
+    } catch (error) {
+      return { method, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * `auto` enters the namespace itself when it may, and only when the pid the
+   * engine reports is the container's in this pid namespace too: in a
+   * container without the host's pid namespace it would be another process.
+   */
+  async #methodFor(source: ProberSource): Promise<Exclude<ProbeMethod, 'host'>> {
+    if (this.#method !== 'auto') return this.#method;
+    return this.#canEnter && (await isContainerProcess(source)) ? 'nsenter' : 'probe-container';
+  }
+
+  async #probeImage(): Promise<string> {
+    this.#image ??= this.#configuredImage !== undefined
+      ? Promise.resolve(this.#configuredImage)
+      : ownImage({ engine: this.#engine, inContainer: this.#inContainer, hostname: hostname() });
+    const image = await this.#image;
+    if (image === undefined) {
+      this.#image = undefined;
+      throw new Error('expected a probe image for the probe-container method, got none: pass --probe-image with an image that has node');
+    }
+    return image;
+  }
+}
+
+/** Whether process `pid` here is in the container's cgroup (`/docker/<id>`, `docker-<id>.scope`, `libpod-<id>.scope`). */
+async function isContainerProcess(source: ProberSource): Promise<boolean> {
+  if (!(source.pid > 0)) return false;
+  try {
+    return (await readFile(`/proc/${source.pid}/cgroup`, 'utf8')).includes(source.id);
+  } catch {
+    return false;
+  }
+}

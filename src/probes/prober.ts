@@ -1,0 +1,296 @@
+/**
+ * mooring's prober: a small standalone program that runs inside a source
+ * container's network namespace (under `nsenter`, or in an ephemeral container
+ * that joins the namespace) and checks what that container can reach.
+ *
+ * It reads a {@link ProberInput} as JSON from the `MOORING_PROBE_INPUT`
+ * environment variable or, when that is unset, from stdin, runs every check at
+ * once and prints a {@link ProberOutput} as one JSON line.
+ *
+ * It imports nothing but Node's built-ins, because the probe-container method
+ * runs this file's source with `node -e` in an image that only needs node.
+ * The mooring process imports {@link runChecks} for host-side checks.
+ */
+import { Resolver, lookup } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { connect, isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export type ProberReason = 'Connected' | 'ConnectionRefused' | 'Timeout' | 'DNSResolutionFailed' | 'ProbeError';
+
+export interface ProberCheck {
+  /** Echoed in the result. */
+  id: string;
+  /** A name to resolve, or an IP address (not resolved). */
+  host: string;
+  /** TCP port; 0 for a DNS-only check. */
+  port: number;
+  /** Budget for resolution and connection together. */
+  timeoutMs: number;
+}
+
+export interface ProberInput {
+  /**
+   * The source container's hosts file, consulted first as its resolver does
+   * (legacy links and `extraHosts` live there). Unset: no hosts file.
+   */
+  hostsFile?: string;
+  /**
+   * The source container's resolv.conf, whose nameservers are queried (Docker's
+   * embedded DNS, 127.0.0.11, on user-defined networks). Unset: the system
+   * resolver of the process itself, for checks from the host.
+   */
+  resolvConf?: string;
+  checks: ProberCheck[];
+}
+
+export interface ProberResult {
+  id: string;
+  reason: ProberReason;
+  resolvedAddresses: string[];
+  durationMs: number;
+  message: string;
+}
+
+export interface ProberOutput {
+  results: ProberResult[];
+}
+
+/** Connection errors that mean the network answered "no": the peer, or something on the way, rejected us. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'EPERM']);
+/** Resolver answers that mean "no such name" or "no answer", as opposed to a broken prober. */
+const DNS_FAILURE_CODES = new Set(['ENOTFOUND', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ETIMEOUT', 'ECONNREFUSED', 'ENONAME', 'EBADRESP', 'ECANCELLED', 'EAI_AGAIN']);
+
+class CheckFailure extends Error {
+  constructor(
+    readonly reason: ProberReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ResolvConf {
+  nameservers: string[];
+  search: string[];
+  ndots: number;
+}
+
+type HostsTable = Map<string, string[]>;
+
+/** Runs every check concurrently; never throws, every check gets a result. */
+export async function runChecks(input: ProberInput): Promise<ProberOutput> {
+  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : parseHosts(await readOptional(input.hostsFile));
+  let resolvConf: ResolvConf | Error | undefined;
+  if (input.resolvConf !== undefined) {
+    const text = await readOptional(input.resolvConf);
+    resolvConf = text === undefined ? new Error(`cannot read ${input.resolvConf}`) : parseResolvConf(text);
+  }
+  const results = await Promise.all(input.checks.map((check) => runCheck(check, hosts, resolvConf)));
+  return { results };
+}
+
+async function runCheck(check: ProberCheck, hosts: HostsTable, resolvConf: ResolvConf | Error | undefined): Promise<ProberResult> {
+  const started = performance.now();
+  const deadline = started + check.timeoutMs;
+  let resolvedAddresses: string[] = [];
+  const result = (reason: ProberReason, message: string): ProberResult => ({
+    id: check.id,
+    reason,
+    resolvedAddresses,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    message,
+  });
+  try {
+    resolvedAddresses = await resolve(check.host, hosts, resolvConf, check.timeoutMs);
+    if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
+    const address = resolvedAddresses[0] as string;
+    await connectTcp(address, check.port, Math.max(1, deadline - performance.now()));
+    return result('Connected', `connected to ${hostPort(address, check.port)}`);
+  } catch (error) {
+    if (error instanceof CheckFailure) return result(error.reason, error.message);
+    return result('ProbeError', `prober failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function resolve(host: string, hosts: HostsTable, resolvConf: ResolvConf | Error | undefined, timeoutMs: number): Promise<string[]> {
+  if (isIP(host)) return [host];
+  const fromHosts = hosts.get(host.toLowerCase());
+  if (fromHosts) return fromHosts;
+  if (resolvConf instanceof Error) throw resolvConf;
+  const addresses = resolvConf === undefined ? await systemLookup(host, timeoutMs) : await queryNameservers(host, resolvConf, timeoutMs);
+  if (addresses.length === 0) throw new CheckFailure('DNSResolutionFailed', `${host} has no address`);
+  return addresses;
+}
+
+async function systemLookup(host: string, timeoutMs: number): Promise<string[]> {
+  const answer = lookup(host, { all: true }).then((entries) => entries.map((entry) => entry.address));
+  return withTimeout(answer, timeoutMs, () => new CheckFailure('DNSResolutionFailed', `resolving ${host}: no answer within ${timeoutMs} ms`)).catch(
+    (error: unknown) => {
+      throw dnsFailure(host, error);
+    },
+  );
+}
+
+/**
+ * Queries the container's nameservers directly. The name is tried as given
+ * first and then with each search domain: Docker's embedded DNS answers
+ * container names and aliases as given, and trying them first avoids waiting
+ * on upstream servers for names like `db.example.com`.
+ */
+async function queryNameservers(host: string, conf: ResolvConf, timeoutMs: number): Promise<string[]> {
+  if (conf.nameservers.length === 0) throw new CheckFailure('DNSResolutionFailed', `resolving ${host}: the container's resolv.conf lists no nameserver`);
+  const dots = host.replace(/\.$/, '').split('.').length - 1;
+  const candidates = host.endsWith('.') || dots >= conf.ndots ? [host] : [host, ...conf.search.map((domain) => `${host}.${domain}`)];
+  const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs)), tries: 1 });
+  resolver.setServers(conf.nameservers);
+  const work = (async () => {
+    let lastError: unknown;
+    for (const name of candidates) {
+      try {
+        const addresses = await queryOne(resolver, name);
+        if (addresses.length > 0) return addresses;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw dnsFailure(host, lastError);
+  })();
+  try {
+    return await withTimeout(work, timeoutMs, () => new CheckFailure('DNSResolutionFailed', `resolving ${host}: no answer within ${timeoutMs} ms`));
+  } finally {
+    resolver.cancel();
+  }
+}
+
+/** A records first, as most clients prefer them; AAAA only when there is no A. */
+async function queryOne(resolver: Resolver, name: string): Promise<string[]> {
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)]);
+  for (const answer of [v4, v6]) {
+    if (answer.status === 'fulfilled' && answer.value.length > 0) return answer.value;
+  }
+  if (v4.status === 'rejected' && !isDnsCode(v4.reason, 'ENODATA')) throw v4.reason;
+  if (v6.status === 'rejected') throw v6.reason;
+  return [];
+}
+
+function dnsFailure(host: string, error: unknown): Error {
+  if (error instanceof CheckFailure) return error;
+  const code = (error as { code?: string } | undefined)?.code;
+  if (error === undefined || (code !== undefined && DNS_FAILURE_CODES.has(code))) {
+    return new CheckFailure('DNSResolutionFailed', `resolving ${host}: ${code ?? 'no address'}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function isDnsCode(error: unknown, code: string): boolean {
+  return (error as { code?: string } | undefined)?.code === code;
+}
+
+function connectTcp(address: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new CheckFailure('Timeout', `no answer from ${hostPort(address, port)} within ${Math.round(timeoutMs)} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolvePromise();
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.destroy();
+      const code = error.code ?? '';
+      if (REFUSED_CODES.has(code)) reject(new CheckFailure('ConnectionRefused', `${hostPort(address, port)}: ${error.message}`));
+      else if (code === 'ETIMEDOUT') reject(new CheckFailure('Timeout', `${hostPort(address, port)}: ${error.message}`));
+      else reject(error);
+    });
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function hostPort(address: string, port: number): string {
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Name (lower case) → addresses in file order, as the C library reads /etc/hosts. */
+export function parseHosts(text: string | undefined): HostsTable {
+  const table: HostsTable = new Map();
+  for (const line of (text ?? '').split('\n')) {
+    const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (!address || isIP(address) === 0) continue;
+    for (const name of names) {
+      const key = name.toLowerCase();
+      const addresses = table.get(key) ?? [];
+      if (!addresses.includes(address)) addresses.push(address);
+      table.set(key, addresses);
+    }
+  }
+  return table;
+}
+
+export function parseResolvConf(text: string): ResolvConf {
+  const conf: ResolvConf = { nameservers: [], search: [], ndots: 1 };
+  for (const line of text.split('\n')) {
+    const [keyword, ...values] = line.replace(/[#;].*/, '').trim().split(/\s+/);
+    if (keyword === 'nameserver' && values[0] && isIP(values[0].replace(/%.*/, ''))) conf.nameservers.push(values[0]);
+    else if (keyword === 'search' || keyword === 'domain') conf.search = values.filter(Boolean);
+    else if (keyword === 'options') {
+      for (const option of values) {
+        const ndots = /^ndots:(\d+)$/.exec(option);
+        if (ndots) conf.ndots = Number(ndots[1]);
+      }
+    }
+  }
+  return conf;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The program: input from the environment or stdin, output on stdout; exit 2 on bad input. */
+export async function main(): Promise<void> {
+  let input: ProberInput;
+  try {
+    input = JSON.parse(process.env.MOORING_PROBE_INPUT ?? (await readStdin())) as ProberInput;
+    if (!Array.isArray(input.checks)) throw new Error(`expected an object with a "checks" list, got ${JSON.stringify(input).slice(0, 100)}`);
+  } catch (error) {
+    process.stderr.write(`mooring prober: bad input: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(`${JSON.stringify(await runChecks(input))}\n`);
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void main();

@@ -1,0 +1,148 @@
+/**
+ * The steps of a plan. Each action says which resource it changes, why, which
+ * fields changed, and which other actions must succeed first.
+ */
+import type { ContainerConfig, EndpointConfig, NetworkConfig } from '../engine/port.js';
+
+export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
+
+/** One field that differs between what runs and what the manifests declare. */
+export interface FieldChange {
+  /** Dotted, e.g. `image`, `env.FOO`, `ipam.subnet`, `aliases`. */
+  field: string;
+  /** Absent: the field was not set (or, with `fromUnknown`, its old value was not recorded). */
+  from?: string;
+  /** Absent: the field is no longer set. */
+  to?: string;
+  /** The old value differs but cannot be observed (e.g. environment values). */
+  fromUnknown?: boolean;
+}
+
+interface ActionBase {
+  /** Stable across passes: `<type>:<name>` or `<type>:<container>:<network>`. */
+  id: string;
+  /** `Kind/name` of the resource the action changes; its failures are reported there. */
+  resource: string;
+  reason: string;
+  changes: FieldChange[];
+  /** Ids of the actions that must succeed before this one runs. */
+  dependsOn: string[];
+}
+
+export interface CreateNetworkAction extends ActionBase {
+  type: 'create-network';
+  network: NetworkConfig;
+}
+
+/** Remove, then create: the network's containers are disconnected before and reconnected after by their own actions. */
+export interface RecreateNetworkAction extends ActionBase {
+  type: 'recreate-network';
+  network: NetworkConfig;
+  /** Id of the network to replace. */
+  networkId: string;
+}
+
+export interface RemoveNetworkAction extends ActionBase {
+  type: 'remove-network';
+  name: string;
+  networkId: string;
+}
+
+/** Makes the image of a container about to be created available, as its pull policy says. */
+export interface PullImageAction extends ActionBase {
+  type: 'pull-image';
+  container: string;
+  image: string;
+  policy: PullPolicy;
+}
+
+export interface CreateContainerAction extends ActionBase {
+  type: 'create-container';
+  /** Joins the first network at creation; the others are connected by `connect` actions. */
+  container: ContainerConfig;
+}
+
+/** Stop and remove the old container, then create the new one. */
+export interface RecreateContainerAction extends ActionBase {
+  type: 'recreate-container';
+  container: ContainerConfig;
+  containerId: string;
+  stopTimeoutSeconds: number;
+}
+
+export interface StartContainerAction extends ActionBase {
+  type: 'start-container';
+  name: string;
+}
+
+export interface StopContainerAction extends ActionBase {
+  type: 'stop-container';
+  name: string;
+  stopTimeoutSeconds: number;
+}
+
+/** Stop (with the container's own timeout), then remove. */
+export interface RemoveContainerAction extends ActionBase {
+  type: 'remove-container';
+  name: string;
+  containerId: string;
+  stopTimeoutSeconds: number;
+}
+
+export interface ConnectAction extends ActionBase {
+  type: 'connect';
+  container: string;
+  endpoint: EndpointConfig;
+}
+
+export interface DisconnectAction extends ActionBase {
+  type: 'disconnect';
+  container: string;
+  network: string;
+}
+
+export type Action =
+  | CreateNetworkAction
+  | RecreateNetworkAction
+  | RemoveNetworkAction
+  | PullImageAction
+  | CreateContainerAction
+  | RecreateContainerAction
+  | StartContainerAction
+  | StopContainerAction
+  | RemoveContainerAction
+  | ConnectAction
+  | DisconnectAction;
+
+export type ActionType = Action['type'];
+
+/** A resource mooring cannot act on (a name held by something it does not own, a missing external network, ...). */
+export interface Problem {
+  resource: string;
+  message: string;
+}
+
+/** An owned resource no manifest declares that is kept on purpose. */
+export interface Kept {
+  resource: string;
+  reason: string;
+}
+
+export interface Plan {
+  /** In an order that respects `dependsOn`; independent actions may run in parallel. */
+  actions: Action[];
+  problems: Problem[];
+  kept: Kept[];
+  /** Set when pruning was refused because no manifest declares anything; says why. */
+  pruneRefused?: string;
+}
+
+export function resourceKey(kind: 'Network' | 'Container', name: string): string {
+  return `${kind}/${name}`;
+}
+
+/** The name of the network or container an action is about, for logs and output. */
+export function actionSubject(action: Action): { kind: 'Network' | 'Container'; name: string } {
+  const [kind, name] = action.resource.split('/', 2) as ['Network' | 'Container', string];
+  return { kind, name };
+}

@@ -1,0 +1,244 @@
+/**
+ * Carries out a plan: actions run as soon as the actions they depend on have
+ * succeeded, a bounded number at a time. A failure is retried only when the
+ * engine says retrying can help, and it stops nothing but the actions that depend on it.
+ */
+import pRetry from 'p-retry';
+import type { Engine } from '../engine/port.js';
+import { EngineError, TerminalError } from '../engine/errors.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Action } from './actions.js';
+import { actionSubject } from './actions.js';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  retries?: number;
+  /** Delay before the first retry; doubles each time. @default 250 */
+  minTimeoutMs?: number;
+  /** @default 4000 */
+  maxTimeoutMs?: number;
+}
+
+export interface ApplyOptions {
+  engine: Engine;
+  logger: Logger;
+  clock: Clock;
+  actions: readonly Action[];
+  /** How many actions may run at once. @default 8 */
+  concurrency?: number;
+  /** Resource keys (`Container/web`) whose actions must not run this time; their dependents are skipped too. */
+  holdBack?: ReadonlySet<string>;
+  retry?: RetryOptions;
+  /** Added to every log line, so the lines of one pass can be found together. */
+  pass?: number;
+}
+
+export interface ActionOutcome {
+  action: Action;
+  ok: boolean;
+  /** Why it failed, or why it did not run. */
+  error?: string;
+  /** The action did not run: its resource is held back, or an action it depends on did not succeed. */
+  skipped?: boolean;
+  /** Whether retrying later can help; false for bad config, conflicts and 4xx answers. */
+  terminal?: boolean;
+  durationMs: number;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+const PAST_TENSE: Record<Action['type'], string> = {
+  'create-network': 'created network',
+  'recreate-network': 'recreated network',
+  'remove-network': 'removed network',
+  'pull-image': 'image ready',
+  'create-container': 'created container',
+  'recreate-container': 'recreated container',
+  'start-container': 'started container',
+  'stop-container': 'stopped container',
+  'remove-container': 'removed container',
+  connect: 'connected container',
+  disconnect: 'disconnected container',
+};
+
+/** Runs `actions` and resolves, never rejects, to one outcome per action, in the order of `actions`. */
+export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`Expected \`concurrency\` to be an integer >= 1, got ${concurrency}`);
+  }
+  const runner = new ActionRunner(options);
+  const outcomes = new Map<string, ActionOutcome>();
+  const byId = new Map(options.actions.map((action) => [action.id, action]));
+  const pending = [...options.actions];
+  let running = 0;
+
+  return new Promise((resolve) => {
+    const settle = (outcome: ActionOutcome) => outcomes.set(outcome.action.id, outcome);
+    const pump = () => {
+      for (let progressed = true; progressed; ) {
+        progressed = false;
+        for (const action of [...pending]) {
+          const blocker = skipReason(action, outcomes, byId, options.holdBack);
+          if (blocker) {
+            pending.splice(pending.indexOf(action), 1);
+            runner.skipped(action, blocker.reason);
+            settle({ action, ok: false, skipped: true, terminal: blocker.terminal, error: blocker.reason, durationMs: 0 });
+            progressed = true;
+            continue;
+          }
+          if (running >= concurrency || !action.dependsOn.every((id) => outcomes.get(id)?.ok || !byId.has(id))) continue;
+          pending.splice(pending.indexOf(action), 1);
+          running++;
+          void runner.run(action).then((outcome) => {
+            running--;
+            settle(outcome);
+            pump();
+          });
+        }
+      }
+      if (pending.length === 0 && running === 0) resolve(options.actions.map((action) => outcomes.get(action.id)!));
+    };
+    pump();
+  });
+}
+
+function skipReason(
+  action: Action,
+  outcomes: Map<string, ActionOutcome>,
+  byId: Map<string, Action>,
+  holdBack: ReadonlySet<string> | undefined,
+): { reason: string; terminal: boolean } | undefined {
+  if (holdBack?.has(action.resource)) return { reason: `${action.resource} is held back`, terminal: false };
+  for (const id of action.dependsOn) {
+    const outcome = outcomes.get(id);
+    if (!outcome || outcome.ok) continue;
+    const dependency = byId.get(id)!;
+    const why = outcome.skipped ? `was skipped (${outcome.error ?? ''})` : `failed: ${outcome.error ?? ''}`;
+    return { reason: `${dependency.id} ${why}`, terminal: outcome.terminal ?? true };
+  }
+  return undefined;
+}
+
+/** Runs one action with retries, logging what it does. */
+class ActionRunner {
+  readonly #engine: Engine;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #retry: Required<RetryOptions>;
+  readonly #pass: number | undefined;
+  /** One pull per image per pass, however many containers use it. */
+  readonly #images = new Map<string, Promise<void>>();
+
+  constructor(options: ApplyOptions) {
+    this.#engine = options.engine;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
+    this.#pass = options.pass;
+    this.#retry = { retries: 3, minTimeoutMs: 250, maxTimeoutMs: 4000, ...options.retry };
+  }
+
+  async run(action: Action): Promise<ActionOutcome> {
+    const logger = this.#loggerFor(action);
+    const started = this.#clock.now();
+    try {
+      await pRetry(() => this.#perform(action, logger), {
+        retries: this.#retry.retries,
+        minTimeout: this.#retry.minTimeoutMs,
+        maxTimeout: this.#retry.maxTimeoutMs,
+        factor: 2,
+        shouldRetry: ({ error }) => isTransient(error),
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (isTransient(error) && retriesLeft > 0) logger.warn(`${action.id} failed, retrying: ${error.message}`, { attempt: attemptNumber, retriesLeft });
+        },
+      });
+      const durationMs = this.#clock.now() - started;
+      logger.info(`${PAST_TENSE[action.type]} ${actionSubject(action).name}`, { reason: action.reason, durationMs });
+      return { action, ok: true, durationMs };
+    } catch (error) {
+      const durationMs = this.#clock.now() - started;
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error(`${action.id} failed: ${message}`, { reason: action.reason, durationMs });
+      return { action, ok: false, error: message, terminal: !isTransient(error), durationMs };
+    }
+  }
+
+  skipped(action: Action, reason: string): void {
+    this.#loggerFor(action).warn(`${action.id} skipped: ${reason}`);
+  }
+
+  #loggerFor(action: Action): Logger {
+    const { kind, name } = actionSubject(action);
+    return this.#logger.child({ kind, name, action: action.type, ...(this.#pass === undefined ? {} : { pass: this.#pass }) });
+  }
+
+  async #perform(action: Action, logger: Logger): Promise<void> {
+    const engine = this.#engine;
+    const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+      logger.debug(`engine ${what}`);
+      const result = await run();
+      logger.debug(`engine ${what} done`);
+      return result;
+    };
+    switch (action.type) {
+      case 'create-network':
+        await call('createNetwork', () => engine.createNetwork(action.network));
+        return;
+      case 'recreate-network':
+        await call('removeNetwork', () => engine.removeNetwork(action.networkId));
+        await call('createNetwork', () => engine.createNetwork(action.network));
+        return;
+      case 'remove-network':
+        await call('removeNetwork', () => engine.removeNetwork(action.networkId));
+        return;
+      case 'pull-image':
+        await this.#ensureImage(action.image, action.policy, call);
+        return;
+      case 'create-container':
+        await call('createContainer', () => engine.createContainer(action.container));
+        return;
+      case 'recreate-container':
+        await call('stopContainer', () => engine.stopContainer(action.containerId, action.stopTimeoutSeconds));
+        await call('removeContainer', () => engine.removeContainer(action.containerId));
+        await call('createContainer', () => engine.createContainer(action.container));
+        return;
+      case 'start-container':
+        await call('startContainer', () => engine.startContainer(action.name));
+        return;
+      case 'stop-container':
+        await call('stopContainer', () => engine.stopContainer(action.name, action.stopTimeoutSeconds));
+        return;
+      case 'remove-container':
+        await call('stopContainer', () => engine.stopContainer(action.containerId, action.stopTimeoutSeconds));
+        await call('removeContainer', () => engine.removeContainer(action.containerId));
+        return;
+      case 'connect':
+        await call('connectNetwork', () => engine.connectNetwork(action.container, action.endpoint));
+        return;
+      case 'disconnect':
+        await call('disconnectNetwork', () => engine.disconnectNetwork(action.container, action.network));
+        return;
+    }
+  }
+
+  #ensureImage(image: string, policy: string, call: <T>(what: string, run: () => Promise<T>) => Promise<T>): Promise<void> {
+    const key = `${policy} ${image}`;
+    let ready = this.#images.get(key);
+    if (!ready) {
+      ready = (async () => {
+        if (policy !== 'Always' && (await call('imageExists', () => this.#engine.imageExists(image)))) return;
+        if (policy === 'Never') throw new TerminalError(`expected image ${image} to be present (pullPolicy Never), got none`);
+        await call('pullImage', () => this.#engine.pullImage(image));
+      })();
+      // A failed attempt must not stick: a retry asks again.
+      ready.catch(() => this.#images.delete(key));
+      this.#images.set(key, ready);
+    }
+    return ready;
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  return error instanceof EngineError && error.transient;
+}

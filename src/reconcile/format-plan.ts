@@ -1,0 +1,92 @@
+/** Plans and pass results as people read them: one line per action, like a diff. */
+import type { Action, Plan } from './actions.js';
+import type { ActionOutcome } from './apply.js';
+import type { ReconcileResult } from './reconcile.js';
+import { describeChanges } from './plan.js';
+
+const SYMBOL: Record<Action['type'], string> = {
+  'create-network': '+',
+  'recreate-network': '~',
+  'remove-network': '-',
+  'pull-image': '*',
+  'create-container': '+',
+  'recreate-container': '~',
+  'start-container': '>',
+  'stop-container': '<',
+  'remove-container': '-',
+  connect: '+',
+  disconnect: '-',
+};
+
+/** `create container web`, `connect container web to network front`, ... */
+export function describeAction(action: Action): string {
+  switch (action.type) {
+    case 'create-network':
+    case 'recreate-network':
+      return `${action.type.split('-')[0]} network ${action.network.name}`;
+    case 'remove-network':
+      return `remove network ${action.name}`;
+    case 'pull-image':
+      return `image ${action.image} for container ${action.container}`;
+    case 'create-container':
+    case 'recreate-container':
+      return `${action.type.split('-')[0]} container ${action.container.name}`;
+    case 'start-container':
+    case 'stop-container':
+    case 'remove-container':
+      return `${action.type.split('-')[0]} container ${action.name}`;
+    case 'connect':
+      return `connect container ${action.container} to network ${action.endpoint.network}`;
+    case 'disconnect':
+      return `disconnect container ${action.container} from network ${action.network}`;
+  }
+}
+
+function actionLine(action: Action): string {
+  const changes = action.changes.length > 0 ? ` (${describeChanges(action.changes)})` : '';
+  return `${SYMBOL[action.type]} ${describeAction(action)}: ${action.reason}${changes}`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const lines = plan.actions.map(actionLine);
+  for (const kept of plan.kept) lines.push(`= keep ${kept.resource}: ${kept.reason}`);
+  for (const problem of plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
+  if (plan.pruneRefused) lines.push(`! not pruning: ${plan.pruneRefused}`);
+  if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused) {
+    return 'Nothing to do: the engine matches the manifests.\n';
+  }
+  lines.push('', summary(plan));
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(plan: Plan): string {
+  const count = (...types: Action['type'][]) => plan.actions.filter((action) => types.includes(action.type)).length;
+  const parts = [
+    [count('create-network', 'create-container'), 'to create'],
+    [count('recreate-network', 'recreate-container'), 'to recreate'],
+    [count('remove-network', 'remove-container'), 'to remove'],
+    [count('connect', 'disconnect'), 'to connect or disconnect'],
+    [count('start-container', 'stop-container'), 'to start or stop'],
+    [plan.problems.length, plan.problems.length === 1 ? 'problem' : 'problems'],
+  ] as const;
+  const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return `Plan: ${shown.length > 0 ? shown.join(', ') : 'no changes'}.`;
+}
+
+function outcomeLine(outcome: ActionOutcome): string {
+  const head = `${SYMBOL[outcome.action.type]} ${describeAction(outcome.action)}`;
+  if (outcome.ok) return `${head}: done (${Math.round(outcome.durationMs)} ms)`;
+  if (outcome.skipped) return `${head}: skipped, ${outcome.error ?? ''}`;
+  return `${head}: FAILED: ${outcome.error ?? ''}`;
+}
+
+export function formatReconcileResult(result: ReconcileResult): string {
+  const lines = result.outcomes.map(outcomeLine);
+  for (const kept of result.plan.kept) lines.push(`= keep ${kept.resource}: ${kept.reason}`);
+  for (const problem of result.plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
+  if (result.pruneRefused) lines.push(`! not pruning: ${result.pruneRefused}`);
+  if (result.outcomes.length === 0 && result.converged) return 'Nothing to do: the engine matches the manifests.\n';
+  const failed = result.errors.length;
+  lines.push('', result.converged ? 'Converged.' : `Not converged: ${failed} resource${failed === 1 ? '' : 's'} with errors${result.pruneRefused ? ', pruning refused' : ''}.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,91 @@
+/**
+ * One reconcile pass: observe the engine fresh, plan, apply. The CLI's `apply`
+ * runs one; the daemon runs one per trigger.
+ */
+import type { Engine } from '../engine/port.js';
+import type { DesiredState } from '../manifests/model.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Plan } from './actions.js';
+import type { ActionOutcome, RetryOptions } from './apply.js';
+import { apply } from './apply.js';
+import type { ObservedState } from './observe.js';
+import { observe } from './observe.js';
+import { plan } from './plan.js';
+
+export interface ReconcileOptions {
+  engine: Engine;
+  logger: Logger;
+  clock: Clock;
+  instance: string;
+  desired: DesiredState;
+  /** Prune even when no manifest declares anything. @default false */
+  allowEmpty?: boolean;
+  /** @default 8 */
+  concurrency?: number;
+  /** Resource keys (`Container/web`) to leave alone this pass, e.g. while they back off. */
+  holdBack?: ReadonlySet<string>;
+  retry?: RetryOptions;
+  /** A number identifying the pass in the logs. */
+  pass?: number;
+}
+
+export interface ReconcileError {
+  /** `Kind/name`. */
+  resource: string;
+  message: string;
+  /** True when retrying cannot help until something changes (a conflict, bad config, a 4xx answer). */
+  terminal: boolean;
+}
+
+export interface ReconcileResult {
+  /** What the engine ran before the pass changed anything. */
+  observed: ObservedState;
+  plan: Plan;
+  outcomes: ActionOutcome[];
+  /** Every action succeeded, no resource has a problem, and nothing was held back or refused. */
+  converged: boolean;
+  /** At most one per resource: its plan problem or its first failed or skipped action. */
+  errors: ReconcileError[];
+  pruneRefused?: string;
+}
+
+/** Runs one pass. Rejects only when the engine cannot be observed; failures of single actions are in the result. */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
+  const observed = await observe({ engine: options.engine, instance: options.instance });
+  const planned = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
+  for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
+  if (planned.pruneRefused) logger.warn(planned.pruneRefused);
+  const outcomes = await apply({
+    engine: options.engine,
+    logger: options.logger,
+    clock: options.clock,
+    actions: planned.actions,
+    concurrency: options.concurrency,
+    holdBack: options.holdBack,
+    retry: options.retry,
+    pass: options.pass,
+  });
+
+  const errors = new Map<string, ReconcileError>();
+  for (const problem of planned.problems) {
+    if (!errors.has(problem.resource)) errors.set(problem.resource, { resource: problem.resource, message: problem.message, terminal: true });
+  }
+  for (const outcome of outcomes) {
+    const resource = outcome.action.resource;
+    // A resource held back already has its error with whoever held it back.
+    if (outcome.ok || errors.has(resource) || options.holdBack?.has(resource)) continue;
+    const message = outcome.skipped ? `skipped ${outcome.action.id}: ${outcome.error ?? ''}` : `${outcome.action.id} failed: ${outcome.error ?? ''}`;
+    errors.set(resource, { resource, message, terminal: outcome.terminal ?? true });
+  }
+  const converged = outcomes.every((outcome) => outcome.ok) && planned.problems.length === 0 && !planned.pruneRefused;
+  return {
+    observed,
+    plan: planned,
+    outcomes,
+    converged,
+    errors: [...errors.values()],
+    ...(planned.pruneRefused === undefined ? {} : { pruneRefused: planned.pruneRefused }),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The optional HTTP endpoints (`--listen`): `/healthz` answers while the
+ * process serves, `/readyz` once the first sync is done, `/metrics` and
+ * `/status` give the status as Prometheus text and as JSON.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { Status } from './model.js';
+import { renderMetrics } from './metrics.js';
+
+export interface StatusServerOptions {
+  /** `host:port`, `[ipv6]:port`, or `:port` for every interface; port 0 picks a free one. */
+  listen: string;
+  logger: Logger;
+  /** Undefined until the first status exists: `/metrics` and `/status` answer 503 until then. */
+  getStatus: () => Status | undefined;
+  /** Whether the first sync is done. */
+  isReady: () => boolean;
+}
+
+export interface StatusServer {
+  /** Where it listens, `host:port` with the port actually bound. */
+  address: string;
+  close(): Promise<void>;
+}
+
+const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const { host, port } = parseListen(options.listen);
+  const logger = options.logger.child({ kind: 'StatusServer' });
+  const server = createServer((request, response) => {
+    try {
+      handle(request, response, options);
+    } catch (error) {
+      logger.error('status request failed', { path: request.url, error: error instanceof Error ? error.message : String(error) });
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else response.destroy();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`listening on ${options.listen}: ${error.message}`, { cause: error })));
+    server.listen({ host, port }, resolve);
+  });
+  const bound = server.address() as AddressInfo;
+  const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  logger.info('serving status over HTTP', { address });
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function handle(request: IncomingMessage, response: ServerResponse, options: StatusServerOptions): void {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    return;
+  }
+  const path = new URL(request.url ?? '/', 'http://status').pathname;
+  switch (path) {
+    case '/healthz':
+      send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+      return;
+    case '/readyz':
+      if (options.isReady()) send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+      else send(response, 503, 'text/plain; charset=utf-8', 'not ready: the first sync is not done\n');
+      return;
+    case '/metrics':
+    case '/status': {
+      const status = options.getStatus();
+      if (status === undefined) send(response, 503, 'text/plain; charset=utf-8', 'no status yet\n');
+      else if (path === '/metrics') send(response, 200, METRICS_CONTENT_TYPE, renderMetrics(status));
+      else send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(status, null, 2)}\n`);
+      return;
+    }
+    default:
+      send(response, 404, 'text/plain; charset=utf-8', 'not found: try /healthz, /readyz, /metrics or /status\n');
+  }
+}
+
+function send(response: ServerResponse, code: number, contentType: string, body: string): void {
+  response.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+function parseListen(listen: string): { host: string | undefined; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new TypeError(`Expected \`listen\` to be host:port, [ipv6]:port or :port, got ${JSON.stringify(listen)}`);
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}

@@ -1,0 +1,417 @@
+/**
+ * An in-memory `Engine` for unit tests. It keeps networks, containers and images,
+ * enforces the rules the real engine enforces (unique names, an image to create
+ * from, a network to join, no removal of a network in use), absorbs what the
+ * Docker adapter absorbs (stop a stopped container, remove a missing one), and
+ * emits events as the real one does.
+ *
+ * Every method is an ordinary method, so `sinon.spy(engine, 'createContainer')`
+ * works; `calls` records every call in order. `failNext` makes calls fail.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  ContainerConfig,
+  ContainerStatus,
+  EndpointConfig,
+  Engine,
+  EngineEvent,
+  EngineInfo,
+  NetworkConfig,
+  ObservedContainer,
+  ObservedEndpoint,
+  ObservedNetwork,
+  RunResult,
+} from '../../src/engine/port.js';
+import { EngineError } from '../../src/engine/errors.js';
+
+export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
+
+export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([
+  'createNetwork',
+  'removeNetwork',
+  'connectNetwork',
+  'disconnectNetwork',
+  'pullImage',
+  'createContainer',
+  'startContainer',
+  'stopContainer',
+  'removeContainer',
+  'runContainer',
+]);
+
+export interface FakeEngineOptions {
+  /** Images present from the start. @default ['mooring/busybox:latest'] */
+  images?: string[];
+  /** Images `pullImage` can fetch; pulling anything else fails as a registry would. @default [] */
+  pullable?: string[];
+  /** @default '20.10.24' */
+  version?: string;
+  /** Reported by `runContainer`. @default { exitCode: 0, stdout: '', stderr: '' } */
+  runResult?: RunResult;
+}
+
+export interface FakeCall {
+  method: EngineMethod;
+  args: unknown[];
+}
+
+interface Failure {
+  method: EngineMethod;
+  error: Error;
+  times: number;
+  when: ((...args: unknown[]) => boolean) | undefined;
+}
+
+interface FakeContainer {
+  config: ContainerConfig;
+  observed: ObservedContainer;
+}
+
+const BUILTIN_NETWORKS = ['bridge', 'host', 'none'];
+
+export class FakeEngine implements Engine {
+  readonly calls: FakeCall[] = [];
+  readonly images: Set<string>;
+  readonly pullable: Set<string>;
+  /** While false, every call fails as when the engine's socket does not answer. */
+  available = true;
+  runResult: RunResult;
+  readonly #version: string;
+  readonly #networks = new Map<string, ObservedNetwork>();
+  readonly #containers = new Map<string, FakeContainer>();
+  readonly #failures: Failure[] = [];
+  readonly #listeners = new Set<(event: EngineEvent | Error) => void>();
+
+  constructor(options: FakeEngineOptions = {}) {
+    this.images = new Set(options.images ?? ['mooring/busybox:latest']);
+    this.pullable = new Set(options.pullable ?? []);
+    this.#version = options.version ?? '20.10.24';
+    this.runResult = options.runResult ?? { exitCode: 0, stdout: '', stderr: '' };
+    for (const name of BUILTIN_NETWORKS) {
+      const id = newId();
+      this.#networks.set(id, { id, name, driver: name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
+    }
+  }
+
+  // ── test controls ────────────────────────────────────────────────────────
+
+  /** The next `times` calls of `method` (those `when` accepts) fail with `error` instead of running. */
+  failNext(method: EngineMethod, error: Error, options: { times?: number; when?: (...args: unknown[]) => boolean } = {}): void {
+    this.#failures.push({ method, error, times: options.times ?? 1, when: options.when });
+  }
+
+  /** The names of the calls that change something, in order. */
+  mutatingCalls(): FakeCall[] {
+    return this.calls.filter((call) => MUTATING_METHODS.has(call.method));
+  }
+
+  clearCalls(): void {
+    this.calls.length = 0;
+  }
+
+  /** Adds a network as if someone had created it (no event, no call recorded). */
+  seedNetwork(config: Partial<NetworkConfig> & { name: string }): ObservedNetwork {
+    const network = networkFrom({ driver: 'bridge', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {}, ...config });
+    this.#networks.set(network.id, network);
+    return network;
+  }
+
+  /** Adds a container as if someone had created it; `endpoints` defaults to its network mode's network. */
+  seedContainer(config: Partial<ContainerConfig> & { name: string }, state: { status?: ContainerStatus; endpoints?: EndpointConfig[] } = {}): ObservedContainer {
+    const full = containerConfig(config);
+    const container = this.#newContainer(full, state.endpoints ?? initialEndpoints(full));
+    container.observed.status = state.status ?? 'running';
+    return structuredClone(container.observed);
+  }
+
+  /** What the container was created with, by name or id. */
+  containerConfig(idOrName: string): ContainerConfig | undefined {
+    const container = this.#container(idOrName);
+    return container && structuredClone(container.config);
+  }
+
+  network(idOrName: string): ObservedNetwork | undefined {
+    const network = this.#network(idOrName);
+    return network && structuredClone(network);
+  }
+
+  container(idOrName: string): ObservedContainer | undefined {
+    const container = this.#container(idOrName);
+    return container && structuredClone(container.observed);
+  }
+
+  /** Changes a container's status as if its process had exited or been restarted, emitting the event. */
+  setStatus(idOrName: string, status: ContainerStatus, exitCode = 0): void {
+    const container = this.#mustContainer(idOrName);
+    container.observed.status = status;
+    container.observed.exitCode = exitCode;
+    if (status === 'exited') this.#emit('container', 'die', container.observed);
+  }
+
+  /** Ends every open event stream, with `error` when given (as when the engine restarts). */
+  endEvents(error?: Error): void {
+    for (const listener of this.#listeners) listener(error ?? new StreamEnd());
+  }
+
+  // ── Engine ───────────────────────────────────────────────────────────────
+
+  async info(): Promise<EngineInfo> {
+    this.#enter('info', []);
+    return { version: this.#version, apiVersion: '1.41' };
+  }
+
+  async listNetworks(): Promise<ObservedNetwork[]> {
+    this.#enter('listNetworks', []);
+    return [...this.#networks.values()].map((network) => structuredClone(network));
+  }
+
+  async listContainers(): Promise<ObservedContainer[]> {
+    this.#enter('listContainers', []);
+    return [...this.#containers.values()].map((container) => structuredClone(container.observed));
+  }
+
+  async inspectContainer(idOrName: string): Promise<ObservedContainer | undefined> {
+    this.#enter('inspectContainer', [idOrName]);
+    return this.container(idOrName);
+  }
+
+  async createNetwork(config: NetworkConfig): Promise<string> {
+    this.#enter('createNetwork', [config]);
+    if (this.#network(config.name)) throw conflict(`network with name ${config.name} already exists`);
+    const network = networkFrom(config);
+    this.#networks.set(network.id, network);
+    this.#emit('network', 'create', { id: network.id, name: network.name, labels: network.labels });
+    return network.id;
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    this.#enter('removeNetwork', [idOrName]);
+    const network = this.#network(idOrName);
+    if (!network) return;
+    if (BUILTIN_NETWORKS.includes(network.name)) throw new EngineError(`${network.name} is a pre-defined network and cannot be removed`, { statusCode: 403, transient: false });
+    const users = [...this.#containers.values()].filter((container) => container.observed.endpoints.some((endpoint) => endpoint.networkId === network.id));
+    if (users.length > 0) throw new EngineError(`error while removing network: network ${network.name} id ${network.id} has active endpoints`, { statusCode: 403, transient: false });
+    this.#networks.delete(network.id);
+    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: network.labels });
+  }
+
+  async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
+    this.#enter('connectNetwork', [container, endpoint]);
+    const target = this.#mustContainer(container);
+    this.#attach(target, endpoint);
+  }
+
+  async disconnectNetwork(container: string, network: string): Promise<void> {
+    this.#enter('disconnectNetwork', [container, network]);
+    const target = this.#mustContainer(container);
+    const found = this.#mustNetwork(network);
+    const before = target.observed.endpoints.length;
+    target.observed.endpoints = target.observed.endpoints.filter((endpoint) => endpoint.networkId !== found.id);
+    if (target.observed.endpoints.length === before) throw new EngineError(`container ${target.observed.name} is not connected to network ${found.name}`, { statusCode: 403, transient: false });
+    this.#emit('network', 'disconnect', { id: found.id, name: found.name, labels: found.labels, containerId: target.observed.id });
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    this.#enter('imageExists', [image]);
+    return this.images.has(image);
+  }
+
+  async pullImage(image: string): Promise<void> {
+    this.#enter('pullImage', [image]);
+    if (!this.pullable.has(image)) throw new EngineError(`pull access denied for ${image}, repository does not exist or may require 'docker login'`, { statusCode: 404, transient: false });
+    this.images.add(image);
+  }
+
+  async createContainer(config: ContainerConfig): Promise<string> {
+    this.#enter('createContainer', [config]);
+    if (this.#container(config.name)) throw conflict(`Conflict. The container name "/${config.name}" is already in use`);
+    if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
+    for (const link of config.links) this.#mustContainer(link.split(':')[0]!);
+    if (config.networkMode.startsWith('container:')) this.#mustContainer(config.networkMode.slice('container:'.length));
+    const endpoints = initialEndpoints(config);
+    for (const endpoint of endpoints) this.#mustNetwork(endpoint.network);
+    return this.#newContainer(structuredClone(config), endpoints).observed.id;
+  }
+
+  async startContainer(idOrName: string): Promise<void> {
+    this.#enter('startContainer', [idOrName]);
+    const container = this.#mustContainer(idOrName);
+    if (container.observed.status === 'running') return;
+    const needs = [...container.config.links.map((link) => link.split(':')[0]!)];
+    if (container.config.networkMode.startsWith('container:')) needs.push(container.config.networkMode.slice('container:'.length));
+    for (const name of needs) {
+      if (this.#mustContainer(name).observed.status !== 'running') throw new EngineError(`cannot join or link to a non running container: ${name}`, { statusCode: 409, transient: false });
+    }
+    container.observed.status = 'running';
+    this.#emit('container', 'start', container.observed);
+  }
+
+  async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
+    this.#enter('stopContainer', [idOrName, timeoutSeconds]);
+    const container = this.#container(idOrName);
+    if (!container || container.observed.status !== 'running') return;
+    container.observed.status = 'exited';
+    this.#emit('container', 'die', container.observed);
+    this.#emit('container', 'stop', container.observed);
+  }
+
+  async removeContainer(idOrName: string): Promise<void> {
+    this.#enter('removeContainer', [idOrName]);
+    const container = this.#container(idOrName);
+    if (!container) return;
+    this.#containers.delete(container.observed.id);
+    this.#emit('container', 'destroy', container.observed);
+  }
+
+  async runContainer(config: ContainerConfig, _options: { timeoutMs: number }): Promise<RunResult> {
+    this.#enter('runContainer', [config, _options]);
+    if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
+    return { ...this.runResult };
+  }
+
+  async *events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent> {
+    this.#enter('events', [options]);
+    const queue: (EngineEvent | Error)[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (item: EngineEvent | Error) => {
+      queue.push(item);
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    this.#listeners.add(listener);
+    options.signal.addEventListener('abort', onAbort);
+    try {
+      while (!options.signal.aborted) {
+        const item = queue.shift();
+        if (item === undefined) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        if (item instanceof StreamEnd) return;
+        if (item instanceof Error) throw item;
+        yield item;
+      }
+    } finally {
+      this.#listeners.delete(listener);
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  #enter(method: EngineMethod, args: unknown[]): void {
+    this.calls.push({ method, args: structuredClone(args.filter((arg) => !(arg && typeof arg === 'object' && 'signal' in arg))) });
+    if (!this.available) throw new EngineError('connect ECONNREFUSED /var/run/docker.sock', { transient: true });
+    const index = this.#failures.findIndex((failure) => failure.method === method && (!failure.when || failure.when(...args)));
+    if (index < 0) return;
+    const failure = this.#failures[index]!;
+    if (--failure.times <= 0) this.#failures.splice(index, 1);
+    throw failure.error;
+  }
+
+  #newContainer(config: ContainerConfig, endpoints: EndpointConfig[]): FakeContainer {
+    const id = newId();
+    const container: FakeContainer = {
+      config,
+      observed: {
+        id,
+        name: config.name,
+        image: config.image,
+        labels: { ...config.labels },
+        status: 'created',
+        networkMode: config.networkMode,
+        endpoints: [],
+        portBindings: config.portBindings.map((binding) => ({ ...binding, hostPort: binding.hostPort ?? 32768 + this.#containers.size })),
+      },
+    };
+    this.#containers.set(id, container);
+    for (const endpoint of endpoints) this.#attach(container, endpoint);
+    this.#emit('container', 'create', container.observed);
+    return container;
+  }
+
+  #attach(container: FakeContainer, endpoint: EndpointConfig): void {
+    const network = this.#mustNetwork(endpoint.network);
+    if (container.observed.endpoints.some((existing) => existing.networkId === network.id)) {
+      throw new EngineError(`endpoint with name ${container.observed.name} already exists in network ${network.name}`, { statusCode: 403, transient: false });
+    }
+    if (network.name === 'bridge' && endpoint.aliases.length > 0) {
+      throw new EngineError('network-scoped alias is supported only for containers in user defined networks', { statusCode: 400, transient: false });
+    }
+    const observed: ObservedEndpoint = {
+      network: network.name,
+      networkId: network.id,
+      endpointId: newId(),
+      ipv4Address: endpoint.ipv4Address ?? `172.18.0.${container.observed.endpoints.length + this.#containers.size + 1}`,
+      aliases: [...endpoint.aliases],
+      links: [...endpoint.links],
+    };
+    container.observed.endpoints.push(observed);
+    this.#emit('network', 'connect', { id: network.id, name: network.name, labels: network.labels, containerId: container.observed.id });
+  }
+
+  #network(idOrName: string): ObservedNetwork | undefined {
+    return this.#networks.get(idOrName) ?? [...this.#networks.values()].find((network) => network.name === idOrName);
+  }
+
+  #mustNetwork(idOrName: string): ObservedNetwork {
+    const network = this.#network(idOrName);
+    if (!network) throw new EngineError(`network ${idOrName} not found`, { statusCode: 404, transient: false });
+    return network;
+  }
+
+  #container(idOrName: string): FakeContainer | undefined {
+    return this.#containers.get(idOrName) ?? [...this.#containers.values()].find((container) => container.observed.name === idOrName);
+  }
+
+  #mustContainer(idOrName: string): FakeContainer {
+    const container = this.#container(idOrName);
+    if (!container) throw new EngineError(`No such container: ${idOrName}`, { statusCode: 404, transient: false });
+    return container;
+  }
+
+  #emit(type: EngineEvent['type'], action: string, subject: { id: string; name: string; labels: Record<string, string>; containerId?: string }): void {
+    const event: EngineEvent = { type, action, id: subject.id, name: subject.name, labels: { ...subject.labels }, time: Date.now() };
+    if (subject.containerId) event.containerId = subject.containerId;
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+class StreamEnd extends Error {}
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function conflict(message: string): EngineError {
+  return new EngineError(message, { statusCode: 409, transient: false });
+}
+
+/** The engine joins a container to its network mode's network at creation, unless it shares a namespace. */
+function initialEndpoints(config: ContainerConfig): EndpointConfig[] {
+  const mode = config.networkMode;
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return [];
+  return config.endpoints.length > 0 ? config.endpoints : [{ network: mode, aliases: [], links: [] }];
+}
+
+function networkFrom(config: NetworkConfig): ObservedNetwork {
+  return { ...structuredClone(config), id: newId() };
+}
+
+function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
+  return {
+    image: 'mooring/busybox:latest',
+    env: [],
+    labels: {},
+    restartPolicy: { name: 'no' },
+    networkMode: 'bridge',
+    endpoints: [],
+    exposedPorts: [],
+    portBindings: [],
+    extraHosts: [],
+    links: [],
+    stopTimeoutSeconds: 10,
+    ...config,
+  };
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import sinon from 'sinon';
+import { CommanderError } from 'commander';
+import type { CommandFactory } from '../../../src/cli/main.js';
+import { createApplyCommand } from '../../../src/cli/apply.js';
+import { createPlanCommand } from '../../../src/cli/plan.js';
+import type { EngineCommandDeps } from '../../../src/cli/engine-options.js';
+import { FakeEngine } from '../../fakes/fake-engine.js';
+
+const MANIFESTS = `
+apiVersion: mooring/v1
+kind: Network
+metadata: { name: front }
+spec: {}
+---
+apiVersion: mooring/v1
+kind: Container
+metadata: { name: web }
+spec:
+  image: mooring/busybox:latest
+  command: httpd -f -p 80 -h /
+  networks: [{ name: front, aliases: [www] }]
+---
+apiVersion: mooring/v1
+kind: PortPublish
+metadata: { name: web-http }
+spec: { container: web, containerPort: 80, hostPort: 8080 }
+`;
+
+describe('mooring plan and mooring apply', () => {
+  let directory: string;
+  let engine: FakeEngine;
+  let deps: EngineCommandDeps & { openEngine: sinon.SinonSpy };
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mooring-cli-'));
+    await writeFile(join(directory, 'app.yaml'), MANIFESTS);
+    engine = new FakeEngine();
+    deps = { openEngine: sinon.fake.returns(engine) };
+  });
+
+  afterEach(() => rm(directory, { recursive: true, force: true }));
+
+  async function run(factory: (deps: EngineCommandDeps) => CommandFactory, ...args: string[]) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    let code = -1;
+    const command = factory(deps)({ stdout, stderr, env: {} }, (exit) => (code = exit))
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (err += text) });
+    await command.parseAsync(['-m', directory, '--instance', 'cli-test', ...args], { from: 'user' });
+    return { code, stdout: out, stderr: err };
+  }
+  const plan = (...args: string[]) => run(createPlanCommand, ...args);
+  const apply = (...args: string[]) => run(createApplyCommand, ...args);
+
+  it('plan prints the changes as a diff and exits 2; after apply it exits 0', async () => {
+    const before = await plan();
+    assert.equal(before.code, 2, before.stderr);
+    assert.match(before.stdout, /^\+ create network front: declared in app\.yaml and not present$/m);
+    assert.match(before.stdout, /^\+ create container web: /m);
+    assert.match(before.stdout, /^Plan: 2 to create, 1 to start or stop\.$/m);
+    assert.deepEqual(engine.mutatingCalls(), [], 'plan changes nothing');
+
+    const applied = await apply();
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /^\+ create container web: done \(\d+ ms\)$/m);
+    assert.match(applied.stdout, /^Converged\.$/m);
+
+    const after = await plan();
+    assert.equal(after.code, 0);
+    assert.equal(after.stdout, 'Nothing to do: the engine matches the manifests.\n');
+  });
+
+  it('apply twice: the second makes no mutating engine call', async () => {
+    await apply();
+    engine.clearCalls();
+    const second = await apply();
+    assert.equal(second.code, 0);
+    assert.deepEqual(engine.mutatingCalls(), []);
+  });
+
+  it('recreate shows the changed fields', async () => {
+    await apply();
+    await writeFile(join(directory, 'app.yaml'), MANIFESTS.replace('hostPort: 8080', 'hostPort: 8081'));
+    const result = await plan();
+    assert.equal(result.code, 2);
+    assert.match(result.stdout, /^~ recreate container web: spec changed \(ports: 0\.0\.0\.0:8080:80\/tcp → 0\.0\.0\.0:8081:80\/tcp\)$/m);
+  });
+
+  it('--output json gives the plan and the pass as JSON', async () => {
+    const planned = JSON.parse((await plan('--output', 'json')).stdout) as { changes: boolean; actions: { id: string }[]; problems: unknown[] };
+    assert.equal(planned.changes, true);
+    assert.deepEqual(planned.actions.map((action) => action.id), ['create-network:front', 'pull-image:web', 'create-container:web', 'start-container:web']);
+    const applied = JSON.parse((await apply('-o', 'json')).stdout) as { converged: boolean; outcomes: { id: string; ok: boolean }[]; errors: unknown[] };
+    assert.equal(applied.converged, true);
+    assert.ok(applied.outcomes.every((outcome) => outcome.ok));
+    assert.deepEqual(applied.errors, []);
+  });
+
+  it('invalid manifests: prints the errors, exits 1 and touches nothing', async () => {
+    await writeFile(join(directory, 'bad.yaml'), 'apiVersion: mooring/v1\nkind: Container\nmetadata: { name: bad }\nspec: { imagee: x }\n');
+    for (const command of [plan, apply]) {
+      const result = await command();
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /^bad\.yaml:\d+:\d+: /m);
+      assert.match(result.stderr, /nothing was changed/);
+    }
+    assert.equal(deps.openEngine.callCount, 0);
+  });
+
+  it('a conflict is an error: plan and apply exit 1 and say why', async () => {
+    engine.seedContainer({ name: 'web' });
+    const planned = await plan();
+    assert.equal(planned.code, 1);
+    assert.match(planned.stdout, /^! Container\/web: the name web is taken by a container mooring does not manage; it is left untouched$/m);
+    const applied = await apply();
+    assert.equal(applied.code, 1);
+    assert.match(applied.stdout, /^Not converged: 1 resource with errors\.$/m);
+    assert.equal(engine.container('web')?.labels['io.mooring.instance'], undefined);
+  });
+
+  it('an empty directory prunes nothing without --allow-empty', async () => {
+    await apply();
+    await rm(join(directory, 'app.yaml'));
+    const refused = await plan();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /^! not pruning: no manifest declares anything, .*--allow-empty/m);
+    assert.equal((await apply()).code, 1);
+    assert.equal(engine.container('web')?.status, 'running');
+
+    const allowed = await apply('--allow-empty');
+    assert.equal(allowed.code, 0);
+    assert.equal(engine.container('web'), undefined);
+    assert.equal(engine.network('front'), undefined);
+  });
+
+  it('a missing directory is an empty desired state, with a note', async () => {
+    await rm(directory, { recursive: true });
+    const result = await plan();
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /does not exist/);
+  });
+
+  it('refuses a malformed instance name', async () => {
+    await assert.rejects(plan('--instance', 'no spaces'), (error: unknown) => error instanceof CommanderError && /expected a name/.test(error.message));
+  });
+});

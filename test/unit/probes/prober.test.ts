@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ProberInput, ProberOutput } from '../../../src/probes/prober.js';
+import { parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
+import { proberProgram } from '../../../src/probes/prober-program.js';
+import type { LoopbackPorts } from './loopback.js';
+import { loopbackPorts } from './loopback.js';
+
+const execFileAsync = promisify(execFile);
+
+describe('prober', () => {
+  let ports: LoopbackPorts;
+  let open: number;
+  let closed: number;
+  let directory: string;
+
+  before(async () => {
+    ports = await loopbackPorts();
+    ({ open, closed } = ports);
+    directory = await mkdtemp(join(tmpdir(), 'mooring-prober-'));
+  });
+
+  after(async () => {
+    await ports.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const check = (id: string, host: string, port: number) => ({ id, host, port, timeoutMs: 2000 });
+  const byId = (output: ProberOutput) => Object.fromEntries(output.results.map((result) => [result.id, result]));
+
+  it('connects to an IP without resolving it, and tells refused from connected', async () => {
+    const results = byId(await runChecks({ checks: [check('open', '127.0.0.1', open), check('closed', '127.0.0.1', closed)] }));
+    assert.equal(results.open?.reason, 'Connected');
+    assert.deepEqual(results.open?.resolvedAddresses, ['127.0.0.1']);
+    assert.equal(results.closed?.reason, 'ConnectionRefused');
+    assert.ok((results.closed?.durationMs ?? -1) >= 0);
+  });
+
+  it("resolves through the source's hosts file first, as legacy links and extraHosts need", async () => {
+    const hostsFile = join(directory, 'hosts');
+    await writeFile(hostsFile, '127.0.0.1\tlocalhost\n# 10.0.0.9 db\n127.0.0.1\tdb 0123abcd mt-db  # a legacy link\n::1 ip6-localhost\n');
+    const resolvConf = join(directory, 'resolv.conf');
+    await writeFile(resolvConf, 'nameserver 127.0.0.11\noptions ndots:0\n');
+    const results = byId(await runChecks({ hostsFile, resolvConf, checks: [check('db', 'DB', open), check('dns-only', 'mt-db', 0)] }));
+    assert.deepEqual([results.db?.reason, results.db?.resolvedAddresses], ['Connected', ['127.0.0.1']]);
+    assert.equal(results['dns-only']?.reason, 'Connected');
+    assert.match(results['dns-only']?.message ?? '', /DNS-only/);
+  });
+
+  it("reports DNSResolutionFailed when the container's resolv.conf has no nameserver", async () => {
+    const resolvConf = join(directory, 'empty-resolv.conf');
+    await writeFile(resolvConf, '# nothing\n');
+    const [result] = (await runChecks({ resolvConf, checks: [check('x', 'nowhere', 80)] })).results;
+    assert.equal(result?.reason, 'DNSResolutionFailed');
+  });
+
+  it('reports ProbeError, not a network failure, when it cannot read the resolv.conf', async () => {
+    const [result] = (await runChecks({ resolvConf: join(directory, 'missing'), checks: [check('x', 'db', 80)] })).results;
+    assert.equal(result?.reason, 'ProbeError');
+    assert.match(result?.message ?? '', /cannot read/);
+  });
+
+  it('parses hosts files and resolv.conf as the C library does', () => {
+    assert.deepEqual(Object.fromEntries(parseHosts('172.17.0.2 web abc123 # comment\n\nbogus line\n172.17.0.3 Web\n')), { web: ['172.17.0.2', '172.17.0.3'], abc123: ['172.17.0.2'] });
+    assert.deepEqual(parseResolvConf('search example.com corp\nnameserver 127.0.0.11\nnameserver fe80::1%eth0\noptions ndots:2 timeout:1\n'), {
+      nameservers: ['127.0.0.11', 'fe80::1%eth0'],
+      search: ['example.com', 'corp'],
+      ndots: 2,
+    });
+  });
+
+  it('runs as a program: JSON checks on stdin, JSON results on stdout', async () => {
+    const program = proberProgram();
+    const child = spawn(process.execPath, program.nodeArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdin.end(JSON.stringify({ checks: [check('a', '127.0.0.1', open)] } satisfies ProberInput));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    assert.equal(code, 0);
+    assert.equal((JSON.parse(stdout) as ProberOutput).results[0]?.reason, 'Connected');
+  });
+
+  it('runs as `node -e` source with its input in the environment, as in a probe container', async () => {
+    const source = await proberProgram().source();
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', source], {
+      env: { MOORING_PROBE_INPUT: JSON.stringify({ checks: [check('a', '127.0.0.1', closed)] }) },
+    });
+    assert.equal((JSON.parse(stdout) as ProberOutput).results[0]?.reason, 'ConnectionRefused');
+  });
+
+  it('exits with 2 on bad input', async () => {
+    await assert.rejects(execFileAsync(process.execPath, proberProgram().nodeArgs, { env: { MOORING_PROBE_INPUT: '{"nope":1}' } }), (error: { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr ?? '', /expected an object with a "checks" list/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import sinon from 'sinon';
+import { EngineError, TerminalError } from '../../../src/engine/errors.js';
+import { createLogger, silentLogger } from '../../../src/log.js';
+import { systemClock } from '../../../src/clock.js';
+import { apply } from '../../../src/reconcile/apply.js';
+import { FakeEngine } from '../../fakes/fake-engine.js';
+import { IMAGE, container, desiredState, network } from './fixtures.js';
+import { converge, planFor } from './helpers.js';
+
+const transient = () => new EngineError('connect ECONNRESET', { transient: true });
+const terminal = () => new EngineError('invalid config', { statusCode: 400, transient: false });
+
+function outcomeOf(result: Awaited<ReturnType<typeof converge>>, id: string) {
+  const outcome = result.outcomes.find((candidate) => candidate.action.id === id);
+  assert.ok(outcome, `expected an outcome for ${id}`);
+  return outcome;
+}
+
+describe('apply', () => {
+  it('retries transient engine errors with backoff and succeeds', async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createContainer', transient(), { times: 2 });
+    const create = sinon.spy(engine, 'createContainer');
+    const result = await converge(engine, desiredState([container('web')]));
+    assert.equal(create.callCount, 3);
+    assert.ok(result.converged);
+    assert.equal(engine.container('web')?.status, 'running');
+  });
+
+  it('gives up after its retries, and says the failure may pass', async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createNetwork', transient(), { times: 10 });
+    const result = await converge(engine, desiredState([network('front')]));
+    assert.equal(engine.calls.filter((call) => call.method === 'createNetwork').length, 4);
+    assert.deepEqual(result.errors, [{ resource: 'Network/front', message: 'create-network:front failed: connect ECONNRESET', terminal: false }]);
+  });
+
+  for (const [name, error] of [['an engine 4xx', terminal()], ['a TerminalError', new TerminalError('bad')]] as const) {
+    it(`does not retry ${name}`, async () => {
+      const engine = new FakeEngine();
+      engine.failNext('createContainer', error);
+      const create = sinon.spy(engine, 'createContainer');
+      const result = await converge(engine, desiredState([container('web')]));
+      assert.equal(create.callCount, 1);
+      assert.equal(result.converged, false);
+      assert.equal(result.errors[0]?.terminal, true);
+    });
+  }
+
+  it("one resource's failure stops only what depends on it", async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createContainer', terminal(), { when: (config) => (config as { name: string }).name === 'broken' });
+    const result = await converge(engine, desiredState([container('broken'), container('after', { dependsOn: ['broken'] }), container('fine')]));
+    assert.equal(engine.container('fine')?.status, 'running');
+    assert.equal(engine.container('after')?.status, 'created');
+    const start = outcomeOf(result, 'start-container:after');
+    assert.equal(start.ok, false);
+    assert.equal(start.skipped, true);
+    assert.match(start.error ?? '', /create-container:broken failed: invalid config/);
+    assert.deepEqual(result.errors.map((error) => error.resource).sort(), ['Container/after', 'Container/broken']);
+  });
+
+  it('skips the containers of a network that could not be created', async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createNetwork', terminal());
+    const result = await converge(engine, desiredState([network('front'), container('web', { networks: [{ name: 'front' }] }), container('solo')]));
+    assert.equal(engine.container('web'), undefined);
+    assert.equal(engine.container('solo')?.status, 'running');
+    assert.match(outcomeOf(result, 'create-container:web').error ?? '', /create-network:front failed/);
+  });
+
+  it('runs independent actions in parallel, never more than the concurrency at once', async () => {
+    const engine = new FakeEngine();
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    const planned = await planFor(engine, desiredState(names.map((name) => container(name))));
+    let inFlight = 0;
+    let most = 0;
+    const original = engine.createContainer.bind(engine);
+    sinon.stub(engine, 'createContainer').callsFake(async (config) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return original(config);
+    });
+    const outcomes = await apply({ engine, logger: silentLogger(), clock: systemClock, actions: planned.actions, concurrency: 3 });
+    assert.ok(outcomes.every((outcome) => outcome.ok));
+    assert.equal(most, 3);
+  });
+
+  it('rejects a concurrency that is not a positive integer', async () => {
+    await assert.rejects(apply({ engine: new FakeEngine(), logger: silentLogger(), clock: systemClock, actions: [], concurrency: 0 }), /Expected `concurrency` to be an integer >= 1, got 0/);
+  });
+
+  it('leaves held-back resources and their dependents alone', async () => {
+    const engine = new FakeEngine();
+    const result = await converge(engine, desiredState([container('db'), container('api', { dependsOn: ['db'] }), container('other')]), { holdBack: new Set(['Container/db']) });
+    assert.equal(engine.container('db'), undefined);
+    assert.equal(engine.container('other')?.status, 'running');
+    assert.equal(outcomeOf(result, 'create-container:db').error, 'Container/db is held back');
+    assert.equal(result.converged, false);
+    assert.deepEqual(result.errors.map((error) => [error.resource, error.terminal]), [['Container/api', false]]);
+  });
+
+  describe('images', () => {
+    it('IfNotPresent pulls a missing image, once for all the containers that use it', async () => {
+      const engine = new FakeEngine({ images: [], pullable: [IMAGE] });
+      const pull = sinon.spy(engine, 'pullImage');
+      const result = await converge(engine, desiredState([container('a'), container('b')]));
+      assert.ok(result.converged);
+      assert.equal(pull.callCount, 1);
+    });
+
+    it('IfNotPresent does not pull an image that is present', async () => {
+      const engine = new FakeEngine();
+      const pull = sinon.spy(engine, 'pullImage');
+      await converge(engine, desiredState([container('a')]));
+      assert.equal(pull.callCount, 0);
+    });
+
+    it('Always pulls before creating', async () => {
+      const engine = new FakeEngine({ pullable: [IMAGE] });
+      const pull = sinon.spy(engine, 'pullImage');
+      await converge(engine, desiredState([container('a', { pullPolicy: 'Always' })]));
+      assert.equal(pull.callCount, 1);
+    });
+
+    it('Never with a missing image is a terminal error on that container only', async () => {
+      const engine = new FakeEngine({ images: [IMAGE] });
+      const pull = sinon.spy(engine, 'pullImage');
+      const result = await converge(engine, desiredState([container('a', { image: 'missing:1', pullPolicy: 'Never' }), container('b')]));
+      assert.equal(pull.callCount, 0);
+      assert.equal(engine.container('b')?.status, 'running');
+      assert.deepEqual(result.errors, [{ resource: 'Container/a', message: 'pull-image:a failed: expected image missing:1 to be present (pullPolicy Never), got none', terminal: true }]);
+    });
+
+    it('a failed pull is an error on that container only, and keeps the old container running', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, desiredState([container('a'), container('b')]));
+      const before = engine.container('a')!.id;
+      const result = await converge(engine, desiredState([container('a', { image: 'unreachable:2' }), container('b', { env: { X: '1' } })]));
+      assert.equal(engine.container('a')?.id, before);
+      assert.equal(engine.container('a')?.status, 'running');
+      assert.equal(engine.container('b')?.status, 'running');
+      assert.deepEqual(result.errors.map((error) => error.resource), ['Container/a']);
+      assert.match(result.errors[0]!.message, /pull access denied for unreachable:2/);
+    });
+  });
+
+  it('logs every action with kind, name, reason and duration', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const engine = new FakeEngine();
+    engine.failNext('startContainer', terminal());
+    const planned = await planFor(engine, desiredState([network('front'), container('web', { networks: [{ name: 'front' }] })]));
+    await apply({ engine, logger: createLogger({ format: 'json', stream, level: 'debug' }), clock: systemClock, actions: planned.actions, pass: 7 });
+    const info = lines.find((line) => line.message === 'created network front');
+    assert.ok(info, JSON.stringify(lines));
+    assert.equal(info.level, 'info');
+    assert.equal(info.kind, 'Network');
+    assert.equal(info.name, 'front');
+    assert.equal(info.pass, 7);
+    assert.match(String(info.reason), /not present/);
+    assert.equal(typeof info.durationMs, 'number');
+    assert.ok(lines.some((line) => line.level === 'debug' && line.message === 'engine createContainer' && line.name === 'web'));
+    const failure = lines.find((line) => line.level === 'error');
+    assert.equal(failure?.message, 'start-container:web failed: invalid config');
+  });
+});
