@@ -4,9 +4,7 @@
  */
 import type { DesiredState, Document } from '../manifests/model.js';
 import type { ReachabilityStatus } from '../status/model.js';
-// TEMPORARY until the manifest loader's module lands: import { durationMs } from '../manifests/desired-state.js';
-import type { Duration } from '../manifests/schema.js';
-function durationMs(d: Duration): number { if (typeof d === 'number') return d * 1000; let t = 0; for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) t += Number(m[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ms']; return t; }
+import { durationMs } from '../manifests/desired-state.js';
 
 /** `from` of checks that run in the mooring process rather than in a container. */
 export const HOST = 'host';
