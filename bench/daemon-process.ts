@@ -1,0 +1,45 @@
+/** The real `mooring run` process, as a user starts it, for the scenarios that need the daemon. */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { waitUntil } from './measure.js';
+import { MOORING_BIN } from './scenario.js';
+
+export interface Daemon {
+  pid: number;
+  statusFile: string;
+  /** Resolves once the status file says Synced. */
+  synced(timeoutMs: number): Promise<void>;
+  /** SIGTERM, and the exit; the containers stay. */
+  stop(): Promise<void>;
+}
+
+export function startDaemon(options: { manifests: string; instance: string; statusFile: string; extraArgs?: string[] }): Daemon {
+  const child: ChildProcess = spawn(
+    'node',
+    [MOORING_BIN, 'run', '-m', options.manifests, '--instance', options.instance, '--status', options.statusFile, '--log-level', 'warn', ...(options.extraArgs ?? [])],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = once(child, 'exit');
+  return {
+    pid: child.pid as number,
+    statusFile: options.statusFile,
+    synced: (timeoutMs) =>
+      waitUntil(
+        `the daemon to report Synced in ${options.statusFile}`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`mooring run exited ${child.exitCode}: ${stderr}`);
+          const status = await readFile(options.statusFile, 'utf8').then((text) => JSON.parse(text) as { sync?: { state?: string } }, () => undefined);
+          return status?.sync?.state === 'Synced';
+        },
+        { timeoutMs, intervalMs: 100 },
+      ),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

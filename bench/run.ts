@@ -1,0 +1,79 @@
+/**
+ * `npm run bench [-- --quick] [--only id,id] [--probe-image IMAGE]`: runs the
+ * scenarios against the local engine, prints a table, and writes
+ * `bench/results/<date>.json`.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { run } from './measure.js';
+import { formatResults } from './report.js';
+import type { BenchContext, Scenario, ScenarioResult } from './scenario.js';
+import { REPO_ROOT } from './scenario.js';
+import { coldConverge } from './scenarios/cold-converge.js';
+import { noopPass } from './scenarios/noop-pass.js';
+import { driftRepair, editToConverged } from './scenarios/daemon-latency.js';
+import { probeRound } from './scenarios/probe-round.js';
+import { idleCost } from './scenarios/idle-cost.js';
+
+const SCENARIOS: Scenario[] = [coldConverge, noopPass, editToConverged, driftRepair, probeRound, idleCost];
+
+export interface BenchResults {
+  date: string;
+  mode: 'quick' | 'full';
+  machine: Record<string, string | number>;
+  scenarios: (ScenarioResult | { id: string; error: string })[];
+}
+
+async function machine(): Promise<Record<string, string | number>> {
+  const engine = await run('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'], { allowFailure: true });
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    engine: engine.stdout.trim() || 'not answering',
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'probe-image': { type: 'string' } },
+  });
+  const only = values.only?.split(',');
+  const unknown = only?.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`Expected scenario ids among ${SCENARIOS.map((scenario) => scenario.id).join(', ')}, got ${unknown.join(', ')}`);
+  const workDir = await mkdtemp(join(tmpdir(), 'mooring-bench-'));
+  const context: BenchContext = {
+    quick: values.quick,
+    runId: `mb${randomBytes(2).toString('hex')}`,
+    workDir,
+    ...(values['probe-image'] ? { probeImage: values['probe-image'] } : {}),
+    progress: (message) => process.stderr.write(`bench: ${message}\n`),
+  };
+  const results: BenchResults = { date: new Date().toISOString(), mode: values.quick ? 'quick' : 'full', machine: await machine(), scenarios: [] };
+  try {
+    for (const scenario of SCENARIOS.filter((candidate) => !only || only.includes(candidate.id))) {
+      try {
+        results.scenarios.push(await scenario.run(context));
+      } catch (error) {
+        // One broken scenario must not hide the others' numbers.
+        context.progress(`${scenario.id} failed: ${String(error)}`);
+        results.scenarios.push({ id: scenario.id, error: String(error) });
+      }
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const directory = join(REPO_ROOT, 'bench', 'results');
+  await mkdir(directory, { recursive: true });
+  const file = join(directory, `${results.date.slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${formatResults(results)}\nResults written to ${file}\n`);
+  if (results.scenarios.some((scenario) => 'error' in scenario)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,45 @@
+/** What every scenario gets and gives back. */
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const MOORING_BIN = fileURLToPath(new URL('../bin/mooring.js', import.meta.url));
+
+export interface BenchContext {
+  quick: boolean;
+  /** Unique to this run; every name starts with it. */
+  runId: string;
+  /** A scratch directory for manifests, compose files and status files. */
+  workDir: string;
+  /** An image with node for the probe-container method; unset, that method is not measured. */
+  probeImage?: string;
+  /** Progress lines on stderr; the table goes to stdout. */
+  progress(message: string): void;
+}
+
+/** One line of a scenario's table: a contender or a size, and what was measured. */
+export interface Row {
+  label: string;
+  values: Record<string, number | string>;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  parameters: Record<string, number | string>;
+  rows: Row[];
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+export interface Scenario {
+  id: string;
+  run(context: BenchContext): Promise<ScenarioResult>;
+}
+
+export const round = (value: number, digits = 0): number => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,130 @@
+/**
+ * How quickly the running daemon acts: on a manifest edit, and on drift made
+ * by hand. Times come from the engine's event stream.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { removeLabelled } from '../../test/helpers/docker.js';
+import { DockerEngine } from '../../src/engine/docker.js';
+import { silentLogger } from '../../src/log.js';
+import { startDaemon } from '../daemon-process.js';
+import type { EventWatch } from '../event-watch.js';
+import { containerEvent, watchEvents } from '../event-watch.js';
+import { median, run, timed } from '../measure.js';
+import type { BenchContext, Scenario, ScenarioResult } from '../scenario.js';
+import { round } from '../scenario.js';
+import type { Stack, StackContainer } from '../stack.js';
+import { BENCH_IMAGE, generateStack, runCommand, writeManifests } from '../stack.js';
+
+const EVENT_TIMEOUT_MS = 30_000;
+const SETTLE_MS = 1000;
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+interface Running {
+  stack: Stack;
+  directory: string;
+  events: EventWatch;
+}
+
+/** A small converged stack under `mooring run`, torn down after `measure`. */
+async function underDaemon<T>(context: BenchContext, id: string, measure: (running: Running) => Promise<T>): Promise<T> {
+  const stack = generateStack({ prefix: `${context.runId}-${id}`, size: { containers: 6, networks: 2, links: 2, ports: 0 }, hostPortBase: 0 });
+  const directory = join(context.workDir, stack.prefix);
+  await writeManifests(stack, directory);
+  const daemon = startDaemon({ manifests: directory, instance: stack.prefix, statusFile: join(context.workDir, `${stack.prefix}.status.json`) });
+  const engine = new DockerEngine({ env: process.env, logger: silentLogger() });
+  const events = watchEvents(engine);
+  try {
+    await daemon.synced(120_000);
+    // The event stream subscribes asynchronously; give it a moment before the first timed change.
+    await sleep(SETTLE_MS);
+    return await measure({ stack, directory, events });
+  } finally {
+    events.close();
+    await daemon.stop();
+    await removeLabelled(stack.label);
+  }
+}
+
+/** What the engine itself takes to create and start the same container: the floor for any tool. */
+async function engineCreateAndStart(stack: Stack, container: StackContainer): Promise<number> {
+  const name = `${container.name}-floor`;
+  const args = runCommand(stack, { ...container, name, links: [], hostPort: undefined });
+  const createArgs = ['create', ...args.slice(args.indexOf('-d') + 1)];
+  try {
+    return await timed(async () => {
+      await run('docker', createArgs);
+      await run('docker', ['start', name]);
+    });
+  } finally {
+    await run('docker', ['rm', '-f', name], { allowFailure: true });
+  }
+}
+
+export const editToConverged: Scenario = {
+  id: 'edit-converge',
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const repetitions = context.quick ? 2 : 5;
+    context.progress('edit to converged: starting the daemon');
+    return underDaemon(context, 'ec', async ({ stack, directory, events }) => {
+      const edited = stack.containers[0] as StackContainer;
+      const mooringMs: number[] = [];
+      const engineMs: number[] = [];
+      for (let repetition = 0; repetition < repetitions; repetition++) {
+        edited.env.EDIT = String(repetition);
+        const started = events.next(containerEvent('start', edited.name), EVENT_TIMEOUT_MS);
+        const writtenAt = performance.now();
+        await writeManifests(stack, directory, [edited.network]);
+        mooringMs.push((await started) - writtenAt);
+        await sleep(SETTLE_MS);
+        // The CLI's own process start is part of the floor too, as it is of no daemon's reaction.
+        engineMs.push(await engineCreateAndStart(stack, edited));
+      }
+      const overhead = median(mooringMs) - median(engineMs);
+      return {
+        id: 'edit-converge',
+        title: "Edit to converged: one container's env changed under `mooring run`",
+        parameters: { containers: stack.containers.length, repetitions },
+        rows: [
+          { label: 'mooring run: file written → new container started', values: { 'median ms': round(median(mooringMs)) } },
+          { label: 'engine floor: docker create + docker start', values: { 'median ms': round(median(engineMs)) } },
+        ],
+        targets: [{ target: "at most 0.5 s beyond the engine's own create and start", measured: `${round(overhead)} ms beyond`, met: overhead <= 500 }],
+        notes: [
+          'mooring also stops and removes the old container and waits out the watch debounce (about 200 ms); the floor only creates and starts.',
+          `The containers run ${BENCH_IMAGE} with a shell that exits on SIGTERM, so a stop does not wait for the stop timeout.`,
+        ],
+      };
+    });
+  },
+};
+
+export const driftRepair: Scenario = {
+  id: 'drift-repair',
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const repetitions = context.quick ? 2 : 5;
+    context.progress('drift repair: starting the daemon');
+    return underDaemon(context, 'dr', async ({ stack, events }) => {
+      const victim = stack.containers[1] as StackContainer;
+      const repairMs: number[] = [];
+      for (let repetition = 0; repetition < repetitions; repetition++) {
+        const destroyed = events.next(containerEvent('destroy', victim.name), EVENT_TIMEOUT_MS);
+        const restarted = destroyed.then(() => events.next(containerEvent('start', victim.name), EVENT_TIMEOUT_MS));
+        await run('docker', ['rm', '-f', victim.name]);
+        const destroyedAt = await destroyed;
+        repairMs.push((await restarted) - destroyedAt);
+        await sleep(SETTLE_MS);
+      }
+      const repair = median(repairMs);
+      return {
+        id: 'drift-repair',
+        title: '`docker rm -f` of a managed container under `mooring run`',
+        parameters: { containers: stack.containers.length, repetitions },
+        rows: [{ label: 'destroyed → running again', values: { 'median ms': round(repair), 'max ms': round(Math.max(...repairMs)) } }],
+        targets: [{ target: 'repaired within 1.5 s', measured: `${round(repair)} ms`, met: repair <= 1500 }],
+        notes: [],
+      };
+    });
+  },
+};

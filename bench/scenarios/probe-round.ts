@@ -1,0 +1,66 @@
+/**
+ * One reachability round over many links, in process, per probe method: what
+ * a round costs and whether it fits well within the probe interval.
+ */
+import { join } from 'node:path';
+import { removeLabelled } from '../../test/helpers/docker.js';
+import { DockerEngine } from '../../src/engine/docker.js';
+import { loadDesiredState } from '../../src/manifests/desired-state.js';
+import { ProbeScheduler } from '../../src/probes/scheduler.js';
+import type { ProbeMethodOption } from '../../src/probes/prober-runner.js';
+import { silentLogger } from '../../src/log.js';
+import { median, run, timed } from '../measure.js';
+import type { BenchContext, Row, Scenario, ScenarioResult } from '../scenario.js';
+import { MOORING_BIN, round } from '../scenario.js';
+import { generateStack, writeManifests } from '../stack.js';
+
+const TARGET_MS = 2000;
+
+export const probeRound: Scenario = {
+  id: 'probe-round',
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const sources = context.quick ? 4 : 20;
+    const linksPerSource = 5;
+    const networks = context.quick ? 2 : 4;
+    const size = { containers: sources + networks * linksPerSource, networks, links: sources * linksPerSource, linksPerSource, ports: 0 };
+    const repetitions = context.quick ? 2 : 5;
+    const stack = generateStack({ prefix: `${context.runId}-pr`, size, hostPortBase: 0 });
+    const directory = join(context.workDir, stack.prefix);
+    const methods: { method: ProbeMethodOption; probeImage?: string }[] = [{ method: 'nsenter' }];
+    if (context.probeImage) methods.push({ method: 'probe-container', probeImage: context.probeImage });
+    const rows: Row[] = [];
+    const notes: string[] = [];
+    let nsenterMs = Number.NaN;
+    context.progress(`probe round: converging ${size.containers} containers`);
+    try {
+      await writeManifests(stack, directory);
+      await run('node', [MOORING_BIN, 'apply', '-m', directory, '--instance', stack.prefix]);
+      const { desired } = await loadDesiredState({ directory });
+      const engine = new DockerEngine({ env: process.env, logger: silentLogger() });
+      for (const { method, probeImage } of methods) {
+        context.progress(`probe round: ${method}`);
+        const scheduler = new ProbeScheduler({ engine, logger: silentLogger(), instance: stack.prefix, method, ...(probeImage ? { probeImage } : {}) });
+        scheduler.setDesired(desired);
+        const times: number[] = [];
+        for (let repetition = 0; repetition < repetitions; repetition++) times.push(await timed(() => scheduler.runRound()));
+        const checks = scheduler.snapshot();
+        const healthy = checks.filter((check) => check.lastProbe?.success).length;
+        if (healthy !== checks.length) notes.push(`${method}: ${checks.length - healthy} of ${checks.length} checks did not connect in the last round`);
+        const ms = median(times);
+        if (method === 'nsenter') nsenterMs = ms;
+        rows.push({ label: method, values: { checks: checks.length, 'median ms': round(ms), 'max ms': round(Math.max(...times)), connected: `${healthy}/${checks.length}` } });
+      }
+    } finally {
+      await removeLabelled(stack.label);
+    }
+    if (!context.probeImage) notes.push('probe-container: not measured, no image with node was given (`npm run bench -- --probe-image IMAGE`).');
+    return {
+      id: 'probe-round',
+      title: `One probe round: ${size.links} links across ${sources} source containers`,
+      parameters: { links: size.links, sources, repetitions },
+      rows,
+      targets: [{ target: `a ${size.links}-link round within ${TARGET_MS / 1000} s (nsenter, mooring's default as root)`, measured: `${round(nsenterMs)} ms`, met: nsenterMs <= TARGET_MS }],
+      notes,
+    };
+  },
+};
