@@ -38,7 +38,7 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
     child.on('close', (code) => {
       const result = { code: code ?? -1, stdout, stderr };
       if (result.code === 0 || options.allowFailure) resolve(result);
-      else reject(new Error(`${command} ${args.join(' ')} exited ${result.code}: ${stderr.trim() || stdout.trim()}`));
+      else reject(new Error(`${command} ${args.join(' ')} exited ${result.code}: ${(stderr.trim() || stdout.trim()).slice(-600)}`));
     });
   });
 }

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-export const BENCH_LABEL = 'io.mooring.bench';
+export const BENCH_LABEL = 'bench.mooring.run';
 export const BENCH_IMAGE = process.env.MOORING_TEST_IMAGE ?? 'mooring/busybox:latest';
 
 /**

@@ -2,7 +2,7 @@
  * From nothing to a running stack: `mooring apply`, the docker CLI with the
  * same parallelism as mooring's apply, and `docker-compose up -d`, alternated.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeLabelled } from '../../test/helpers/docker.js';
 import { DEFAULT_CONCURRENCY } from '../../src/reconcile/apply.js';
@@ -38,6 +38,7 @@ const contenders: Contender[] = [
     name: 'docker-compose up -d',
     async converge(stack, directory) {
       const file = join(directory, 'docker-compose.yml');
+      await mkdir(directory, { recursive: true });
       await writeFile(file, composeFile(stack));
       await run('docker-compose', ['-p', stack.prefix, '-f', file, 'up', '-d']);
     },
