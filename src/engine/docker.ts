@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, EndpointSettings, NetworkInspectInfo } from 'dockerode';
 import type { Logger } from '../log.js';
+import { dropUndefined } from '../drop-undefined.js';
+import { eachLimited } from '../each-limited.js';
 import type { EngineAddress } from './connection.js';
 import { dockerodeOptions, resolveEngineAddress } from './connection.js';
 import { EngineError } from './errors.js';
@@ -617,17 +619,4 @@ async function* jsonLines(stream: Readable): AsyncGenerator<unknown> {
     }
   }
   if (pending.trim() !== '') yield JSON.parse(pending);
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Drops members whose value is undefined, so optional fields stay absent. */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }

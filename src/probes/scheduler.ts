@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import { eachLimited } from '../each-limited.js';
 import type { Engine, ObservedContainer } from '../engine/port.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
@@ -340,12 +341,4 @@ function positive(name: string, value: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../manifests/schema.js';
 import { containerNetworks, durationMs } from '../manifests/desired-state.js';
 import { LABELS, ownerLabels } from '../engine/labels.js';
 import { specHash } from '../engine/spec-hash.js';
+import { dropUndefined } from '../drop-undefined.js';
 import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
 
@@ -306,9 +307,4 @@ function sortedUnique(values: Iterable<string>): string[] {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Drops members whose value is undefined, so optional fields stay absent rather than present-but-undefined. */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }
