@@ -1,15 +1,17 @@
 /**
- * From a manifests directory to the desired state. A first, simple loader
- * behind the final contract; the full loader and cross-set rules follow.
+ * From a manifests directory to the desired state, keeping each invalid
+ * file's last good version: a broken edit never makes mooring remove what the
+ * file declared before.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { AnyDocument, DesiredState, Document, ManifestFile } from './model.js';
-import type { ContainerNetwork, ContainerSpec, Duration, Kind } from './schema.js';
-import { documentSchemas, KINDS } from './schema.js';
+import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
+import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
+import { validateManifestSet } from './validate.js';
+import { canonicalJson } from '../engine/spec-hash.js';
+
+export { containerNetworks } from './container-networks.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -22,64 +24,106 @@ export interface LoadedManifests {
   usingLastGood: string[];
   /** Pass to the next load as `lastGood` (valid files now; invalid files keep their previous entry; deleted files drop). */
   lastGood: ReadonlyMap<string, AnyDocument[]>;
+  /**
+   * Errors that arise only once invalid files are held back (a valid file
+   * referring to something only the broken version of another declares): the
+   * files they stand in are held back as well. Not part of `files`, which
+   * judges the directory as it is.
+   */
+  heldBackErrors: ManifestError[];
 }
 
+type Choice = 'current' | 'lastGood' | 'unavailable';
+
+/** Loads and validates the directory; never throws for bad input. */
 export async function loadDesiredState(options: { directory: string; lastGood?: ReadonlyMap<string, AnyDocument[]> }): Promise<LoadedManifests> {
   const { directory } = options;
-  let paths: string[] = [];
-  let directoryExists = true;
-  try {
-    paths = (await readdir(directory, { recursive: true }))
-      .filter((path) => /\.(ya?ml|json)$/.test(path) && !path.split(sep).some((part) => part.startsWith('.')))
-      .sort();
-  } catch {
-    directoryExists = false;
+  const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
+  const loaded = await loadManifestDirectory(directory);
+  const files = new Map(loaded.files.map((file) => [file.file, file]));
+  for (const error of validateManifestSet(loaded.files.flatMap((file) => file.documents))) {
+    files.get(error.file)?.errors.push(error);
   }
-  const files: ManifestFile[] = [];
-  for (const path of paths) {
-    const file = relative(directory, join(directory, path)).split(sep).join('/');
-    const bytes = await readFile(join(directory, path));
-    const manifest: ManifestFile = { file, digest: createHash('sha256').update(bytes).digest('hex'), documents: [], errors: [] };
-    for (const parsed of parseAllDocuments(bytes.toString('utf8'))) {
-      const value: unknown = parsed.toJS();
-      if (value === null || value === undefined) continue;
-      const kind = (value as { kind?: unknown }).kind;
-      const schema = KINDS.includes(kind as Kind) ? documentSchemas[kind as Kind] : undefined;
-      const result = schema?.safeParse(value);
-      if (!result?.success) {
-        manifest.errors.push(new ManifestError(result ? result.error.message : 'unknown kind', { file, line: 1, column: 1 }));
-        continue;
-      }
-      const data = result.data as { kind: Kind; metadata: { name: string; labels?: Record<string, string> }; spec: unknown };
-      const source = { file, line: 1, column: 1 };
-      manifest.documents.push({ kind: data.kind, name: data.metadata.name, labels: data.metadata.labels ?? {}, spec: data.spec, source, positionOf: () => source } as AnyDocument);
-    }
-    files.push(manifest);
+  for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);
+
+  const choices = new Map<string, Choice>();
+  for (const file of loaded.files) {
+    choices.set(file.file, file.errors.length === 0 ? 'current' : previous.has(file.file) ? 'lastGood' : 'unavailable');
   }
-  const documents = files.flatMap((file) => file.documents);
-  const of = <K extends Kind>(kind: K) => documents.filter((doc) => doc.kind === kind) as unknown as Document<K>[];
+  // A directory that cannot be listed hides its files; they are unknown, not deleted.
+  const unlisted = loaded.files.filter((file) => file.file.endsWith('/')).map((file) => (file.file === ROOT_ENTRY ? '' : file.file));
+  for (const file of previous.keys()) {
+    if (!files.has(file) && unlisted.some((prefix) => file.startsWith(prefix))) choices.set(file, 'lastGood');
+  }
+
+  const documentsOf = (file: string): AnyDocument[] => {
+    const choice = choices.get(file);
+    if (choice === 'current') return files.get(file)?.documents ?? [];
+    return choice === 'lastGood' ? (previous.get(file) ?? []) : [];
+  };
+  const order = [...choices.keys()].sort();
+  const heldBackErrors = holdBackUntilConsistent({ order, choices, documentsOf, hasLastGood: (file) => previous.has(file) });
+
+  const documents = order.flatMap(documentsOf);
+  const filesWith = (choice: Choice) => order.filter((file) => choices.get(file) === choice);
+  const unavailableFiles = filesWith('unavailable');
+  const lastGood = new Map<string, AnyDocument[]>();
+  for (const file of order) {
+    const kept = choices.get(file) === 'current' ? files.get(file)?.documents : previous.get(file);
+    if (kept) lastGood.set(file, kept);
+  }
   return {
     directory,
-    directoryExists,
-    files,
-    desired: {
-      networks: of('Network'),
-      containers: of('Container'),
-      links: of('Link'),
-      publishes: of('PortPublish'),
-      probes: of('Probe'),
-      unavailableFiles: [],
-      revision: createHash('sha256').update(files.map((file) => file.digest).join()).digest('hex'),
-    },
-    usingLastGood: [],
-    lastGood: new Map(files.map((file) => [file.file, file.documents])),
+    directoryExists: loaded.directoryExists,
+    files: loaded.files,
+    desired: { ...byKind(documents), unavailableFiles, revision: revisionOf(documents, unavailableFiles) },
+    usingLastGood: filesWith('lastGood'),
+    lastGood,
+    heldBackErrors,
   };
 }
 
-/** The networks a container joins: its declared ones, or the built-in `bridge` when it declares neither networks nor a network mode. */
-export function containerNetworks(spec: ContainerSpec): ContainerNetwork[] {
-  if (spec.networks) return spec.networks;
-  return spec.networkMode ? [] : [{ name: 'bridge', aliases: [] }];
+/**
+ * Substituting last good versions (or nothing) for invalid files can break
+ * rules across files that held before. Each file whose documents then break a
+ * rule steps down (current → last good → unavailable) until the set is
+ * consistent; every round steps down at least one file, so this ends.
+ */
+function holdBackUntilConsistent(options: {
+  order: string[];
+  choices: Map<string, Choice>;
+  documentsOf(file: string): AnyDocument[];
+  hasLastGood(file: string): boolean;
+}): ManifestError[] {
+  const { order, choices, documentsOf, hasLastGood } = options;
+  const found: ManifestError[] = [];
+  for (let round = 0; round <= 2 * order.length; round++) {
+    const errors = validateManifestSet(order.flatMap(documentsOf));
+    if (errors.length === 0) break;
+    const heldBack = order.filter((file) => choices.get(file) !== 'current');
+    for (const file of new Set(errors.map((error) => error.file))) {
+      const choice = choices.get(file);
+      if (choice === 'current') {
+        choices.set(file, hasLastGood(file) ? 'lastGood' : 'unavailable');
+        const because = `; this follows from holding back invalid ${heldBack.length === 1 ? 'file' : 'files'} ${heldBack.join(', ')}`;
+        found.push(...errors.filter((error) => error.file === file).map((error) => new ManifestError(`${error.detail}${because}`, { file, line: error.line, column: error.column, resource: error.resource, path: error.path })));
+      } else if (choice === 'lastGood') {
+        choices.set(file, 'unavailable');
+      }
+    }
+  }
+  return found;
+}
+
+function byKind(documents: AnyDocument[]): Omit<DesiredState, 'unavailableFiles' | 'revision'> {
+  const of = <K extends Kind>(kind: K) => documents.filter((document) => document.kind === kind) as unknown as Document<K>[];
+  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe') };
+}
+
+/** Changes whenever what is to be reconciled does; positions within files do not count. */
+function revisionOf(documents: AnyDocument[], unavailableFiles: string[]): string {
+  const content = documents.map((document) => ({ file: document.source.file, kind: document.kind, name: document.name, labels: document.labels, spec: document.spec }));
+  return createHash('sha256').update(canonicalJson({ documents: content, unavailableFiles })).digest('hex').slice(0, 16);
 }
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;

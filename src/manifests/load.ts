@@ -1,0 +1,212 @@
+/**
+ * A manifests directory → its files, each parsed into documents with its own
+ * errors. Whatever is on disk, this reports problems per file and never throws
+ * for them: one bad file never stops the others from loading.
+ */
+import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ManifestFile } from './model.js';
+import { ManifestError } from './errors.js';
+import { parseManifest } from './parse.js';
+
+/** Larger files are refused unread: manifests are small, and a huge file is a mistake (or an attack). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** The entry of `LoadedDirectory.files` for the manifests directory itself, when it cannot be listed. */
+export const ROOT_ENTRY = './';
+
+export interface LoadedDirectory {
+  directory: string;
+  directoryExists: boolean;
+  /**
+   * Every manifest file found, sorted by path. A directory that cannot be
+   * listed appears as an entry named with a trailing `/` (`./` for the root),
+   * carrying the error: the files beneath it are unknown, not deleted.
+   */
+  files: ManifestFile[];
+}
+
+/** Whether a directory entry is a manifest: `*.yaml`, `*.yml`, `*.json`, not hidden, not an editor's leftover. */
+export function isManifestFileName(name: string): boolean {
+  return !isIgnored(name) && /\.(ya?ml|json)$/i.test(name);
+}
+
+/** Dotfiles and dot-directories (`.git`, Kubernetes' `..data`, Emacs' `.#x`), and editors' swap and backup files. */
+function isIgnored(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.swp') || name.endsWith('~') || (name.startsWith('#') && name.endsWith('#'));
+}
+
+export async function loadManifestDirectory(directory: string): Promise<LoadedDirectory> {
+  let rootInfo;
+  try {
+    rootInfo = await stat(directory);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { directory, directoryExists: false, files: [] };
+    return { directory, directoryExists: true, files: [problemEntry(ROOT_ENTRY, `cannot read the manifests directory: ${reason(error)}`, error)] };
+  }
+  if (!rootInfo.isDirectory()) {
+    return { directory, directoryExists: true, files: [problemEntry(ROOT_ENTRY, `${directory} is not a directory`)] };
+  }
+  const found: Found[] = [];
+  await walk({ absolute: directory, relative: '', visited: new Set([await realpath(directory).catch(() => directory)]), found });
+  const files: ManifestFile[] = [];
+  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(entry.file, entry.absolute));
+  return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+}
+
+type Found = { file: string; absolute: string } | { problem: ManifestFile };
+
+/**
+ * Lists manifest files beneath a directory, following symbolic links; each
+ * real directory is walked once, so a link back up the tree cannot loop.
+ */
+async function walk(options: { absolute: string; relative: string; visited: Set<string>; found: Found[] }): Promise<void> {
+  const { absolute, relative, visited, found } = options;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(absolute, { withFileTypes: true });
+  } catch (error) {
+    found.push({ problem: problemEntry(`${relative || '.'}/`, `cannot list directory: ${reason(error)}`, error) });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (isIgnored(entry.name)) continue;
+    const path = join(absolute, entry.name);
+    const file = relative ? `${relative}/${entry.name}` : entry.name;
+    let isDirectory = entry.isDirectory();
+    if (entry.isSymbolicLink()) {
+      try {
+        isDirectory = (await stat(path)).isDirectory();
+      } catch (error) {
+        // A dangling or looping link: an error only where it looks like a manifest.
+        if (isManifestFileName(entry.name)) found.push({ problem: problemEntry(file, `cannot read: ${reason(error)}`, error) });
+        continue;
+      }
+    }
+    if (isDirectory) {
+      let real: string;
+      try {
+        real = await realpath(path);
+      } catch (error) {
+        found.push({ problem: problemEntry(`${file}/`, `cannot list directory: ${reason(error)}`, error) });
+        continue;
+      }
+      if (visited.has(real)) continue;
+      visited.add(real);
+      await walk({ absolute: path, relative: file, visited, found });
+    } else if (isManifestFileName(entry.name)) {
+      found.push({ file, absolute: path });
+    }
+  }
+}
+
+async function readManifestFile(file: string, absolute: string): Promise<ManifestFile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readBounded(absolute);
+  } catch (error) {
+    if (error instanceof ManifestError) return { file, digest: '', documents: [], errors: [error] };
+    return problemEntry(file, `cannot read: ${reason(error)}`, error);
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) {
+    return { file, digest, documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] };
+  }
+  return { file, digest, ...parseManifest(file, decoded.text) };
+
+  async function readBounded(path: string): Promise<Buffer> {
+    // Non-blocking, so that opening a FIFO does not wait for a writer; it is then refused as not a regular file.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new ManifestError('not a regular file', { file, line: 1, column: 1 });
+      const tooLarge = (size: number) =>
+        new ManifestError(`file too large: ${size} bytes, the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`, { file, line: 1, column: 1 });
+      if (info.size > MAX_FILE_BYTES) throw tooLarge(info.size);
+      // Read one byte past the limit: the file may have grown since `stat`.
+      const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length > MAX_FILE_BYTES) throw tooLarge(length);
+      }
+      return buffer.subarray(0, length);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+type Decoded = { text: string } | { problem: string; line: number; column: number };
+
+function decodeUtf8(bytes: Buffer): Decoded {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { problem: 'UTF-16 text: save the file as UTF-8', line: 1, column: 1 };
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { problem: 'binary file: expected UTF-8 text, got a NUL byte', ...lineAndColumn(bytes, nul) };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { problem: 'not UTF-8 text: expected UTF-8, got an invalid byte sequence', ...firstInvalidUtf8(bytes) };
+  }
+}
+
+function lineAndColumn(bytes: Buffer, offset: number): { line: number; column: number } {
+  const before = bytes.subarray(0, offset);
+  let line = 1;
+  let lineStart = 0;
+  for (let index = before.indexOf(0x0a); index >= 0; index = before.indexOf(0x0a, index + 1)) {
+    line++;
+    lineStart = index + 1;
+  }
+  return { line, column: Buffer.from(before.subarray(lineStart)).toString('utf8').length + 1 };
+}
+
+/** Where the first invalid sequence is: the line that fails to decode, and the column of the first replacement character in it. */
+function firstInvalidUtf8(bytes: Buffer): { line: number; column: number } {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    const slice = bytes.subarray(start, end);
+    try {
+      strict.decode(slice);
+    } catch {
+      const column = slice.toString('utf8').indexOf('\uFFFD') + 1;
+      return { line, column: Math.max(column, 1) };
+    }
+    start = end + 1;
+  }
+  return { line: 1, column: 1 };
+}
+
+function problemEntry(file: string, detail: string, cause?: unknown): ManifestFile {
+  return { file, digest: '', documents: [], errors: [new ManifestError(detail, { file, line: 1, column: 1, cause })] };
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'it does not exist (a dangling symbolic link?)',
+  ELOOP: 'a loop of symbolic links',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a path component is not a directory',
+};
+
+function reason(error: unknown): string {
+  const code = errorCode(error);
+  return (code && REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+}

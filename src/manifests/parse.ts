@@ -1,0 +1,182 @@
+/**
+ * One manifest file's text → its documents, each checked against the schema
+ * and able to say where any of its fields stands in the file. Pure: the loader
+ * reads the file, this never touches the file system, and never throws for any input.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
+import type { AnyDocument, SourcePosition } from './model.js';
+import type { Kind } from './schema.js';
+import { API_VERSION, documentSchemas, KINDS } from './schema.js';
+import { ManifestError } from './errors.js';
+import { didYouMean } from './did-you-mean.js';
+import type { FieldPath } from './schema-issues.js';
+import { describeValue, schemaProblems } from './schema-issues.js';
+
+/**
+ * How many alias expansions a document may make: enough for anchors shared
+ * by a few dozen containers, far too few for a "billion laughs".
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedManifest {
+  documents: AnyDocument[];
+  errors: ManifestError[];
+}
+
+/** Parses a manifest file's text: every document that matches the schema, and every problem found. */
+export function parseManifest(file: string, text: string): ParsedManifest {
+  const lineCounter = new LineCounter();
+  const result: ParsedManifest = { documents: [], errors: [] };
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  let yamlDocuments: YamlDocument.Parsed[];
+  try {
+    // `merge` lets documents share settings through `<<: *anchor`, as many YAML users expect.
+    yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }) as YamlDocument.Parsed[];
+  } catch (error) {
+    // The parser reports bad YAML as errors; a throw means input beyond its limits (such as nesting too deep for the stack).
+    result.errors.push(new ManifestError(`cannot parse: ${errorText(error)}`, { file, line: 1, column: 1, cause: error }));
+    return result;
+  }
+  for (const yamlDocument of yamlDocuments) {
+    if (yamlDocument.errors.length > 0) {
+      for (const error of yamlDocument.errors) {
+        result.errors.push(new ManifestError(yamlErrorMessage(error.code, error.message), at(error.pos[0])));
+      }
+      continue;
+    }
+    const contents = yamlDocument.contents;
+    const start = at(contents?.range[0] ?? yamlDocument.range[0]);
+    if (contents === null || (isScalar(contents) && contents.value === null)) continue;
+    let value: unknown;
+    try {
+      value = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      result.errors.push(new ManifestError(aliasErrorMessage(error), { ...start, cause: error }));
+      continue;
+    }
+    const checked = checkDocument(value, positionFinder(yamlDocument, at), start);
+    if ('errors' in checked) result.errors.push(...checked.errors);
+    else result.documents.push(checked.document);
+  }
+  return result;
+}
+
+function yamlErrorMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: a key may appear only once in a mapping';
+  return `invalid YAML: ${message.replace(/\s+/g, ' ').trim()}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function aliasErrorMessage(error: unknown): string {
+  const message = errorText(error);
+  if (/excessive alias count/i.test(message)) {
+    return `too many alias expansions (more than ${MAX_ALIAS_COUNT}): the document would grow without bound`;
+  }
+  return `invalid YAML: ${message}`;
+}
+
+type PositionOf = (path: readonly (string | number)[]) => SourcePosition;
+
+function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosition): { document: AnyDocument } | { errors: ManifestError[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const detail = `expected a mapping with apiVersion, kind, metadata and spec, got ${describeValue(value)}`;
+    return { errors: [new ManifestError(detail, start)] };
+  }
+  const raw = value as Record<string, unknown>;
+  const resource = resourceOf(raw);
+  const error = (path: FieldPath, detail: string) =>
+    new ManifestError(detail, { ...positionOf(path), resource, path: path.length > 0 ? path.join('.') : undefined });
+
+  const kind = raw.kind;
+  if (typeof kind !== 'string' || !(KINDS as string[]).includes(kind)) {
+    const detail =
+      kind === undefined
+        ? `required field is missing (expected one of ${KINDS.join(', ')})`
+        : `expected one of ${KINDS.join(', ')}, got ${describeValue(kind)}${typeof kind === 'string' ? didYouMean(kind, KINDS) : ''}`;
+    const errors = [error(['kind'], detail)];
+    if (raw.apiVersion !== API_VERSION) errors.push(error(['apiVersion'], `expected ${JSON.stringify(API_VERSION)}, got ${describeValue(raw.apiVersion)}`));
+    return { errors };
+  }
+  const schema = documentSchemas[kind as Kind];
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return { errors: schemaProblems(schema, parsed.error.issues).map((problem) => error(problem.path, problem.message)) };
+  }
+  const data = parsed.data;
+  const document = {
+    kind: data.kind,
+    name: data.metadata.name,
+    labels: data.metadata.labels ?? {},
+    spec: data.spec,
+    source: start,
+    positionOf,
+  } as AnyDocument;
+  return { document };
+}
+
+/** `Kind/name` as far as the raw document says, for errors found before the schema accepts it. */
+function resourceOf(raw: Record<string, unknown>): string | undefined {
+  const kind = typeof raw.kind === 'string' ? raw.kind : undefined;
+  const metadata = raw.metadata;
+  const name = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).name : undefined;
+  if (kind === undefined) return undefined;
+  return typeof name === 'string' ? `${kind}/${name}` : kind;
+}
+
+/**
+ * Finds a field by path in the YAML tree: the position of its key (or list
+ * item); where the path runs out, the nearest enclosing field, so a missing
+ * field is reported at its parent.
+ */
+function positionFinder(yamlDocument: YamlDocument.Parsed, at: (offset: number) => SourcePosition): PositionOf {
+  return (path) => {
+    let node: YamlNode | null = resolve(yamlDocument, yamlDocument.contents);
+    let position = at(node?.range?.[0] ?? yamlDocument.range[0]);
+    for (const segment of path) {
+      const step = childOf(yamlDocument, node, segment);
+      if (!step) break;
+      position = at(step.at);
+      node = step.node;
+    }
+    return position;
+  };
+}
+
+function childOf(yamlDocument: YamlDocument.Parsed, node: YamlNode | null, segment: string | number): { at: number; node: YamlNode | null } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isScalar(pair.key) && String(pair.key.value) === String(segment)) {
+        return { at: (pair.key as ParsedNode).range[0], node: resolve(yamlDocument, pair.value as YamlNode | null) };
+      }
+    }
+    // A field brought in by a merge key (`<<: *defaults`) stands where the anchor defines it.
+    for (const pair of node.items) {
+      if (!isScalar(pair.key) || pair.key.value !== '<<') continue;
+      const merged = resolve(yamlDocument, pair.value as YamlNode | null);
+      const sources = isSeq(merged) ? merged.items.map((item) => resolve(yamlDocument, item as YamlNode | null)) : [merged];
+      for (const source of sources) {
+        const found = childOf(yamlDocument, source, segment);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof segment === 'number') {
+    const item = node.items[segment] as YamlNode | null | undefined;
+    const range = item?.range;
+    return item && range ? { at: range[0], node: resolve(yamlDocument, item) } : undefined;
+  }
+  return undefined;
+}
+
+function resolve(yamlDocument: YamlDocument.Parsed, node: YamlNode | null): YamlNode | null {
+  if (isAlias(node)) return (node.resolve(yamlDocument) as YamlNode | undefined) ?? null;
+  return node;
+}
