@@ -138,12 +138,17 @@ export class DockerEngine implements Engine {
   async listContainers(): Promise<ObservedContainer[]> {
     const listed = await this.#request('listContainers', 'list containers', () => this.#docker.listContainers({ all: true }));
     const seen = new Set<string>();
+    /** Per container, its endpoints' details, all from the cache; absent: at least one endpoint is new. */
+    const known = new Map<string, EndpointDetails[]>();
     const misses: ContainerInfo[] = [];
     for (const info of listed) {
-      const networks = joinedNetworks(networkMode(info.HostConfig.NetworkMode), info.NetworkSettings.Networks);
-      const keys = networks.map(([network, settings]) => endpointKey(info.Id, network, settings));
+      const keys = joinedNetworks(networkMode(info.HostConfig.NetworkMode), info.NetworkSettings.Networks).map(([network, settings]) =>
+        endpointKey(info.Id, network, settings),
+      );
       keys.forEach((key) => seen.add(key));
-      if (keys.some((key) => !this.#endpoints.has(key))) misses.push(info);
+      const details = keys.map((key) => this.#endpoints.get(key));
+      if (details.every((entry) => entry !== undefined)) known.set(info.Id, details);
+      else misses.push(info);
     }
     for (const key of this.#endpoints.keys()) if (!seen.has(key)) this.#endpoints.delete(key);
 
@@ -156,10 +161,9 @@ export class DockerEngine implements Engine {
     const containers: ObservedContainer[] = [];
     for (const info of listed) {
       const mode = networkMode(info.HostConfig.NetworkMode);
-      const name = containerName(info.Names);
       const base = {
         id: info.Id,
-        name,
+        name: containerName(info.Names),
         image: info.Image,
         labels: info.Labels ?? {},
         status: info.State as ContainerStatus,
@@ -168,16 +172,15 @@ export class DockerEngine implements Engine {
           port.PublicPort ? [{ containerPort: port.PrivatePort, protocol: port.Type as Protocol, hostIp: port.IP ?? '', hostPort: port.PublicPort }] : [],
         ),
       };
-      if (inspected.has(info.Id)) {
-        // Fresher than the list, and it may have changed since: take its endpoints whole.
-        const full = inspected.get(info.Id);
-        if (full) containers.push({ ...base, endpoints: this.#observedEndpoints(full) });
+      const details = known.get(info.Id);
+      if (details) {
+        const endpoints = joinedNetworks(mode, info.NetworkSettings.Networks).map(([network, settings], index) => observedEndpoint(network, settings, details[index]!));
+        containers.push({ ...base, endpoints });
         continue;
       }
-      const endpoints = joinedNetworks(mode, info.NetworkSettings.Networks).map(([network, settings]) =>
-        observedEndpoint(network, settings, this.#endpoints.get(endpointKey(info.Id, network, settings))!),
-      );
-      containers.push({ ...base, endpoints });
+      // Fresher than the list, and it may have changed since: its endpoints are taken whole. Gone meanwhile: left out.
+      const full = inspected.get(info.Id);
+      if (full) containers.push({ ...base, endpoints: this.#observedEndpoints(full) });
     }
     return containers;
   }
@@ -207,7 +210,7 @@ export class DockerEngine implements Engine {
   }
 
   async removeNetwork(idOrName: string): Promise<void> {
-    await this.#requestAbsorbing('removeNetwork', `remove network ${idOrName}`, () => this.#docker.getNetwork(idOrName).remove(), status(404));
+    await this.#requestAbsorbing('removeNetwork', `remove network ${idOrName}`, () => this.#docker.getNetwork(idOrName).remove(), statusIn(404));
   }
 
   async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
@@ -224,12 +227,12 @@ export class DockerEngine implements Engine {
       'disconnectNetwork',
       `disconnect container ${container} from network ${network}`,
       () => this.#docker.getNetwork(network).disconnect({ Container: container, Force: false }),
-      status(404),
+      statusIn(404),
     );
   }
 
   async imageExists(image: string): Promise<boolean> {
-    const found = await this.#requestAbsorbing('inspectImage', `inspect image ${image}`, () => this.#docker.getImage(image).inspect(), status(404));
+    const found = await this.#requestAbsorbing('inspectImage', `inspect image ${image}`, () => this.#docker.getImage(image).inspect(), statusIn(404));
     return found !== undefined;
   }
 
@@ -268,12 +271,12 @@ export class DockerEngine implements Engine {
   }
 
   async startContainer(idOrName: string): Promise<void> {
-    await this.#requestAbsorbing('startContainer', `start container ${idOrName}`, () => this.#docker.getContainer(idOrName).start(), status(304));
+    await this.#requestAbsorbing('startContainer', `start container ${idOrName}`, () => this.#docker.getContainer(idOrName).start(), statusIn(304));
   }
 
   /** A stopped or missing container is stopped: that succeeds. */
   async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
-    await this.#requestAbsorbing('stopContainer', `stop container ${idOrName}`, () => this.#docker.getContainer(idOrName).stop({ t: timeoutSeconds }), status(304, 404));
+    await this.#requestAbsorbing('stopContainer', `stop container ${idOrName}`, () => this.#docker.getContainer(idOrName).stop({ t: timeoutSeconds }), statusIn(304, 404));
   }
 
   /** Forced, so a container that a restart policy brought back between stop and remove goes too. Volumes stay. */
@@ -282,7 +285,7 @@ export class DockerEngine implements Engine {
       'removeContainer',
       `remove container ${idOrName}`,
       () => this.#docker.getContainer(idOrName).remove({ force: true, v: false }),
-      (error) => status(404)(error) || (error.statusCode === 409 && /already in progress/.test(error.message)),
+      (error) => statusIn(404)(error) || (error.statusCode === 409 && /already in progress/.test(error.message)),
     );
   }
 
@@ -351,7 +354,7 @@ export class DockerEngine implements Engine {
   // ── internals ────────────────────────────────────────────────────────────
 
   async #inspect(idOrName: string): Promise<ContainerInspectInfo | undefined> {
-    return this.#requestAbsorbing('inspectContainer', `inspect container ${idOrName}`, () => this.#docker.getContainer(idOrName).inspect(), status(404));
+    return this.#requestAbsorbing('inspectContainer', `inspect container ${idOrName}`, () => this.#docker.getContainer(idOrName).inspect(), statusIn(404));
   }
 
   #observedContainer(info: ContainerInspectInfo): ObservedContainer {
@@ -371,7 +374,7 @@ export class DockerEngine implements Engine {
       startedAt: time(state.StartedAt),
       finishedAt: time(state.FinishedAt),
       exitCode: state.ExitCode,
-      restartCount: (info as ContainerInspectInfo & { RestartCount?: number }).RestartCount,
+      restartCount: info.RestartCount,
       pid: state.Pid,
       health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     });
@@ -426,7 +429,7 @@ export class DockerEngine implements Engine {
 }
 
 /** Absorbs failures with one of these status codes. */
-function status(...codes: number[]): (error: EngineError) => boolean {
+function statusIn(...codes: number[]): (error: EngineError) => boolean {
   return (error) => error.statusCode !== undefined && codes.includes(error.statusCode);
 }
 
