@@ -34,15 +34,20 @@ export const dockerEngineDeps: EngineCommandDeps = {
 
 export const DEFAULT_INSTANCE = 'default';
 
-/** Adds the shared flags. `logLevel` is the command's default: quiet for one-shot commands, info for the daemon. */
-export function addEngineOptions(command: Command, defaults: { logLevel: LogLevel }): Command {
-  return command
+/**
+ * Adds the shared flags. `logLevel` is the command's default: quiet for one-shot
+ * commands, info for the daemon; `output: false` leaves out `--output` for a
+ * command that prints no result (the daemon).
+ */
+export function addEngineOptions(command: Command, defaults: { logLevel: LogLevel; output?: boolean }): Command {
+  command
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
     .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
+  if (defaults.output === false) return command;
+  return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
 }
 
 /** The parsed flags of a command built with `addEngineOptions`. */

@@ -6,11 +6,13 @@ import { validateCommand } from './validate.js';
 import { schemaCommand } from './schema.js';
 import { planCommand } from './plan.js';
 import { applyCommand } from './apply.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 
 /** Each subcommand is built by a factory that reports its exit code through `done`. */
 export type CommandFactory = (io: CliIo, done: (code: number) => void) => Command;
 
-const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand];
+const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand];
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -32,6 +32,8 @@ export interface ApplyOptions {
   retry?: RetryOptions;
   /** Added to every log line, so the lines of one pass can be found together. */
   pass?: number;
+  /** Once aborted, actions not yet started are skipped and retries stop: the daemon is stopping. */
+  signal?: AbortSignal;
 }
 
 export interface ActionOutcome {
@@ -80,7 +82,7 @@ export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
       for (let progressed = true; progressed; ) {
         progressed = false;
         for (const action of [...pending]) {
-          const blocker = skipReason(action, outcomes, byId, options.holdBack);
+          const blocker = skipReason(action, outcomes, byId, options.holdBack, options.signal);
           if (blocker) {
             pending.splice(pending.indexOf(action), 1);
             runner.skipped(action, blocker.reason);
@@ -109,7 +111,9 @@ function skipReason(
   outcomes: Map<string, ActionOutcome>,
   byId: Map<string, Action>,
   holdBack: ReadonlySet<string> | undefined,
+  signal: AbortSignal | undefined,
 ): { reason: string; terminal: boolean } | undefined {
+  if (signal?.aborted) return { reason: 'mooring is stopping', terminal: false };
   if (holdBack?.has(action.resource)) return { reason: `${action.resource} is held back`, terminal: false };
   for (const id of action.dependsOn) {
     const outcome = outcomes.get(id);
@@ -128,6 +132,7 @@ class ActionRunner {
   readonly #clock: Clock;
   readonly #retry: Required<RetryOptions>;
   readonly #pass: number | undefined;
+  readonly #signal: AbortSignal | undefined;
   /** One pull per image per pass, however many containers use it. */
   readonly #images = new Map<string, Promise<void>>();
 
@@ -136,6 +141,7 @@ class ActionRunner {
     this.#logger = options.logger;
     this.#clock = options.clock;
     this.#pass = options.pass;
+    this.#signal = options.signal;
     this.#retry = { retries: 3, minTimeoutMs: 250, maxTimeoutMs: 4000, ...options.retry };
   }
 
@@ -148,6 +154,7 @@ class ActionRunner {
         minTimeout: this.#retry.minTimeoutMs,
         maxTimeout: this.#retry.maxTimeoutMs,
         factor: 2,
+        signal: this.#signal,
         shouldRetry: ({ error }) => isTransient(error),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isTransient(error) && retriesLeft > 0) logger.warn(`${action.id} failed, retrying: ${error.message}`, { attempt: attemptNumber, retriesLeft });

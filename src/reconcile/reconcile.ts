@@ -28,6 +28,8 @@ export interface ReconcileOptions {
   retry?: RetryOptions;
   /** A number identifying the pass in the logs. */
   pass?: number;
+  /** Once aborted, actions not yet started are skipped: the daemon is stopping. */
+  signal?: AbortSignal;
 }
 
 export interface ReconcileError {
@@ -66,6 +68,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     holdBack: options.holdBack,
     retry: options.retry,
     pass: options.pass,
+    signal: options.signal,
   });
 
   const errors = new Map<string, ReconcileError>();

@@ -102,6 +102,8 @@ export interface Status {
     pid: number;
     startedAt: string;
     manifestsDirectory: string;
+    /** Set in the last status a daemon writes as it stops. */
+    stoppedAt?: string;
   };
   engine: {
     reachable: boolean;
@@ -110,6 +112,8 @@ export interface Status {
   };
   sync: {
     state: SyncState;
+    /** Why the state is not Synced, for people. */
+    message?: string;
     revision: string;
     lastReconcileAt?: string;
     lastReconcileDurationMs?: number;

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CommandFactory } from './main.js';
+import { EXIT, writeLine } from './io.js';
+import type { EngineCommandDeps } from './engine-options.js';
+import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions } from './engine-options.js';
+import type { EngineCommandOptions } from './engine-options.js';
+import { duration } from '../manifests/schema.js';
+import { durationMs } from '../manifests/desired-state.js';
+import type { ProbeMethodOption } from '../probes/prober-runner.js';
+import { Daemon } from '../daemon/daemon.js';
+import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
+import type { SignalSource } from '../daemon/signals.js';
+import { handleSignals } from '../daemon/signals.js';
+
+interface RunOptions extends EngineCommandOptions {
+  status: string;
+  metricsFile?: string;
+  listen?: string;
+  resync: number;
+  probeInterval: number;
+  probeTimeout: number;
+  probeMethod: ProbeMethodOption;
+  probeImage?: string;
+}
+
+export interface RunCommandDeps extends EngineCommandDeps {
+  /** Where SIGTERM, SIGINT and SIGHUP come from. */
+  signals: SignalSource;
+}
+
+/** `mooring run`: the daemon, until SIGTERM or SIGINT; exit 0 after a clean stop. */
+export function createRunCommand(deps: RunCommandDeps): CommandFactory {
+  return (io, done) => {
+    const command: Command = addEngineOptions(new Command('run').description('Run the daemon: keep the engine equal to the manifests, probe reachability, write the status'), {
+      logLevel: 'info',
+      output: false,
+    })
+      .option('--status <file>', 'status file, written atomically after every pass', 'status.json')
+      .option('--metrics-file <file>', 'Prometheus text file for node_exporter\'s textfile collector')
+      .option('--listen <address>', 'serve /healthz, /readyz, /metrics and /status over HTTP on host:port')
+      .option('--resync <duration>', 'full pass at least this often (e.g. 30s, 1m)', parseDuration, 30_000)
+      .option('--probe-interval <duration>', 'time between reachability rounds', parseDuration, 10_000)
+      .option('--probe-timeout <duration>', 'per check, resolution and connection', parseDuration, 1000)
+      .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'nsenter', 'probe-container']).default('auto'))
+      .option('--probe-image <image>', 'image with node for the probe-container method (default: mooring\'s own, when it runs in a container)')
+      .action(async () => {
+        const options = engineCommandOptions(command) as RunOptions;
+        const logger = commandLogger(io, options);
+        const statusFile = resolve(options.status);
+        let lock;
+        try {
+          lock = await acquireInstanceLock({
+            instance: options.instance,
+            pid: process.pid,
+            startedAt: new Date().toISOString(),
+            manifestsDirectory: resolve(options.manifests),
+            statusFile,
+          });
+        } catch (error) {
+          if (!(error instanceof InstanceLockedError)) throw error;
+          writeLine(io.stderr, `mooring: ${error.message}`);
+          return done(EXIT.failed);
+        }
+        const engine = deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
+        const daemon = new Daemon({
+          engine,
+          logger,
+          instance: options.instance,
+          manifestsDirectory: options.manifests,
+          statusFile,
+          metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
+          listen: options.listen,
+          resyncMs: options.resync,
+          allowEmpty: options.allowEmpty,
+          probes: {
+            intervalMs: options.probeInterval,
+            timeoutMs: options.probeTimeout,
+            method: options.probeMethod,
+            ...(options.probeImage === undefined ? {} : { probeImage: options.probeImage }),
+          },
+        });
+        let stopped!: () => void;
+        const stopping = new Promise<void>((resolve) => (stopped = resolve));
+        const dispose = handleSignals(deps.signals, {
+          onStop: (signal) => {
+            logger.info(`received ${signal}`);
+            void daemon.stop().then(stopped);
+          },
+          onReload: () => daemon.reload(),
+        });
+        try {
+          await daemon.start();
+        } catch (error) {
+          dispose();
+          await daemon.stop();
+          await lock.release();
+          writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
+          return done(EXIT.failed);
+        }
+        await stopping;
+        dispose();
+        await lock.release();
+        done(EXIT.ok);
+      });
+    return command;
+  };
+}
+
+function parseDuration(value: string): number {
+  const parsed = duration.safeParse(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+  const ms = parsed.success ? durationMs(parsed.data) : 0;
+  if (!(ms > 0)) throw new InvalidArgumentError(`expected a duration such as "30s", "500ms" or "1m" (a plain number is seconds), got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+export const runCommand: CommandFactory = createRunCommand({ ...dockerEngineDeps, signals: process });
