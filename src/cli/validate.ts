@@ -1,12 +1,62 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CommandFactory } from './main.js';
+import { EXIT, writeLine } from './io.js';
+import type { LoadedManifests } from '../manifests/desired-state.js';
+import { loadDesiredState } from '../manifests/desired-state.js';
 
-export const validateCommand: CommandFactory = (io, done) =>
-  new Command('validate')
+interface ValidateOptions {
+  manifests: string;
+  output: 'text' | 'json';
+}
+
+/**
+ * `mooring validate [DIR]`: every error of the directory at once, each as
+ * `FILE:LINE:COL: Kind/name: field.path: message`; exit 0 when valid, 1 when not.
+ */
+export const validateCommand: CommandFactory = (io, done) => {
+  const command: Command = new Command('validate')
     .description('Check a manifests directory; exit 0 when valid, 1 when not')
+    .argument('[directory]', 'manifests directory (same as -m)')
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
-    .option('-o, --output <format>', 'text or json', 'text')
-    .action(() => {
-      io.stderr.write('not implemented yet\n');
-      done(1);
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (directory: string | undefined) => {
+      const options = command.opts<ValidateOptions>();
+      const loaded = await loadDesiredState({ directory: directory ?? options.manifests });
+      const errors = loaded.files.flatMap((file) => file.errors);
+      const valid = loaded.directoryExists && errors.length === 0;
+      const summary = summarize(loaded, errors.length);
+      if (options.output === 'json') {
+        io.stdout.write(`${JSON.stringify(report(loaded, valid, summary), null, 2)}\n`);
+      } else {
+        for (const error of errors) writeLine(io.stderr, error.message);
+        writeLine(valid ? io.stdout : io.stderr, summary);
+      }
+      done(valid ? EXIT.ok : EXIT.failed);
     });
+  return command;
+};
+
+function summarize(loaded: LoadedManifests, errorCount: number): string {
+  if (!loaded.directoryExists) return `${loaded.directory}: no such directory`;
+  const documents = loaded.files.reduce((sum, file) => sum + file.documents.length, 0);
+  const counted = `${plural(loaded.files.length, 'file')}, ${plural(documents, 'document')}`;
+  if (errorCount === 0) return `${loaded.directory}: valid (${counted})`;
+  const invalidFiles = loaded.files.filter((file) => file.errors.length > 0).length;
+  return `${loaded.directory}: ${plural(errorCount, 'error')} in ${plural(invalidFiles, 'file')} (${counted})`;
+}
+
+function report(loaded: LoadedManifests, valid: boolean, summary: string) {
+  return {
+    directory: loaded.directory,
+    directoryExists: loaded.directoryExists,
+    valid,
+    summary,
+    files: loaded.files.map((file) => ({ file: file.file, digest: file.digest, valid: file.errors.length === 0, documents: file.documents.length, errors: file.errors.length })),
+    documents: loaded.files.flatMap((file) => file.documents.map((document) => ({ kind: document.kind, name: document.name, ...document.source }))),
+    errors: loaded.files.flatMap((file) => file.errors.map((error) => error.toJSON())),
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -33,7 +33,17 @@ export class ManifestError extends Error {
     this.detail = detail;
   }
 
+  /** The error as plain data, the resource split into `kind` and `name`. */
   toJSON() {
-    return { file: this.file, line: this.line, column: this.column, resource: this.resource, path: this.path, message: this.detail };
+    const [kind, ...name] = (this.resource ?? '').split('/');
+    return {
+      file: this.file,
+      line: this.line,
+      column: this.column,
+      kind: kind || undefined,
+      name: name.length > 0 ? name.join('/') : undefined,
+      path: this.path,
+      message: this.detail,
+    };
   }
 }

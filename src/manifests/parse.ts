@@ -34,8 +34,9 @@ export function parseManifest(file: string, text: string): ParsedManifest {
   };
   let yamlDocuments: YamlDocument.Parsed[];
   try {
-    // `merge` lets documents share settings through `<<: *anchor`, as many YAML users expect.
-    yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }) as YamlDocument.Parsed[];
+    // `merge` lets documents share settings through `<<: *anchor`, as many YAML users expect;
+    // `logLevel` keeps the parser's warnings (such as keys that are collections) off the process's stderr.
+    yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' }) as YamlDocument.Parsed[];
   } catch (error) {
     // The parser reports bad YAML as errors; a throw means input beyond its limits (such as nesting too deep for the stack).
     result.errors.push(new ManifestError(`cannot parse: ${errorText(error)}`, { file, line: 1, column: 1, cause: error }));
@@ -158,7 +159,9 @@ function childOf(yamlDocument: YamlDocument.Parsed, node: YamlNode | null, segme
     }
     // A field brought in by a merge key (`<<: *defaults`) stands where the anchor defines it.
     for (const pair of node.items) {
-      if (!isScalar(pair.key) || pair.key.value !== '<<') continue;
+      // With `merge` on, the parser marks merge keys with a symbol in place of the text `<<`.
+      const key: unknown = isScalar(pair.key) ? pair.key.value : undefined;
+      if (!(typeof key === 'symbol' && key.description === '<<')) continue;
       const merged = resolve(yamlDocument, pair.value as YamlNode | null);
       const sources = isSeq(merged) ? merged.items.map((item) => resolve(yamlDocument, item as YamlNode | null)) : [merged];
       for (const source of sources) {

@@ -41,7 +41,7 @@ function messageOf(issue: Issue): string {
     return `required field is missing (expected ${expectation(issue)})`;
   }
   if (issue.code === 'custom') return issue.message;
-  const hint = issue.code === 'invalid_value' && typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.map(String)) : '';
+  const hint = issue.code === 'invalid_value' && issue.values.length > 1 && typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.map(String)) : '';
   return `expected ${expectation(issue)}, got ${describeValue(issue.input)}${hint}`;
 }
 

@@ -173,11 +173,16 @@ function linkRules({ links, containers, networks, report }: SetIndex): void {
     const key = `${spec.from}\0${spec.network ?? ''}\0${alias}`;
     const first = aliases.get(key);
     if (first) {
-      report(link, ['spec', spec.alias === undefined ? 'to' : 'alias'], `alias \`${alias}\` of Container/${spec.from} is already used by ${resourceName(first)} (${where(first)})`);
+      report(link, aliasPath(link), `alias \`${alias}\` of Container/${spec.from} is already used by ${resourceName(first)} (${where(first, aliasPath(first))})`);
     } else {
       aliases.set(key, link);
     }
   }
+}
+
+/** Where a Link's alias is written: `alias`, or `to` when the alias is the target's name. */
+function aliasPath(link: Document<'Link'>): Path {
+  return ['spec', link.spec.alias === undefined ? 'to' : 'alias'];
 }
 
 const NO_PUBLISH: Record<string, string> = {
