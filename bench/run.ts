@@ -39,6 +39,17 @@ async function machine(): Promise<Record<string, string | number>> {
   };
 }
 
+/**
+ * No registry answers here, so the probe-container method gets the same
+ * stand-in node image the image test builds from this host's own node.
+ */
+async function localNodeImage(): Promise<string> {
+  const tag = 'mooring/bench-node:local';
+  const present = await run('docker', ['image', 'inspect', tag], { allowFailure: true });
+  if (present.code !== 0) await run('bash', [join(REPO_ROOT, 'test/integration/ship/local-node-image.sh'), tag]);
+  return tag;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'probe-image': { type: 'string' } },
@@ -51,7 +62,7 @@ async function main(): Promise<void> {
     quick: values.quick,
     runId: `mb${randomBytes(2).toString('hex')}`,
     workDir,
-    ...(values['probe-image'] ? { probeImage: values['probe-image'] } : {}),
+    probeImage: values['probe-image'] ?? (await localNodeImage()),
     progress: (message) => process.stderr.write(`bench: ${message}\n`),
   };
   const results: BenchResults = { date: new Date().toISOString(), mode: values.quick ? 'quick' : 'full', machine: await machine(), scenarios: [] };

@@ -10,8 +10,8 @@ export interface BenchContext {
   runId: string;
   /** A scratch directory for manifests, compose files and status files. */
   workDir: string;
-  /** An image with node for the probe-container method; unset, that method is not measured. */
-  probeImage?: string;
+  /** An image with node for the probe-container method. */
+  probeImage: string;
   /** Progress lines on stderr; the table goes to stdout. */
   progress(message: string): void;
 }

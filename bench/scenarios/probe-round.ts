@@ -8,6 +8,8 @@ import { DockerEngine } from '../../src/engine/docker.js';
 import { loadDesiredState } from '../../src/manifests/desired-state.js';
 import { ProbeScheduler } from '../../src/probes/scheduler.js';
 import type { ProbeMethodOption } from '../../src/probes/prober-runner.js';
+import { createProberRunner } from '../../src/probes/prober-runner.js';
+import { proberProgram } from '../../src/probes/prober-program.js';
 import { silentLogger } from '../../src/log.js';
 import { median, run, timed } from '../measure.js';
 import type { BenchContext, Row, Scenario, ScenarioResult } from '../scenario.js';
@@ -26,8 +28,7 @@ export const probeRound: Scenario = {
     const repetitions = context.quick ? 2 : 5;
     const stack = generateStack({ prefix: `${context.runId}-pr`, size, hostPortBase: 0 });
     const directory = join(context.workDir, stack.prefix);
-    const methods: { method: ProbeMethodOption; probeImage?: string }[] = [{ method: 'nsenter' }];
-    if (context.probeImage) methods.push({ method: 'probe-container', probeImage: context.probeImage });
+    const methods: ProbeMethodOption[] = ['nsenter', 'probe-container'];
     const rows: Row[] = [];
     const notes: string[] = [];
     let nsenterMs = Number.NaN;
@@ -37,9 +38,11 @@ export const probeRound: Scenario = {
       await run('node', [MOORING_BIN, 'apply', '-m', directory, '--instance', stack.prefix]);
       const { desired } = await loadDesiredState({ directory });
       const engine = new DockerEngine({ env: process.env, logger: silentLogger() });
-      for (const { method, probeImage } of methods) {
+      for (const method of methods) {
         context.progress(`probe round: ${method}`);
-        const scheduler = new ProbeScheduler({ engine, logger: silentLogger(), instance: stack.prefix, method, ...(probeImage ? { probeImage } : {}) });
+        // The compiled prober, as `mooring run` spawns it, not its TypeScript source under tsx.
+        const runner = createProberRunner({ engine, logger: silentLogger(), method, probeImage: context.probeImage, program: proberProgram({ built: true }) });
+        const scheduler = new ProbeScheduler({ engine, logger: silentLogger(), instance: stack.prefix, runner });
         scheduler.setDesired(desired);
         const times: number[] = [];
         for (let repetition = 0; repetition < repetitions; repetition++) times.push(await timed(() => scheduler.runRound()));
@@ -53,7 +56,6 @@ export const probeRound: Scenario = {
     } finally {
       await removeLabelled(stack.label);
     }
-    if (!context.probeImage) notes.push('probe-container: not measured, no image with node was given (`npm run bench -- --probe-image IMAGE`).');
     return {
       id: 'probe-round',
       title: `One probe round: ${size.links} links across ${sources} source containers`,

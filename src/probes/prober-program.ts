@@ -18,13 +18,17 @@ export interface ProberProgram {
   source(): Promise<string>;
 }
 
-export function proberProgram(): ProberProgram {
+/**
+ * The prober beside this module, or under tsx its source; `built: true` takes
+ * the compiled one in `dist/` even from `src/`, to measure what users run.
+ */
+export function proberProgram(options: { built?: boolean } = {}): ProberProgram {
   const compiled = fileURLToPath(new URL('./prober.js', import.meta.url));
-  const fromSources = !existsSync(compiled);
-  const nodeArgs = fromSources
-    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('./prober.ts', import.meta.url))]
-    : [compiled];
-  const built = fromSources ? fileURLToPath(new URL('../../dist/probes/prober.js', import.meta.url)) : compiled;
+  const built = existsSync(compiled) ? compiled : fileURLToPath(new URL('../../dist/probes/prober.js', import.meta.url));
+  const nodeArgs =
+    existsSync(compiled) || options.built
+      ? [built]
+      : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, fileURLToPath(new URL('./prober.ts', import.meta.url))];
   let source: Promise<string> | undefined;
   const load = async () => {
     let text: string;

@@ -46,6 +46,8 @@ export interface ProberRunnerOptions {
   probeImage?: string;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** @default proberProgram() */
+  program?: ProberProgram;
 }
 
 export function createProberRunner(options: ProberRunnerOptions): ProberRunner {
@@ -59,7 +61,7 @@ class DefaultProberRunner implements ProberRunner {
   readonly #canEnter: boolean;
   readonly #configuredImage: string | undefined;
   readonly #inContainer: boolean;
-  readonly #program: ProberProgram = proberProgram();
+  readonly #program: ProberProgram;
   readonly #announced = new Set<ProbeMethod>();
   #image: Promise<string | undefined> | undefined;
 
@@ -69,6 +71,7 @@ class DefaultProberRunner implements ProberRunner {
     this.#logger = options.logger;
     this.#method = options.method ?? 'auto';
     this.#configuredImage = options.probeImage;
+    this.#program = options.program ?? proberProgram();
     this.#canEnter = process.getuid?.() === 0 && nsenterAvailable(env);
     // Docker writes /.dockerenv; podman and systemd-nspawn set `container` in the environment.
     this.#inContainer = existsSync('/.dockerenv') || env.container !== undefined;
