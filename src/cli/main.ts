@@ -23,7 +23,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   for (const factory of SUBCOMMANDS) {
-    program.addCommand(factory(io, (code) => (exitCode = code)).exitOverride());
+    // A command added (rather than created through `.command()`) would keep commander's defaults: writing its own errors to process.stderr.
+    program.addCommand(factory(io, (code) => (exitCode = code)).copyInheritedSettings(program));
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
