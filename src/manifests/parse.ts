@@ -56,7 +56,7 @@ export function parseManifest(file: string, text: string): ParsedManifest {
     try {
       value = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      result.errors.push(new ManifestError(aliasErrorMessage(error), { ...start, cause: error }));
+      result.errors.push(new ManifestError(conversionErrorMessage(error), { ...start, cause: error }));
       continue;
     }
     const checked = checkDocument(value, positionFinder(yamlDocument, at), start);
@@ -75,7 +75,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function aliasErrorMessage(error: unknown): string {
+function conversionErrorMessage(error: unknown): string {
   const message = errorText(error);
   if (/excessive alias count/i.test(message)) {
     return `too many alias expansions (more than ${MAX_ALIAS_COUNT}): the document would grow without bound`;

@@ -124,6 +124,17 @@ describe('loadDesiredState', () => {
     assert.equal(second.lastGood.has('fresh.yaml'), false);
   });
 
+  it('leaves a file out when even its last good version no longer fits the others', async () => {
+    await put({ 'net.yaml': net('front'), 'app.yaml': ctr('web', 'networks: [{ name: front }]') });
+    const first = await load();
+    await put({ 'net.yaml': net('back'), 'app.yaml': `${ctr('web', 'networks: [{ name: back }]')}---\n${BROKEN}` });
+    const second = await load(first);
+    assert.deepEqual(desired(second), ['net.yaml: Network/back']);
+    assert.deepEqual(second.desired.unavailableFiles, ['app.yaml']);
+    assert.deepEqual(second.usingLastGood, []);
+    assert.deepEqual(second.lastGood.get('app.yaml')?.map((document) => document.name), ['web'], 'kept for when net.yaml declares front again');
+  });
+
   it('keeps every last good version when the directory cannot be read', async () => {
     await put({ 'manifests/a.yaml': ctr('a'), 'manifests/sub/b.yaml': ctr('b') });
     const first = await loadDesiredState({ directory: join(directory, 'manifests') });
