@@ -4,6 +4,7 @@
  * Nothing here calls the engine, reads a clock or logs.
  */
 import type { DesiredState } from '../manifests/model.js';
+import { isSourceUnavailable } from '../manifests/model.js';
 import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
 import { LABELS, MANAGED_BY, isOwnedBy } from '../engine/labels.js';
 import { canonicalJson } from '../engine/spec-hash.js';
@@ -309,7 +310,7 @@ class Planner {
     for (const network of networks) {
       const resource = resourceKey('Network', network.name);
       const source = network.labels[LABELS.source] ?? '';
-      if (desired.unavailableFiles.includes(source)) {
+      if (isSourceUnavailable(desired, source)) {
         this.#kept.push({ resource, reason: `its manifest ${source} fails to load` });
         continue;
       }
@@ -506,7 +507,7 @@ class Planner {
 
   /** An owned container no manifest declares, kept because the file that declared it fails to load. */
   #isKept(container: ObservedContainer): boolean {
-    return !this.#containers.has(container.name) && this.#desired.unavailableFiles.includes(container.labels[LABELS.source] ?? '');
+    return !this.#containers.has(container.name) && isSourceUnavailable(this.#desired, container.labels[LABELS.source] ?? '');
   }
 
   #owns(labels: Record<string, string>): boolean {

@@ -313,6 +313,22 @@ const cases: Case[] = [
     check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'its manifest broken.yaml fails to load' }]),
   },
   {
+    name: 'never prunes what a directory that cannot be listed declared',
+    before: [network('front', {}, 'net.yaml'), container('web', {}, 'team/web.yaml'), container('gone', {}, 'teamster.yaml')],
+    desired: [network('front', {}, 'net.yaml')],
+    unavailableFiles: ['team/'],
+    actions: ['remove-container:gone'],
+    check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'its manifest team/web.yaml fails to load' }]),
+  },
+  {
+    name: 'an unlistable manifests directory keeps everything',
+    before: [network('front', {}, 'net.yaml'), container('web', {}, 'web.yaml')],
+    desired: [],
+    unavailableFiles: ['./'],
+    allowEmpty: true,
+    actions: [],
+  },
+  {
     name: 'unmanaged resources are never touched, even when nothing declares them',
     drift: (engine) => {
       engine.seedNetwork({ name: 'theirs' });
