@@ -24,7 +24,7 @@ import type { RetryOptions } from '../reconcile/apply.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
-import { buildStatus } from '../status/build.js';
+import { buildStatus, manifestErrors } from '../status/build.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
 import { writeMetricsFile } from '../status/metrics.js';
@@ -298,6 +298,8 @@ export class Daemon {
     // What this pass changed is checked by the next one, so the status says Synced only once the engine shows it.
     const applied = new Set(result.outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.resource));
     for (const key of applied) this.#queue.add(key);
+    // A crash loop's end is due like a requeue-after; an earlier trigger for the key may have replaced its wake-up.
+    for (const [key, hold] of heldBack) if (hold.reason === 'CrashLoopBackOff') this.#queue.addAfter(key, hold.retryAt - this.#clock.now());
     // Things have just settled after changes: probe now rather than up to an interval later.
     if (this.#lastPassChanged && applied.size === 0 && this.#stopping === undefined) void this.#probes.runRound();
     this.#lastPassChanged = applied.size > 0;
@@ -343,12 +345,14 @@ export class Daemon {
       held.set(resource, {
         reason: 'BackOff',
         message: `${failures} failed pass${failures === 1 ? '' : 'es'} in a row; next try at ${new Date(retryAt).toISOString()}: ${this.#resourceErrors.get(resource) ?? ''}`,
+        retryAt,
       });
     }
     for (const [container, loop] of this.#crashLoops.heldBack(now)) {
       held.set(`Container/${container}`, {
         reason: 'CrashLoopBackOff',
         message: `back-off ${Math.round((loop.retryAt - loop.lastCrashAt) / 1000)}s restarting container ${container}: it exited ${loop.crashes} times in a row soon after starting; next try at ${new Date(loop.retryAt).toISOString()}`,
+        retryAt: loop.retryAt,
       });
     }
     return held;
@@ -381,15 +385,14 @@ export class Daemon {
 
   #logManifestErrors(loaded: LoadedManifests, logger: Logger): void {
     const logged = new Map<string, string>();
-    for (const file of loaded.files) {
-      if (file.errors.length === 0) continue;
-      const text = file.errors.map((error) => error.message).join('\n');
-      logged.set(file.file, text);
-      if (this.#loggedErrors.get(file.file) === text) continue;
-      const consequence = loaded.usingLastGood.includes(file.file)
+    for (const [file, errors] of manifestErrors(loaded)) {
+      const text = errors.map((error) => error.message).join('\n');
+      logged.set(file, text);
+      if (this.#loggedErrors.get(file) === text) continue;
+      const consequence = loaded.usingLastGood.includes(file)
         ? 'its last good version stays applied'
         : 'nothing it declares is applied, and nothing it declared is pruned';
-      logger.warn(`manifest ${file.file} is invalid; ${consequence}`, { file: file.file, errors: file.errors.map((error) => error.message) });
+      logger.warn(`manifest ${file} is invalid; ${consequence}`, { file, errors: errors.map((error) => error.message) });
     }
     for (const file of this.#loggedErrors.keys()) if (!logged.has(file)) logger.info(`manifest ${file} is valid again`, { file });
     this.#loggedErrors = logged;
@@ -402,12 +405,9 @@ export class Daemon {
       const name = key.slice('Container/'.length);
       const now = this.#clock.now();
       if (event.action === 'start') this.#crashLoops.started(name, now);
-      if (event.action === 'die') {
-        const loop = this.#crashLoops.died(name, now);
-        if (loop && loop.retryAt > now) {
-          this.#logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
-          this.#queue.addAfter(key, loop.retryAt - now);
-        }
+      const loop = event.action === 'die' ? this.#crashLoops.died(name, now) : undefined;
+      if (loop && loop.retryAt > now) {
+        this.#logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
       }
     }
     if (!DRIFT_EVENTS[event.type].has(event.action)) return;

@@ -7,6 +7,7 @@
 import type { ObservedContainer, ObservedNetwork } from '../engine/port.js';
 import { isOwnedBy } from '../engine/labels.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
+import type { ManifestError } from '../manifests/errors.js';
 import type { AnyDocument, DesiredState } from '../manifests/model.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { summarizeReachability } from '../probes/scheduler.js';
@@ -18,6 +19,8 @@ export interface HoldBack {
   /** `BackOff` after errors, `CrashLoopBackOff` for a container that keeps dying. */
   reason: 'BackOff' | 'CrashLoopBackOff';
   message: string;
+  /** Clock ms. */
+  retryAt: number;
 }
 
 /** The last pass that reached the engine. */
@@ -85,7 +88,7 @@ function syncState(input: StatusInput): { state: SyncState; message?: string } {
   }
   if (problems.length > 0) return { state: 'Degraded', message: problems.join('; ') };
   const behind: string[] = [];
-  const invalid = manifests.files.filter((file) => file.errors.length > 0).map((file) => file.file);
+  const invalid = [...manifestErrors(manifests).keys()];
   if (invalid.length > 0) behind.push(`invalid manifest ${count(invalid.length, 'file')}, not applied as written: ${invalid.join(', ')}`);
   if (result.pruneRefused) behind.push(`not pruning: ${result.pruneRefused}`);
   if (behind.length > 0) return { state: 'OutOfSync', message: behind.join('; ') };
@@ -94,17 +97,19 @@ function syncState(input: StatusInput): { state: SyncState; message?: string } {
 }
 
 function manifestStatuses(manifests: LoadedManifests): ManifestFileStatus[] {
+  const errors = manifestErrors(manifests);
   const lastGood = new Set(manifests.usingLastGood);
+  const unavailable = new Set(manifests.desired.unavailableFiles);
   return manifests.files.map((file) => {
-    const valid = file.errors.length === 0;
-    const usingLastKnownGood = !valid && lastGood.has(file.file);
-    // What mooring applies from the file: nothing at all for an invalid file without a last good version.
-    const applied: readonly AnyDocument[] = valid ? file.documents : usingLastKnownGood ? (manifests.lastGood.get(file.file) ?? []) : [];
+    const own = errors.get(file.file) ?? [];
+    const usingLastKnownGood = lastGood.has(file.file);
+    // What mooring applies from the file: its last good version, or nothing when it has none.
+    const applied: readonly AnyDocument[] = usingLastKnownGood ? (manifests.lastGood.get(file.file) ?? []) : unavailable.has(file.file) ? [] : file.documents;
     return {
       file: file.file,
-      valid,
+      valid: own.length === 0,
       usingLastKnownGood,
-      errors: file.errors.map((error) => ({
+      errors: own.map((error) => ({
         line: error.line,
         column: error.column,
         ...(error.path === undefined ? {} : { path: error.path }),
@@ -114,6 +119,18 @@ function manifestStatuses(manifests: LoadedManifests): ManifestFileStatus[] {
       documents: applied.map((document) => ({ kind: document.kind, name: document.name })),
     };
   });
+}
+
+/**
+ * Each file's errors: its own, and those it gets because another file is held
+ * back (it refers to what only the broken version of that file declares).
+ */
+export function manifestErrors(manifests: LoadedManifests): Map<string, ManifestError[]> {
+  const errors = new Map<string, ManifestError[]>();
+  for (const error of [...manifests.files.flatMap((file) => file.errors), ...manifests.heldBackErrors]) {
+    errors.set(error.file, [...(errors.get(error.file) ?? []), error]);
+  }
+  return errors;
 }
 
 /** One resource's status before `lastTransitionTime` is filled in. */
