@@ -1,13 +1,19 @@
 /**
- * The documentation's promises that a reader acts on: every YAML example is a
- * valid, self-contained manifest directory, the example manifests are valid, and
- * the README's Quick start is the two commands `npm` and `.ci/run` really run.
+ * The documentation's promises that a reader acts on: every manifest example is
+ * a valid, self-contained manifest directory, the status example matches the
+ * status schema, the alert rules load in Prometheus, and the README's Quick
+ * start is the two commands `npm` and `.ci/run` really run.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
+import { statusSchemaErrors } from '../../helpers/status-schema.js';
+
+const execFileAsync = promisify(execFile);
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -18,19 +24,22 @@ interface Example {
   text: string;
 }
 
-/** The fenced ```yaml blocks of a Markdown file. */
-function yamlBlocks(file: string, markdown: string): Example[] {
+/** The fenced blocks of a Markdown file in one language (```yaml, ```json). */
+function fencedBlocks(file: string, markdown: string, language: string): Example[] {
   const examples: Example[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i]?.trim() !== '```yaml') continue;
+    if (lines[i]?.trim() !== `\`\`\`${language}`) continue;
     const end = lines.findIndex((line, j) => j > i && line.trim() === '```');
-    assert.ok(end > i, `${file}:${i + 1}: unclosed yaml block`);
+    assert.ok(end > i, `${file}:${i + 1}: unclosed ${language} block`);
     examples.push({ file, line: i + 1, text: lines.slice(i + 1, end).join('\n') });
     i = end;
   }
   return examples;
 }
+
+/** A YAML block is a manifest example when it declares mooring documents (others are, e.g., Prometheus rules). */
+const isManifest = (example: Example) => /^apiVersion: mooring\/v1$/m.test(example.text);
 
 async function problemsOf(directory: string): Promise<{ errors: string[]; documents: number }> {
   const loaded = await loadDesiredState({ directory });
@@ -49,17 +58,18 @@ describe('documentation examples', () => {
 
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
-  it('docs/manifests.md has an example of every kind', async () => {
-    const text = await readFile(join(REPO, 'docs/manifests.md'), 'utf8');
-    const examples = yamlBlocks('docs/manifests.md', text).map((example) => example.text).join('\n');
+  it('docs/manifests.md has an example of every kind, and only manifest examples', async () => {
+    const examples = fencedBlocks('docs/manifests.md', await readFile(join(REPO, 'docs/manifests.md'), 'utf8'), 'yaml');
+    for (const example of examples) assert.ok(isManifest(example), `${example.file}:${example.line}: expected a manifest example`);
+    const text = examples.map((example) => example.text).join('\n');
     for (const kind of ['Network', 'Container', 'Link', 'PortPublish', 'Probe']) {
-      assert.match(examples, new RegExp(`^kind: ${kind}$`, 'm'), `expected an example of ${kind}`);
+      assert.match(text, new RegExp(`^kind: ${kind}$`, 'm'), `expected an example of ${kind}`);
     }
   });
 
   for (const document of DOCUMENTS) {
-    it(`every yaml example in ${document} is a valid manifest directory on its own`, async () => {
-      const examples = yamlBlocks(document, await readFile(join(REPO, document), 'utf8'));
+    it(`every manifest example in ${document} is a valid manifest directory on its own`, async () => {
+      const examples = fencedBlocks(document, await readFile(join(REPO, document), 'utf8'), 'yaml').filter(isManifest);
       for (const [index, example] of examples.entries()) {
         const exampleDirectory = join(directory, String(index));
         await mkdir(exampleDirectory);
@@ -71,10 +81,26 @@ describe('documentation examples', () => {
     });
   }
 
-  it('the example manifests/ directory is valid', async () => {
-    const { errors, documents } = await problemsOf(join(REPO, 'manifests'));
-    assert.deepEqual(errors, []);
-    assert.ok(documents > 0);
+  it('the status file example in docs/status.md matches the status schema', async () => {
+    const [example] = fencedBlocks('docs/status.md', await readFile(join(REPO, 'docs/status.md'), 'utf8'), 'json');
+    assert.ok(example, 'expected a json example in docs/status.md');
+    assert.deepEqual(statusSchemaErrors(JSON.parse(example.text)), []);
+  });
+
+  it('the alert rules in docs/status.md pass promtool check rules', async function () {
+    const rules = fencedBlocks('docs/status.md', await readFile(join(REPO, 'docs/status.md'), 'utf8'), 'yaml').filter((example) => /^groups:/m.test(example.text));
+    assert.ok(rules.length > 0, 'expected alert rules in docs/status.md');
+    for (const [index, example] of rules.entries()) {
+      const file = join(directory, `rules-${index}.yaml`);
+      await writeFile(file, example.text);
+      try {
+        await execFileAsync(process.env.PROMTOOL ?? 'promtool', ['check', 'rules', file]);
+      } catch (error) {
+        const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+        if (failure.code === 'ENOENT' && process.env.CI !== 'true') return this.skip();
+        assert.fail(`${example.file}:${example.line}: promtool check rules failed: ${failure.stdout ?? ''}${failure.stderr ?? failure.message}`);
+      }
+    }
   });
 
   it("the README's Quick start is the two commands, and they are what npm and CI run", async () => {
