@@ -27,6 +27,8 @@ interface RunOptions extends EngineCommandOptions {
 export interface RunCommandDeps extends EngineCommandDeps {
   /** Where SIGTERM, SIGINT and SIGHUP come from. */
   signals: SignalSource;
+  /** Called once the daemon has stopped, with the exit code. */
+  stopped(code: number): void;
 }
 
 /** `mooring run`: the daemon, until SIGTERM or SIGINT; exit 0 after a clean stop. */
@@ -80,12 +82,12 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
             ...(options.probeImage === undefined ? {} : { probeImage: options.probeImage }),
           },
         });
-        let stopped!: () => void;
-        const stopping = new Promise<void>((resolve) => (stopped = resolve));
+        let finished!: () => void;
+        const finishing = new Promise<void>((resolve) => (finished = resolve));
         const dispose = handleSignals(deps.signals, {
           onStop: (signal) => {
             logger.info(`received ${signal}`);
-            void daemon.stop().then(stopped);
+            void daemon.stop().then(finished);
           },
           onReload: () => daemon.reload(),
         });
@@ -98,9 +100,10 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
           return done(EXIT.failed);
         }
-        await stopping;
+        await finishing;
         dispose();
         await lock.release();
+        deps.stopped(EXIT.ok);
         done(EXIT.ok);
       });
     return command;
@@ -114,4 +117,9 @@ function parseDuration(value: string): number {
   return ms;
 }
 
-export const runCommand: CommandFactory = createRunCommand({ ...dockerEngineDeps, signals: process });
+export const runCommand: CommandFactory = createRunCommand({
+  ...dockerEngineDeps,
+  signals: process,
+  // The stop deadline does not end an engine request that hangs, and its socket would keep the process alive.
+  stopped: (code) => setTimeout(() => process.exit(code), 1000).unref(),
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
@@ -96,8 +96,6 @@ spec:
     manifests = join(directory, 'manifests');
     statusFile = join(directory, 'status.json');
     metricsFile = join(directory, 'mooring.prom');
-    await docker('version', '--format', '{{.Server.Version}}');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(manifests);
     // A resync far away: repairs within the test's deadline come from the engine's events.
     daemon = new MooringProcess([

@@ -4,12 +4,12 @@ import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sinon from 'sinon';
 import { createRunCommand } from '../../../src/cli/run.js';
 import type { Status } from '../../../src/status/model.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
+import { captureIo } from '../../helpers/cli-io.js';
 import { statusSchemaErrors } from '../../helpers/status-schema.js';
 
 const MANIFESTS = `
@@ -36,18 +36,15 @@ describe('mooring run', () => {
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
   function run(signals: EventEmitter, ...args: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const result = { code: -1, stdout: '', stderr: '' };
-    stdout.on('data', (chunk: Buffer) => (result.stdout += chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => (result.stderr += chunk.toString()));
-    const command = createRunCommand({ openEngine: sinon.fake.returns(engine), signals })({ stdout, stderr, env: {} }, (exit) => (result.code = exit))
+    const { io, output } = captureIo();
+    let code = -1;
+    const command = createRunCommand({ openEngine: sinon.fake.returns(engine), signals, stopped: () => undefined })(io, (exit) => (code = exit))
       .exitOverride()
-      .configureOutput({ writeOut: (text) => (result.stdout += text), writeErr: (text) => (result.stderr += text) });
+      .configureOutput({ writeOut: (text) => (output.stdout += text), writeErr: (text) => (output.stderr += text) });
     const done = command
       .parseAsync(['-m', join(directory, 'manifests'), '--instance', instance, '--status', join(directory, 'status.json'), '--log-level', 'debug', ...args], { from: 'user' })
-      .then(() => result);
-    return { result, done };
+      .then(() => ({ code, ...output }));
+    return { done };
   }
 
   async function readStatus(): Promise<Status | undefined> {

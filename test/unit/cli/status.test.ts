@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createStatusCommand, formatStatus } from '../../../src/cli/status.js';
+import { captureIo } from '../../helpers/cli-io.js';
 import { sampleStatus } from '../status/status-fixture.js';
 
 const NOW = Date.parse('2024-05-01T12:00:15Z');
@@ -18,16 +18,12 @@ describe('mooring status', () => {
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
   async function status(...args: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const { io, output } = captureIo();
     let code = -1;
-    const command = createStatusCommand({ now: () => NOW })({ stdout, stderr, env: {} }, (exit) => (code = exit)).exitOverride();
-    await command.parseAsync(args, { from: 'user' });
-    return { code, stdout: out, stderr: err };
+    await createStatusCommand({ now: () => NOW })(io, (exit) => (code = exit))
+      .exitOverride()
+      .parseAsync(args, { from: 'user' });
+    return { code, ...output };
   }
 
   it('prints the sync state, the manifests, the resources and the reachability as tables', async () => {
