@@ -2,8 +2,9 @@
  * CrashLoopBackOff, as the kubelet does it: a container that dies soon after
  * it started has crashed; the first crash is restarted at once, each further
  * one in a row waits twice as long as the last, up to a cap. A run that lasts
- * `minRunMs` ends the loop. Fed by the engine's start and die events, so it
- * counts restarts made by the engine's restart policy too.
+ * `minRunMs` ends the loop. Fed by the engine's start, kill and die events,
+ * so it counts restarts made by the engine's restart policy too, and a death
+ * that follows a kill (a stop someone asked for) is no crash.
  */
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelay } from './backoff.js';
@@ -30,6 +31,8 @@ export class CrashLoopTracker {
   readonly #backoff: BackoffOptions;
   readonly #startedAt = new Map<string, number>();
   readonly #loops = new Map<string, CrashLoop>();
+  /** Containers the engine was asked to kill or stop: their next death is no crash. */
+  readonly #killed = new Set<string>();
 
   constructor(options: CrashLoopOptions = {}) {
     this.#minRunMs = options.minRunMs ?? 10_000;
@@ -38,14 +41,21 @@ export class CrashLoopTracker {
 
   started(container: string, at: number): void {
     this.#startedAt.set(container, at);
+    this.#killed.delete(container);
+  }
+
+  /** The engine sends the container a signal (`docker stop`, `docker kill`, `docker rm -f`, mooring's own stop). */
+  killed(container: string): void {
+    this.#killed.add(container);
   }
 
   /** Records a death; returns the loop when it was a crash. */
   died(container: string, at: number): CrashLoop | undefined {
     const startedAt = this.#startedAt.get(container);
     this.#startedAt.delete(container);
-    // A death without a start seen (mooring started after it) or after a long run is no crash.
-    if (startedAt === undefined || at - startedAt >= this.#minRunMs) {
+    const killed = this.#killed.delete(container);
+    // A death that was asked for, that follows a long run, or whose start was not seen (mooring started later) is no crash.
+    if (killed || startedAt === undefined || at - startedAt >= this.#minRunMs) {
       this.#loops.delete(container);
       return undefined;
     }
@@ -76,5 +86,6 @@ export class CrashLoopTracker {
   forget(container: string): void {
     this.#startedAt.delete(container);
     this.#loops.delete(container);
+    this.#killed.delete(container);
   }
 }

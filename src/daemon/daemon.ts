@@ -73,7 +73,7 @@ export interface DaemonOptions {
   crashLoop?: CrashLoopOptions;
   /** Between attempts to reach the engine's event stream. */
   eventsBackoff?: BackoffOptions;
-  /** A burst of engine events within this becomes one pass. @default 100 */
+  /** Engine events, and the check after a pass that changed things, wait this long for the rest of their burst. @default 100 */
   eventDelayMs?: number;
   /** Quiet time after a manifest change before reading the directory. @default 200 */
   debounceMs?: number;
@@ -136,6 +136,12 @@ export class Daemon {
   #events: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
   #stoppedAt: number | undefined;
+  #passInFlight = false;
+  /** Keys that came up during the pass in flight; the pass's own changes cause most of them. */
+  readonly #duringPass = new Set<string>();
+  /** Keys waiting for the burst window to close. */
+  readonly #burst = new Set<string>();
+  #burstWindow: NodeJS.Timeout | undefined;
 
   constructor(options: DaemonOptions) {
     this.#engine = options.engine;
@@ -230,6 +236,7 @@ export class Daemon {
   async #stop(): Promise<void> {
     this.#logger.info('stopping: finishing the actions in flight; containers keep running');
     clearInterval(this.#resync);
+    clearTimeout(this.#burstWindow);
     this.#abort.abort();
     this.#queue.shutDown();
     const settled = Promise.all([this.#loop, this.#probes.stop(), this.#watcher.close(), this.#events]);
@@ -249,15 +256,38 @@ export class Daemon {
 
   async #run(): Promise<void> {
     for (let keys = await this.#queue.take(); keys !== undefined; keys = await this.#queue.take()) {
+      this.#passInFlight = true;
       try {
         await this.#pass(keys);
       } catch (error) {
         // Only a bug lands here: engine and manifest errors are handled inside the pass.
         this.#logger.error('the pass failed unexpectedly', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       } finally {
+        this.#passInFlight = false;
         this.#queue.done(keys);
+        for (const key of this.#duringPass) this.#soon(key);
+        this.#duringPass.clear();
       }
     }
+  }
+
+  /**
+   * For triggers that come in bursts: engine events, and the check after a
+   * pass that changed things, which its own events would otherwise each follow
+   * with a pass of their own. What comes up during a pass waits for its end;
+   * then everything within the window goes into the queue at once, as one pass.
+   */
+  #soon(key: string): void {
+    if (this.#passInFlight) {
+      this.#duringPass.add(key);
+      return;
+    }
+    this.#burst.add(key);
+    this.#burstWindow ??= setTimeout(() => {
+      this.#burstWindow = undefined;
+      for (const waiting of this.#burst) this.#queue.add(waiting);
+      this.#burst.clear();
+    }, this.#eventDelayMs);
   }
 
   async #pass(keys: string[]): Promise<void> {
@@ -297,7 +327,7 @@ export class Daemon {
     if (result.errors.length > 0) this.#errorPasses++;
     // What this pass changed is checked by the next one, so the status says Synced only once the engine shows it.
     const applied = new Set(result.outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.resource));
-    for (const key of applied) this.#queue.add(key);
+    for (const key of applied) this.#duringPass.add(key);
     // A crash loop's end is due like a requeue-after; an earlier trigger for the key may have replaced its wake-up.
     for (const [key, hold] of heldBack) if (hold.reason === 'CrashLoopBackOff') this.#queue.addAfter(key, hold.retryAt - this.#clock.now());
     // Things have just settled after changes: probe now rather than up to an interval later.
@@ -405,6 +435,7 @@ export class Daemon {
       const name = key.slice('Container/'.length);
       const now = this.#clock.now();
       if (event.action === 'start') this.#crashLoops.started(name, now);
+      if (event.action === 'kill') this.#crashLoops.killed(name);
       const loop = event.action === 'die' ? this.#crashLoops.died(name, now) : undefined;
       if (loop && loop.retryAt > now) {
         this.#logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
@@ -412,7 +443,7 @@ export class Daemon {
     }
     if (!DRIFT_EVENTS[event.type].has(event.action)) return;
     this.#logger.debug('engine event', { type: event.type, action: event.action, resource: key });
-    this.#queue.addAfter(key, this.#eventDelayMs);
+    this.#soon(key);
   }
 
   /** The resource an event is about, when mooring owns it; network events name the container when it is one of ours. */

@@ -178,6 +178,22 @@ spec:
     assert.ok(!current.manifests.some((entry) => entry.file === 'extra.yaml'));
   });
 
+  it('holds back a container that keeps dying, and says CrashLoopBackOff', async () => {
+    const crasher = uniqueName('run-crasher');
+    await writeFile(
+      join(manifests, 'crasher.yaml'),
+      `apiVersion: mooring/v1\nkind: Container\nmetadata: { name: ${crasher} }\nspec: { image: ${TEST_IMAGE}, pullPolicy: Never, command: ["false"], restartPolicy: "no" }\n`,
+    );
+    const looping = await statusUntil('the crasher is in CrashLoopBackOff', (current) =>
+      current.resources.some((resource) => resource.name === crasher && resource.conditions.some((condition) => condition.reason === 'CrashLoopBackOff')));
+    assert.equal(looping.resources.find((resource) => resource.name === crasher)?.health, 'Degraded');
+    assert.equal(looping.sync.state, 'Degraded');
+    assert.match(daemon!.stderr, new RegExp(`container ${crasher} keeps exiting soon after starting; backing off`));
+    await rm(join(manifests, 'crasher.yaml'));
+    await eventually('the crasher is removed', async () => ((await inspect(crasher)) === undefined ? true : undefined));
+    await statusUntil('Synced again', synced);
+  });
+
   it('refuses a second daemon of the same instance on this host', async () => {
     const second = await MooringProcess.run(['run', '-m', manifests, '--instance', instance, '--status', join(directory, 'second.json')]);
     assert.equal(second.exit.code, 1);

@@ -39,6 +39,15 @@ describe('CrashLoopTracker', () => {
     assert.equal(crashes.loop('web', 60_000), undefined);
   });
 
+  it('a death that was asked for (stop, kill) is no crash', () => {
+    const crashes = tracker();
+    crashes.started('web', 0);
+    crashes.killed('web');
+    assert.equal(crashes.died('web', 100), undefined);
+    crashes.started('web', 200);
+    assert.equal(crashes.died('web', 300)?.crashes, 1, 'the next unasked death is one');
+  });
+
   it('a run that lasts minRunMs ends the loop, even before it dies', () => {
     const crashes = tracker();
     crashes.started('web', 0);

@@ -266,7 +266,7 @@ describe('Daemon', () => {
     await settle(1);
     assert.equal(starts('web'), 5);
     assert.equal(engine.container('web')?.status, 'running');
-    await settle(0);
+    await settle(100);
     assert.equal(resource('Container', 'web').health, 'Healthy');
     assert.equal(resource('Container', 'web').lastError, undefined);
     assert.equal(current().sync.state, 'Synced');
@@ -390,8 +390,8 @@ describe('Daemon', () => {
     ));
     changed();
     await settle(0);
-    await settle(0);
     assert.deepEqual(engine.containerConfig('db')?.env, ['MODE=fixed']);
+    await settle(100);
     assert.equal(current().manifests[0]?.valid, true);
     assert.equal(current().sync.state, 'Synced');
   });
