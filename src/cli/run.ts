@@ -41,9 +41,9 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .option('--status <file>', 'status file, written atomically after every pass', 'status.json')
       .option('--metrics-file <file>', 'Prometheus text file for node_exporter\'s textfile collector')
       .option('--listen <address>', 'serve /healthz, /readyz, /metrics and /status over HTTP on host:port')
-      .option('--resync <duration>', 'full pass at least this often (e.g. 30s, 1m)', parseDuration, 30_000)
-      .option('--probe-interval <duration>', 'time between reachability rounds', parseDuration, 10_000)
-      .option('--probe-timeout <duration>', 'per check, resolution and connection', parseDuration, 1000)
+      .addOption(durationOption('--resync <duration>', 'full pass, manifests read again, at least this often', '30s'))
+      .addOption(durationOption('--probe-interval <duration>', 'time between reachability rounds', '10s'))
+      .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
       .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'nsenter', 'probe-container']).default('auto'))
       .option('--probe-image <image>', 'image with node for the probe-container method (default: mooring\'s own, when it runs in a container)')
       .action(async () => {
@@ -108,6 +108,11 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       });
     return command;
   };
+}
+
+/** A flag that takes `30s`, `500ms`, `1m` or a number of seconds, parsed to milliseconds. */
+function durationOption(flags: string, description: string, fallback: string): Option {
+  return new Option(flags, description).argParser(parseDuration).default(parseDuration(fallback), fallback);
 }
 
 function parseDuration(value: string): number {
