@@ -6,6 +6,7 @@
  * (references, duplicates, cycles) live in `validate.ts`.
  */
 import { z } from 'zod';
+import { splitCommand } from './command-line.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -29,7 +30,20 @@ const metadata = z.strictObject({
   labels: stringMap.optional(),
 });
 
-const commandLine = z.union([z.string().min(1), z.array(z.string()).min(1)]);
+/** A healthcheck's `test` as a string runs in a shell (CMD-SHELL), so its words are the shell's business. */
+const shellCommand = z.union([z.string().min(1), z.array(z.string()).min(1)]);
+
+/** `command` and `entrypoint` as a string are split into words here and by the planner: refuse what does not split. */
+const commandLine = z.union([
+  z.string().min(1).superRefine((value, context) => {
+    try {
+      if (splitCommand(value).length === 0) context.addIssue({ code: 'custom', message: `expected a command line with at least one word, got ${JSON.stringify(value)}` });
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  z.array(z.string()).min(1),
+]);
 
 export const ipv4 = z.ipv4();
 const cidr = z.cidrv4();
@@ -67,7 +81,7 @@ export const extraHost = z
   .regex(/^[^:\s]+:([0-9.]+|[0-9a-fA-F:]+|host-gateway)$/, 'expected "name:ip", where ip may be host-gateway');
 
 export const healthcheck = z.strictObject({
-  test: commandLine,
+  test: shellCommand,
   interval: duration.optional(),
   timeout: duration.optional(),
   retries: z.number().int().min(0).optional(),

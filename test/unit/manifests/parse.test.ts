@@ -23,6 +23,12 @@ describe('parseManifest: schema rules', () => {
     { title: 'unknown field with a different case', text: container('  WorkingDir: /'), expected: ['m.yaml:7:3: Container/web: spec.WorkingDir: unknown field `WorkingDir`; did you mean `workingDir`?'] },
     { title: 'missing required field', text: manifest('Container', 'web', '  command: [sleep, "1"]'), expected: ['m.yaml:5:1: Container/web: spec.image: required field is missing (expected a string)'] },
     { title: 'command of the wrong type', text: container('  command: 5'), expected: ['m.yaml:7:3: Container/web: spec.command: expected a string or a list, got 5'] },
+    {
+      title: 'command line with an unclosed quote',
+      text: container('  command: \'sleep "10\''),
+      expected: ['m.yaml:7:3: Container/web: spec.command: expected a closing " in the command line, got "sleep \\"10"'],
+    },
+    { title: 'command line of blanks', text: container('  entrypoint: "  "'), expected: ['m.yaml:7:3: Container/web: spec.entrypoint: expected a command line with at least one word, got "  "'] },
     { title: 'empty command', text: container('  command: []'), expected: ['m.yaml:7:3: Container/web: spec.command: expected at least 1 item, got an empty list'] },
     {
       title: 'restartPolicy outside the enum',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AnyDocument, Document } from '../../../src/manifests/model.js';
-import { effectiveContainer, effectiveNetwork, normalizeImage, splitCommand } from '../../../src/reconcile/effective-config.js';
+import { splitCommand } from '../../../src/manifests/command-line.js';
+import { effectiveContainer, effectiveNetwork, normalizeImage } from '../../../src/reconcile/effective-config.js';
 import { container, desiredState, link, network, publish } from './fixtures.js';
 
 function hashOf(subject: Document<'Container'>, others: AnyDocument[] = []): string {
