@@ -20,9 +20,13 @@ const protocol = z.enum(['tcp', 'udp']);
 const stringMap = z.record(z.string(), z.string());
 
 /** Seconds as a number, or a Go-style duration string such as `500ms`, `10s`, `1m30s`. */
-export const duration = z.union([
-  z.number().nonnegative(),
-  z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'expected a duration such as "500ms", "10s" or "1m"'),
+const durationString = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'expected a duration such as "500ms", "10s" or "1m"');
+export const duration = z.union([z.number().nonnegative(), durationString]);
+
+/** A probe's timing: 0 would time every check out at once, or probe without a pause. */
+const positiveDuration = z.union([
+  z.number().positive(),
+  durationString.regex(/[1-9]/, 'expected a duration longer than 0'),
 ]);
 
 const metadata = z.strictObject({
@@ -140,8 +144,8 @@ export const probeSpec = z.strictObject({
   to: z.string().min(1),
   ports: z.array(port).min(1),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
-  interval: duration.optional(),
-  timeout: duration.optional(),
+  interval: positiveDuration.optional(),
+  timeout: positiveDuration.optional(),
   failureThreshold: z.number().int().min(1).optional(),
 });
 
