@@ -77,7 +77,13 @@ export const containerNetwork = z.strictObject({
 });
 
 /** `80`, `"80"`, `"80/tcp"`, `"53/udp"`. */
-export const exposedPort = z.union([port, z.string().regex(/^\d{1,5}(\/(tcp|udp))?$/, 'expected a port such as 80, "80/tcp" or "53/udp"')]);
+export const exposedPort = z.union([
+  port,
+  z
+    .string()
+    .regex(/^\d{1,5}(\/(tcp|udp))?$/, 'expected a port such as 80, "80/tcp" or "53/udp"')
+    .refine((value) => port.safeParse(Number(value.split('/')[0])).success, { error: (issue) => `expected a port from 1 to 65535, got ${JSON.stringify(issue.input)}` }),
+]);
 
 /** `name:ip`, where ip may be the special `host-gateway`. */
 export const extraHost = z

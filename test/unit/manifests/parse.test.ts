@@ -60,6 +60,7 @@ describe('parseManifest: schema rules', () => {
     { title: 'network name that Docker refuses', text: container('  networks:\n    - name: -front'), expected: [`m.yaml:8:7: Container/web: spec.networks.0.name: ${NAME_RULE}, got "-front"`] },
     { title: 'expose with an unknown protocol', text: container('  expose: [80, "53/sctp"]'), expected: ['m.yaml:7:16: Container/web: spec.expose.1: expected a port such as 80, "80/tcp" or "53/udp", got "53/sctp"'] },
     { title: 'expose beyond the port range', text: container('  expose: [70000]'), expected: ['m.yaml:7:12: Container/web: spec.expose.0: expected a number <= 65535, got 70000'] },
+    { title: 'expose as a string beyond the port range', text: container('  expose: ["99999", "0/udp"]'), expected: ['m.yaml:7:12: Container/web: spec.expose.0: expected a port from 1 to 65535, got "99999"', 'm.yaml:7:21: Container/web: spec.expose.1: expected a port from 1 to 65535, got "0/udp"'] },
     { title: 'expose of a fraction', text: container('  expose: [1.5]'), expected: ['m.yaml:7:12: Container/web: spec.expose.0: expected an integer or a string, got 1.5'] },
     { title: 'extraHosts without an address', text: container('  extraHosts: ["nohost"]'), expected: ['m.yaml:7:16: Container/web: spec.extraHosts.0: expected "name:ip", where ip may be host-gateway, got "nohost"'] },
     {
