@@ -32,8 +32,12 @@ export class ManifestWatcher {
   readonly #debounceMs: number;
   readonly #pollMs: number;
   #watcher: FSWatcher | undefined;
+  /** The inode watched: a directory removed and created again between two events has another one. */
+  #watchedInode: number | undefined;
   #debounce: NodeJS.Timeout | undefined;
   #poll: NodeJS.Timeout | undefined;
+  /** Every change of what is watched goes through this chain, so two bursts cannot each start a watcher. */
+  #rewatching: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(options: ManifestWatcherOptions) {
@@ -46,60 +50,79 @@ export class ManifestWatcher {
 
   /** Resolves once the directory is watched, or polled for when it is missing. */
   async start(): Promise<void> {
-    await this.#watchOrPoll();
+    await this.#serially(() => this.#watchOrPoll());
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#debounce);
     clearTimeout(this.#poll);
-    await this.#watcher?.close();
-    this.#watcher = undefined;
+    await this.#rewatching;
+    await this.#unwatch();
+  }
+
+  #serially(step: () => Promise<void>): Promise<void> {
+    this.#rewatching = this.#rewatching.then(step).catch((error: unknown) => {
+      this.#logger.warn('watching the manifests failed; the periodic resync still reads them', { error: String(error) });
+    });
+    return this.#rewatching;
   }
 
   async #watchOrPoll(): Promise<void> {
-    const exists = await isDirectory(this.#directory);
+    const inode = await directoryInode(this.#directory);
     if (this.#closed) return;
-    if (!exists) {
-      this.#poll = setTimeout(() => void this.#appeared(), this.#pollMs);
+    if (inode === undefined) {
+      this.#poll = setTimeout(() => void this.#serially(() => this.#appeared()), this.#pollMs);
       return;
     }
     // Only files the loader would read matter; editors' swap and backup files change on every keystroke.
     const watcher = watch(this.#directory, { ignoreInitial: true, ignored: (path, stats) => stats?.isFile() === true && !isManifestFileName(basename(path)) });
     this.#watcher = watcher;
-    watcher.on('all', (event, path) => {
-      if (event === 'unlinkDir' && resolve(path) === this.#directory) void this.#vanished();
-      this.#changed();
-    });
+    this.#watchedInode = inode;
+    watcher.on('all', () => this.#changed());
     watcher.on('error', (error) => this.#logger.warn('watching the manifests failed; the periodic resync still reads them', { error: String(error) }));
     await new Promise<void>((ready) => watcher.once('ready', ready));
     this.#logger.debug('watching the manifests', { directory: this.#directory });
   }
 
+  /** Once watched again, the directory may hold files the new watcher takes as already there: say it changed. */
   async #appeared(): Promise<void> {
-    const before = this.#watcher;
     await this.#watchOrPoll();
-    if (this.#watcher !== before) this.#changed();
+    if (this.#watcher !== undefined) this.#changed();
   }
 
-  async #vanished(): Promise<void> {
+  /**
+   * chokidar reports the removal of the watched directory itself unreliably,
+   * and not at all when it is created again at once: after every burst, check
+   * that the directory watched is still the one there.
+   */
+  async #burstEnded(): Promise<void> {
+    if (this.#watcher !== undefined && (await directoryInode(this.#directory)) !== this.#watchedInode) {
+      await this.#unwatch();
+      await this.#appeared();
+    }
+    if (!this.#closed) this.#onChange();
+  }
+
+  async #unwatch(): Promise<void> {
     const watcher = this.#watcher;
     this.#watcher = undefined;
+    this.#watchedInode = undefined;
     await watcher?.close();
-    await this.#watchOrPoll();
   }
 
   #changed(): void {
     if (this.#closed) return;
     clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => this.#onChange(), this.#debounceMs);
+    this.#debounce = setTimeout(() => void this.#serially(() => this.#burstEnded()), this.#debounceMs);
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+async function directoryInode(path: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).isDirectory();
+    const stats = await stat(path);
+    return stats.isDirectory() ? stats.ino : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -81,17 +81,13 @@ type HostsTable = Map<string, string[]>;
 
 /** Runs every check concurrently; never throws, every check gets a result. */
 export async function runChecks(input: ProberInput): Promise<ProberOutput> {
-  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : parseHosts(await readOptional(input.hostsFile));
-  let resolvConf: ResolvConf | Error | undefined;
-  if (input.resolvConf !== undefined) {
-    const text = await readOptional(input.resolvConf);
-    resolvConf = text === undefined ? new Error(`cannot read ${input.resolvConf}`) : parseResolvConf(text);
-  }
+  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : await readParsed(input.hostsFile, parseHosts);
+  const resolvConf = input.resolvConf === undefined ? undefined : await readParsed(input.resolvConf, parseResolvConf);
   const results = await Promise.all(input.checks.map((check) => runCheck(check, hosts, resolvConf)));
   return { results };
 }
 
-async function runCheck(check: ProberCheck, hosts: HostsTable, resolvConf: ResolvConf | Error | undefined): Promise<ProberResult> {
+async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvConf: ResolvConf | Error | undefined): Promise<ProberResult> {
   const started = performance.now();
   const deadline = started + check.timeoutMs;
   let resolvedAddresses: string[] = [];
@@ -114,8 +110,10 @@ async function runCheck(check: ProberCheck, hosts: HostsTable, resolvConf: Resol
   }
 }
 
-async function resolve(host: string, hosts: HostsTable, resolvConf: ResolvConf | Error | undefined, timeoutMs: number): Promise<string[]> {
+async function resolve(host: string, hosts: HostsTable | Error, resolvConf: ResolvConf | Error | undefined, timeoutMs: number): Promise<string[]> {
   if (isIP(host)) return [host];
+  // Docker always provides the container's hosts file: not reading it is the prober's failure, not the name's.
+  if (hosts instanceof Error) throw hosts;
   const fromHosts = hosts.get(host.toLowerCase());
   if (fromHosts) return fromHosts;
   if (resolvConf instanceof Error) throw resolvConf;
@@ -223,18 +221,19 @@ function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
+/** The parsed file, or the error that becomes ProbeError for every check that needs it. */
+async function readParsed<T>(path: string, parse: (text: string) => T): Promise<T | Error> {
   try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
+    return parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    return new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 /** Name (lower case) → addresses in file order, as the C library reads /etc/hosts. */
-export function parseHosts(text: string | undefined): HostsTable {
+export function parseHosts(text: string): HostsTable {
   const table: HostsTable = new Map();
-  for (const line of (text ?? '').split('\n')) {
+  for (const line of text.split('\n')) {
     const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
     if (!address || isIP(address) === 0) continue;
     for (const name of names) {

@@ -58,10 +58,17 @@ describe('prober', () => {
     assert.equal(result?.reason, 'DNSResolutionFailed');
   });
 
-  it('reports ProbeError, not a network failure, when it cannot read the resolv.conf', async () => {
-    const [result] = (await runChecks({ resolvConf: join(directory, 'missing'), checks: [check('x', 'db', 80)] })).results;
-    assert.equal(result?.reason, 'ProbeError');
-    assert.match(result?.message ?? '', /cannot read/);
+  for (const file of ['hostsFile', 'resolvConf'] as const) {
+    it(`reports ProbeError, not a network failure, when it cannot read the ${file}`, async () => {
+      const [result] = (await runChecks({ [file]: join(directory, 'missing'), checks: [check('x', 'db', 80)] })).results;
+      assert.equal(result?.reason, 'ProbeError');
+      assert.match(result?.message ?? '', /cannot read .*missing/);
+    });
+  }
+
+  it('still connects to an IP when the hosts file cannot be read: it needs no name lookup', async () => {
+    const [result] = (await runChecks({ hostsFile: join(directory, 'missing'), checks: [check('x', '127.0.0.1', open)] })).results;
+    assert.equal(result?.reason, 'Connected');
   });
 
   it('parses hosts files and resolv.conf as the C library does', () => {
