@@ -46,16 +46,11 @@ export interface DesiredState {
   probes: Document<'Probe'>[];
   /**
    * Files whose documents are missing from this state because they failed to
-   * load and have no last good version: nothing they may have declared is pruned.
+   * load and have no last good version: while there are any, nothing is pruned.
    * An entry ending in `/` is a directory that could not be listed (`./` for the
-   * root): it stands for every file under it. Ask `isSourceUnavailable`.
+   * root): it stands for every file under it.
    */
   unavailableFiles: string[];
   /** A hash over the documents in the state; changes whenever the desired state does. */
   revision: string;
-}
-
-/** Whether a resource's source file is one whose declarations are unknown now, so it must not be pruned. */
-export function isSourceUnavailable(desired: Pick<DesiredState, 'unavailableFiles'>, source: string): boolean {
-  return desired.unavailableFiles.some((entry) => entry === source || entry === './' || (entry.endsWith('/') && source.startsWith(entry)));
 }

@@ -4,7 +4,6 @@
  * Nothing here calls the engine, reads a clock or logs.
  */
 import type { DesiredState } from '../manifests/model.js';
-import { isSourceUnavailable } from '../manifests/model.js';
 import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
 import { LABELS, MANAGED_BY, isOwnedBy } from '../engine/labels.js';
 import { canonicalJson } from '../engine/spec-hash.js';
@@ -118,7 +117,7 @@ class Planner {
       const foreign = attached.filter((container) => !this.#owns(container.labels));
       const orphaned = attached.filter((container) => this.#owns(container.labels) && this.#isKept(container));
       if (foreign.length > 0 || orphaned.length > 0) {
-        const who = foreign.length > 0 ? `containers mooring does not manage are attached: ${names(foreign)}` : `containers whose manifest fails to load are attached: ${names(orphaned)}`;
+        const who = foreign.length > 0 ? `containers mooring does not manage are attached: ${names(foreign)}` : `containers kept while a manifest fails to load are attached: ${names(orphaned)}`;
         this.#problems.push({ resource: network.resource, message: `must be recreated (${describeChanges(changes)}) but ${who}; disconnect them first` });
         continue;
       }
@@ -292,11 +291,12 @@ class Planner {
         'refusing to remove them; pass --allow-empty to remove them';
       return;
     }
+    const unavailable = this.#unavailableSources();
     for (const container of containers) {
       const resource = resourceKey('Container', container.name);
       const source = container.labels[LABELS.source] ?? '';
-      if (this.#isKept(container)) {
-        this.#kept.push({ resource, reason: `its manifest ${source} fails to load` });
+      if (unavailable !== undefined) {
+        this.#kept.push({ resource, reason: unavailable });
         continue;
       }
       this.#add({
@@ -310,19 +310,14 @@ class Planner {
     for (const network of networks) {
       const resource = resourceKey('Network', network.name);
       const source = network.labels[LABELS.source] ?? '';
-      if (isSourceUnavailable(desired, source)) {
-        this.#kept.push({ resource, reason: `its manifest ${source} fails to load` });
+      if (unavailable !== undefined) {
+        this.#kept.push({ resource, reason: unavailable });
         continue;
       }
       const attached = this.#attachedTo(network);
       const foreign = attached.filter((container) => !this.#owns(container.labels));
       if (foreign.length > 0) {
         this.#problems.push({ resource, message: `no manifest declares it, but containers mooring does not manage are attached: ${names(foreign)}; it is kept` });
-        continue;
-      }
-      const kept = attached.filter((container) => this.#isKept(container));
-      if (kept.length > 0) {
-        this.#kept.push({ resource, reason: `containers whose manifest fails to load are attached: ${names(kept)}` });
         continue;
       }
       this.#add({
@@ -505,9 +500,21 @@ class Planner {
     this.#problems.push({ resource, message });
   }
 
-  /** An owned container no manifest declares, kept because the file that declared it fails to load. */
+  /**
+   * Why nothing undeclared may be removed now, if something fails to load. The
+   * label says only which file declared a resource when it was created; a
+   * declaration since moved into the file that fails now would be pruned by
+   * going on that label, so any such file holds back every removal.
+   */
+  #unavailableSources(): string | undefined {
+    const { unavailableFiles } = this.#desired;
+    if (unavailableFiles.length === 0) return undefined;
+    return `nothing is removed while a manifest that may declare it fails to load: ${unavailableFiles.join(', ')}`;
+  }
+
+  /** An owned container no manifest declares, kept while a manifest fails to load. */
   #isKept(container: ObservedContainer): boolean {
-    return !this.#containers.has(container.name) && isSourceUnavailable(this.#desired, container.labels[LABELS.source] ?? '');
+    return !this.#containers.has(container.name) && this.#unavailableSources() !== undefined;
   }
 
   #owns(labels: Record<string, string>): boolean {

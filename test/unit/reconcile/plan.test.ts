@@ -305,20 +305,33 @@ const cases: Case[] = [
     actions: ['remove-container:db', 'remove-container:web', 'remove-network:back', 'remove-network:front'],
   },
   {
-    name: 'never prunes what a file that fails to load declared',
-    before: [network('front', {}, 'net.yaml'), container('web', { networks: [{ name: 'front' }] }, 'broken.yaml'), container('gone', {}, 'gone.yaml')],
+    name: 'prunes nothing while a file fails to load: it may declare anything',
+    before: [network('front', {}, 'net.yaml'), network('old', {}, 'gone.yaml'), container('web', { networks: [{ name: 'front' }] }, 'broken.yaml'), container('gone', {}, 'gone.yaml')],
     desired: [network('front', {}, 'net.yaml')],
     unavailableFiles: ['broken.yaml'],
-    actions: ['remove-container:gone'],
-    check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'its manifest broken.yaml fails to load' }]),
+    actions: [],
+    check: (result) =>
+      assert.deepEqual(
+        result.kept.map((kept) => kept.resource),
+        ['Container/gone', 'Container/web', 'Network/old'],
+      ),
+  },
+  {
+    // Created from a.yaml, then moved to b.yaml unchanged (so not recreated, its label still says a.yaml), and b.yaml now fails to load.
+    name: 'keeps a container whose declaration moved into a file that now fails to load',
+    before: [container('web', {}, 'a.yaml')],
+    desired: [network('front', {}, 'a.yaml')],
+    unavailableFiles: ['b.yaml'],
+    actions: ['create-network:front'],
+    check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'nothing is removed while a manifest that may declare it fails to load: b.yaml' }]),
   },
   {
     name: 'never prunes what a directory that cannot be listed declared',
-    before: [network('front', {}, 'net.yaml'), container('web', {}, 'team/web.yaml'), container('gone', {}, 'teamster.yaml')],
+    before: [network('front', {}, 'net.yaml'), container('web', {}, 'team/web.yaml')],
     desired: [network('front', {}, 'net.yaml')],
     unavailableFiles: ['team/'],
-    actions: ['remove-container:gone'],
-    check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'its manifest team/web.yaml fails to load' }]),
+    actions: [],
+    check: (result) => assert.deepEqual(result.kept, [{ resource: 'Container/web', reason: 'nothing is removed while a manifest that may declare it fails to load: team/' }]),
   },
   {
     name: 'an unlistable manifests directory keeps everything',
