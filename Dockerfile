@@ -37,7 +37,8 @@ RUN if [ -f extra-ca-certificates.crt ]; then export NODE_EXTRA_CA_CERTS="$PWD/e
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
-# The nsenter probe method runs the prober under nsenter; fail here rather than in a probe.
+# The nsenter probe method (auto's fallback when the probe threads cannot load their FFI) runs
+# the prober under nsenter; fail here rather than in a probe.
 RUN nsenter --version >/dev/null || { echo "the base image has no nsenter (util-linux), which the nsenter probe method needs" >&2; exit 1; }
 WORKDIR /opt/mooring
 COPY package.json ./

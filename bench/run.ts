@@ -81,7 +81,8 @@ async function main(): Promise<void> {
   }
   const directory = join(REPO_ROOT, 'bench', 'results');
   await mkdir(directory, { recursive: true });
-  const file = join(directory, `${results.date.slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
+  // A partial run must not overwrite the day's full results.
+  const file = join(directory, `${results.date.slice(0, 10)}${values.quick ? '-quick' : ''}${only ? `-only-${only.join('-')}` : ''}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${formatResults(results)}\nResults written to ${file}\n`);
   if (results.scenarios.some((scenario) => 'error' in scenario)) process.exitCode = 1;

@@ -44,7 +44,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .addOption(durationOption('--resync <duration>', 'full pass, manifests read again, at least this often', '30s'))
       .addOption(durationOption('--probe-interval <duration>', 'time between reachability rounds', '10s'))
       .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
-      .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'nsenter', 'probe-container']).default('auto'))
+      .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'setns', 'nsenter', 'probe-container']).default('auto'))
       .option('--probe-image <image>', 'image with node for the probe-container method (default: mooring\'s own, when it runs in a container)')
       .action(async () => {
         const options = engineCommandOptions(command) as RunOptions;

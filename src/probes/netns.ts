@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { ProberCheck, ProberOutput } from './prober.js';
+import type { ProberCheck, ProberInput, ProberOutput } from './prober.js';
 import type { ProberProgram } from './prober-program.js';
 import { parseProberOutput } from './prober-output.js';
 
@@ -29,7 +29,7 @@ export interface NetnsRunOptions {
 export function runInNetns(options: NetnsRunOptions): Promise<ProberOutput> {
   const { pid, checks, program } = options;
   if (!(pid > 0)) return Promise.reject(new Error(`expected the process id of a running container, got ${pid}`));
-  const input = JSON.stringify({ hostsFile: `/proc/${pid}/root/etc/hosts`, resolvConf: `/proc/${pid}/root/etc/resolv.conf`, checks });
+  const input = JSON.stringify(namespaceInput(pid, checks));
   const args = [`--net=/proc/${pid}/ns/net`, '--', options.nodePath ?? process.execPath, ...program.nodeArgs];
   const timeoutMs = Math.max(0, ...checks.map((check) => check.timeoutMs)) + STARTUP_GRACE_MS;
   return new Promise((resolve, reject) => {
@@ -55,6 +55,11 @@ export function runInNetns(options: NetnsRunOptions): Promise<ProberOutput> {
     });
     child.stdin.end(input);
   });
+}
+
+/** The prober's input for checks from the network namespace of `pid`, with that container's own hosts file and resolv.conf. */
+export function namespaceInput(pid: number, checks: ProberCheck[]): ProberInput {
+  return { hostsFile: `/proc/${pid}/root/etc/hosts`, resolvConf: `/proc/${pid}/root/etc/resolv.conf`, checks };
 }
 
 /** Whether `nsenter` is on PATH. */

@@ -1,6 +1,7 @@
 /**
- * Runs the prober for one source: in this process for the host, under nsenter
- * or in a probe container for a container. The scheduler's one seam to the
+ * Runs the prober for one source: in this process for the host; for a
+ * container on a thread that enters its network namespace, under nsenter, or
+ * in a probe container. The scheduler's one seam to the
  * outside world besides the engine; unit tests replace it.
  */
 import { existsSync } from 'node:fs';
@@ -13,13 +14,14 @@ import { runChecks } from './prober.js';
 import type { ProberProgram } from './prober-program.js';
 import { proberProgram } from './prober-program.js';
 import { nsenterAvailable, runInNetns } from './netns.js';
+import { SetnsPool } from './setns.js';
 import { ownImage, runInProbeContainer } from './probe-container.js';
 
 /** How a check ran, as the status records it. */
-export type ProbeMethod = 'nsenter' | 'probe-container' | 'host';
+export type ProbeMethod = 'setns' | 'nsenter' | 'probe-container' | 'host';
 
-/** The `--probe-method` choice: `auto` uses nsenter when it can, the probe container otherwise. */
-export type ProbeMethodOption = 'auto' | 'nsenter' | 'probe-container';
+/** The `--probe-method` choice: `auto` takes the first that works of setns, nsenter and the probe container. */
+export type ProbeMethodOption = 'auto' | 'setns' | 'nsenter' | 'probe-container';
 
 /** A running source container. */
 export interface ProberSource {
@@ -58,7 +60,10 @@ class DefaultProberRunner implements ProberRunner {
   readonly #engine: Engine;
   readonly #logger: Logger;
   readonly #method: ProbeMethodOption;
-  readonly #canEnter: boolean;
+  readonly #isRoot: boolean;
+  readonly #hasNsenter: boolean;
+  readonly #threads: SetnsPool;
+  #canSetns: Promise<boolean> | undefined;
   readonly #configuredImage: string | undefined;
   readonly #inContainer: boolean;
   readonly #program: ProberProgram;
@@ -72,7 +77,9 @@ class DefaultProberRunner implements ProberRunner {
     this.#method = options.method ?? 'auto';
     this.#configuredImage = options.probeImage;
     this.#program = options.program ?? proberProgram();
-    this.#canEnter = process.getuid?.() === 0 && nsenterAvailable(env);
+    this.#isRoot = process.getuid?.() === 0;
+    this.#hasNsenter = nsenterAvailable(env);
+    this.#threads = new SetnsPool({ thread: this.#program.thread });
     // Docker writes /.dockerenv; podman and systemd-nspawn set `container` in the environment.
     this.#inContainer = existsSync('/.dockerenv') || env.container !== undefined;
   }
@@ -87,9 +94,11 @@ class DefaultProberRunner implements ProberRunner {
     }
     try {
       const output =
-        method === 'nsenter'
-          ? await runInNetns({ pid: source.pid, checks, program: this.#program })
-          : await runInProbeContainer({ engine: this.#engine, image: await this.#probeImage(), source, checks, program: this.#program });
+        method === 'setns'
+          ? await this.#threads.run({ pid: source.pid, checks })
+          : method === 'nsenter'
+            ? await runInNetns({ pid: source.pid, checks, program: this.#program })
+            : await runInProbeContainer({ engine: this.#engine, image: await this.#probeImage(), source, checks, program: this.#program });
       return { method, results: output.results };
     } catch (error) {
       return { method, error: error instanceof Error ? error.message : String(error) };
@@ -103,7 +112,21 @@ class DefaultProberRunner implements ProberRunner {
    */
   async #methodFor(source: ProberSource): Promise<Exclude<ProbeMethod, 'host'>> {
     if (this.#method !== 'auto') return this.#method;
-    return this.#canEnter && (await isContainerProcess(source)) ? 'nsenter' : 'probe-container';
+    if (!this.#isRoot || !(await isContainerProcess(source))) return 'probe-container';
+    if (await this.#setnsWorks()) return 'setns';
+    return this.#hasNsenter ? 'nsenter' : 'probe-container';
+  }
+
+  /** Whether a thread can enter a network namespace here: it tries its own once (the FFI may not load, or a capability be missing). */
+  #setnsWorks(): Promise<boolean> {
+    this.#canSetns ??= this.#threads.run({ pid: process.pid, checks: [] }).then(
+      () => true,
+      (error: unknown) => {
+        this.#logger.info('probe threads cannot enter network namespaces here; using nsenter or a probe container', { error: String(error) });
+        return false;
+      },
+    );
+    return this.#canSetns;
   }
 
   async #probeImage(): Promise<string> {

@@ -63,7 +63,7 @@ export interface ProbeResult {
   resolvedAddresses: string[];
   reason: ProbeReason;
   message: string;
-  /** How the check ran: `nsenter`, `probe-container`, or `host`; `none` when nothing ran (SourceNotRunning, NotProbed, an engine error). */
+  /** How the check ran: `setns`, `nsenter`, `probe-container`, or `host`; `none` when nothing ran (SourceNotRunning, NotProbed, an engine error). */
   method: string;
 }
 

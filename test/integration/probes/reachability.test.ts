@@ -121,7 +121,7 @@ describe('reachability probes (engine)', function () {
   it('finds a linked pair on a user-defined network healthy by alias, from inside the source', async () => {
     const check = await roundsUntil('link/web-db:5432', (candidate) => candidate.healthy === true, 'the link by alias');
     assert.equal(check.lastProbe?.reason, 'Connected');
-    assert.equal(check.lastProbe?.method, 'nsenter');
+    assert.equal(check.lastProbe?.method, 'setns', 'auto, as root, enters namespaces from a thread');
     assert.deepEqual(check.lastProbe?.resolvedAddresses, [await ipOn(names.db, names.front)]);
   });
 
@@ -169,27 +169,31 @@ describe('reachability probes (engine)', function () {
     await roundsUntil('link/web-db:5432', (candidate) => candidate.healthy === true, 'the link after the start');
   });
 
-  it('probes from an ephemeral container in the source namespace with --probe-image, resolving as the source does', async () => {
-    await buildNodeImage(nodeImage);
-    const inContainer = newScheduler({ method: 'probe-container', probeImage: nodeImage });
-    inContainer.setDesired(
-      desiredState([
-        link('web-db', { from: names.web, to: names.db, alias: 'database', network: names.front, ports: [5432] }),
-        link('legacy', { from: names.legacyClient, to: names.legacyDb, alias: 'legacydb', ports: [80] }),
-        probe('isolated-by-name', { from: names.web, to: names.stranger, ports: [5432], expect: 'unreachable' }),
-      ]),
-    );
-    await inContainer.runRound();
-    assert.deepEqual(
-      inContainer.snapshot().map((check) => [check.name, check.healthy, check.lastProbe?.method, check.lastProbe?.reason]),
-      [
-        ['link/legacy:80', true, 'probe-container', 'Connected'],
-        ['link/web-db:5432', true, 'probe-container', 'Connected'],
-        ['probe/isolated-by-name:5432', true, 'probe-container', 'DNSResolutionFailed'],
-      ],
-    );
-    assert.equal(await docker('ps', '-aq', '--filter', `label=io.mooring.kind=Prober`, '--filter', `label=io.mooring.name=${names.web}`), '', 'the probe container is removed');
-  });
+  for (const method of ['nsenter', 'probe-container'] as const) {
+    it(`gives the same verdicts with the ${method} method, resolving as the source does`, async () => {
+      if (method === 'probe-container') await buildNodeImage(nodeImage);
+      const other = newScheduler({ method, probeImage: nodeImage });
+      other.setDesired(
+        desiredState([
+          link('web-db', { from: names.web, to: names.db, alias: 'database', network: names.front, ports: [5432] }),
+          link('legacy', { from: names.legacyClient, to: names.legacyDb, alias: 'legacydb', ports: [80] }),
+          probe('isolated-by-name', { from: names.web, to: names.stranger, ports: [5432], expect: 'unreachable' }),
+        ]),
+      );
+      await other.runRound();
+      assert.deepEqual(
+        other.snapshot().map((check) => [check.name, check.healthy, check.lastProbe?.method, check.lastProbe?.reason]),
+        [
+          ['link/legacy:80', true, method, 'Connected'],
+          ['link/web-db:5432', true, method, 'Connected'],
+          ['probe/isolated-by-name:5432', true, method, 'DNSResolutionFailed'],
+        ],
+      );
+      if (method === 'probe-container') {
+        assert.equal(await docker('ps', '-aq', '--filter', `label=io.mooring.kind=Prober`, '--filter', `label=io.mooring.name=${names.web}`), '', 'the probe container is removed');
+      }
+    });
+  }
 
   it('writes a metrics file that promtool accepts', async () => {
     await scheduler.runRound();

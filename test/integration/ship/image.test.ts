@@ -155,7 +155,7 @@ describe('the container image', function () {
     }, daemonLogs);
   }
 
-  it('converges the manifests and probes by nsenter with the host pid namespace and the two capabilities', async () => {
+  it('converges the manifests and probes from namespace-entering threads with the host pid namespace and the two capabilities', async () => {
     const port = await freePort();
     await runDaemon(
       [
@@ -165,7 +165,7 @@ describe('the container image', function () {
       ],
       ['--listen', `127.0.0.1:${port}`],
     );
-    const status = await convergedStatus('nsenter');
+    const status = await convergedStatus('setns');
     assert.equal(status.daemon.instance, instance);
     assert.equal(status.daemon.manifestsDirectory, '/etc/mooring/manifests');
     for (const name of [names.web, names.client]) {

@@ -1,0 +1,65 @@
+/**
+ * The setns method's thread pool on real network namespaces: this process's
+ * own, and a fresh one from `unshare --net` whose loopback is down, so the same
+ * check gives a different answer in each. Needs root, not the engine.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { proberProgram } from '../../../src/probes/prober-program.js';
+import { SetnsPool } from '../../../src/probes/setns.js';
+import type { LoopbackPorts } from '../../unit/probes/loopback.js';
+import { loopbackPorts } from '../../unit/probes/loopback.js';
+
+describe('SetnsPool (network namespaces)', function () {
+  this.timeout(30_000);
+  let ports: LoopbackPorts;
+  let isolated: ChildProcess;
+  let pool: SetnsPool;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) {
+      if (process.env.CI === 'true') throw new Error('expected to run as root under CI=true: entering network namespaces needs it');
+      this.skip();
+    }
+    ports = await loopbackPorts();
+    isolated = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    await once(isolated, 'spawn');
+    pool = new SetnsPool({ thread: proberProgram().thread, size: 2 });
+  });
+
+  after(async () => {
+    await pool?.close();
+    isolated?.kill();
+    await ports?.close();
+  });
+
+  const checkOpenPort = () => [{ id: 'open', host: '127.0.0.1', port: ports.open, timeoutMs: 2000 }];
+
+  async function reasonFrom(pid: number): Promise<string | undefined> {
+    const output = await pool.run({ pid, checks: checkOpenPort() });
+    return output.results[0]?.reason;
+  }
+
+  it("runs the checks in the container's namespace, and this process stays in its own", async () => {
+    assert.equal(await reasonFrom(isolated.pid as number), 'ConnectionRefused', 'no loopback in the fresh namespace');
+    assert.equal(await reasonFrom(process.pid), 'Connected');
+  });
+
+  it('keeps each task in its own namespace when more tasks than threads run at once', async () => {
+    const pids = Array.from({ length: 12 }, (_, index) => (index % 2 === 0 ? (isolated.pid as number) : process.pid));
+    const reasons = await Promise.all(pids.map((pid) => reasonFrom(pid)));
+    assert.deepEqual(
+      reasons,
+      pids.map((pid) => (pid === process.pid ? 'Connected' : 'ConnectionRefused')),
+    );
+  });
+
+  it('fails, naming the namespace, for a process that is gone; the pool goes on', async () => {
+    const gone = spawn('true');
+    await once(gone, 'exit');
+    await assert.rejects(pool.run({ pid: gone.pid as number, checks: checkOpenPort() }), new RegExp(`/proc/${gone.pid}/ns/net`));
+    assert.equal(await reasonFrom(process.pid), 'Connected');
+  });
+});
