@@ -24,7 +24,13 @@ interface Job {
 
 export interface SetnsPoolOptions {
   thread: ThreadEntry;
-  /** Threads at most; each holds about 4 MB. @default 4 */
+  /**
+   * Threads at most. Each costs about 7 MB (the first, with the FFI, about 20),
+   * and holds a source for as long as its slowest check. Two keep the daemon
+   * well under 150 MB and do 20 sources of checks that connect in tens of
+   * milliseconds; sources whose checks time out (an isolation Probe by address)
+   * take a thread for the whole timeout each. @default 2
+   */
   size?: number;
 }
 
@@ -38,7 +44,7 @@ export class SetnsPool {
 
   constructor(options: SetnsPoolOptions) {
     this.#thread = options.thread;
-    this.#size = options.size ?? 4;
+    this.#size = options.size ?? 2;
   }
 
   /** Runs `checks` in the network namespace of process `pid`; rejects when the thread fails, never for a network verdict. */
