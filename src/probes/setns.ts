@@ -24,14 +24,17 @@ interface Job {
 
 export interface SetnsPoolOptions {
   thread: ThreadEntry;
-  /**
-   * Threads at most. Each costs about 7 MB (the first, with the FFI, about 20),
-   * and holds a source for as long as its slowest check. Two keep the daemon
-   * well under 150 MB and do 20 sources of checks that connect in tens of
-   * milliseconds; sources whose checks time out (an isolation Probe by address)
-   * take a thread for the whole timeout each. @default 2
-   */
+  /** Threads at most. @default 8, the scheduler's sources at once */
   size?: number;
+  /**
+   * How long tasks wait for a thread before another starts. Each thread costs
+   * memory, about 20 MB for the first (with the FFI) and 7 MB for each more, and
+   * checks that connect take a few milliseconds: one thread does a round of 20
+   * sources. A source whose checks time out (an isolation Probe by address)
+   * holds its thread for the whole timeout, and then the waiting tasks grow the
+   * pool. @default 100
+   */
+  growAfterMs?: number;
 }
 
 export class SetnsPool {
@@ -39,12 +42,20 @@ export class SetnsPool {
   readonly #size: number;
   readonly #idle: Worker[] = [];
   readonly #queue: Job[] = [];
+  readonly #growAfterMs: number;
+  #growth: NodeJS.Timeout | undefined;
   #started = 0;
   #closed = false;
 
   constructor(options: SetnsPoolOptions) {
     this.#thread = options.thread;
-    this.#size = options.size ?? 2;
+    this.#size = options.size ?? 8;
+    this.#growAfterMs = options.growAfterMs ?? 100;
+  }
+
+  /** Threads started and not ended. */
+  get threads(): number {
+    return this.#started;
   }
 
   /** Runs `checks` in the network namespace of process `pid`; rejects when the thread fails, never for a network verdict. */
@@ -62,16 +73,32 @@ export class SetnsPool {
   /** Ends the threads; tasks in flight fail. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#growth);
     const idle = this.#idle.splice(0);
     await Promise.all(idle.map((worker) => worker.terminate()));
   }
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      const worker = this.#idle.pop() ?? this.#start();
-      if (worker === undefined) return;
+      const worker = this.#idle.pop() ?? (this.#started === 0 ? this.#start() : undefined);
+      if (worker === undefined) {
+        this.#growLater();
+        return;
+      }
       this.#assign(worker, this.#queue.shift() as Job);
     }
+  }
+
+  /** One more thread if tasks are still waiting after `growAfterMs`; then again, up to `size`. */
+  #growLater(): void {
+    if (this.#growth !== undefined || this.#closed || this.#started >= this.#size) return;
+    this.#growth = setTimeout(() => {
+      this.#growth = undefined;
+      const worker = this.#queue.length > 0 ? this.#start() : undefined;
+      if (worker !== undefined) this.#assign(worker, this.#queue.shift() as Job);
+      this.#dispatch();
+    }, this.#growAfterMs);
+    this.#growth.unref();
   }
 
   #start(): Worker | undefined {

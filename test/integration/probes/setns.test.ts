@@ -1,7 +1,9 @@
 /**
  * The setns method's thread pool on real network namespaces: this process's
- * own, and a fresh one from `unshare --net` whose loopback is down, so the same
- * check gives a different answer in each. Needs root, not the engine.
+ * own; a fresh one from `unshare --net` whose loopback is down, so the same
+ * check gives a different answer in each; and one whose loopback drops
+ * connections to port 9, so a check there waits for its timeout. Needs root,
+ * not the engine.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -16,6 +18,7 @@ describe('SetnsPool (network namespaces)', function () {
   this.timeout(30_000);
   let ports: LoopbackPorts;
   let isolated: ChildProcess;
+  let dropping: ChildProcess;
   let pool: SetnsPool;
 
   before(async function () {
@@ -25,13 +28,19 @@ describe('SetnsPool (network namespaces)', function () {
     }
     ports = await loopbackPorts();
     isolated = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
-    await once(isolated, 'spawn');
-    pool = new SetnsPool({ thread: proberProgram().thread, size: 2 });
+    dropping = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && iptables -A INPUT -p tcp --dport 9 -j DROP && echo ready && exec sleep 600'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [ready] = (await once(dropping.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+    assert.equal(ready.toString().trim(), 'ready');
+    // Grows at once, so that tasks run on several threads.
+    pool = new SetnsPool({ thread: proberProgram().thread, size: 2, growAfterMs: 0 });
   });
 
   after(async () => {
     await pool?.close();
     isolated?.kill();
+    dropping?.kill();
     await ports?.close();
   });
 
@@ -61,5 +70,32 @@ describe('SetnsPool (network namespaces)', function () {
     await once(gone, 'exit');
     await assert.rejects(pool.run({ pid: gone.pid as number, checks: checkOpenPort() }), new RegExp(`/proc/${gone.pid}/ns/net`));
     assert.equal(await reasonFrom(process.pid), 'Connected');
+  });
+
+  it('does a round of checks that answer at once on one thread', async () => {
+    const lean = new SetnsPool({ thread: proberProgram().thread, growAfterMs: 2000 });
+    try {
+      const outputs = await Promise.all(Array.from({ length: 12 }, () => lean.run({ pid: process.pid, checks: checkOpenPort() })));
+      assert.deepEqual(new Set(outputs.map((output) => output.results[0]?.reason)), new Set(['Connected']));
+      assert.equal(lean.threads, 1);
+    } finally {
+      await lean.close();
+    }
+  });
+
+  it('starts more threads while tasks wait on checks that time out, up to its size', async () => {
+    const growing = new SetnsPool({ thread: proberProgram().thread, size: 3, growAfterMs: 50 });
+    try {
+      const waiting = Array.from({ length: 5 }, () => growing.run({ pid: dropping.pid as number, checks: [{ id: 'dropped', host: '127.0.0.1', port: 9, timeoutMs: 1500 }] }));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(growing.threads, 3);
+      const outputs = await Promise.all(waiting);
+      assert.deepEqual(
+        outputs.map((output) => output.results[0]?.reason),
+        ['Timeout', 'Timeout', 'Timeout', 'Timeout', 'Timeout'],
+      );
+    } finally {
+      await growing.close();
+    }
   });
 });
