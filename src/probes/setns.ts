@@ -1,5 +1,5 @@
 /**
- * The setns method: the prober's checks run on a few long-lived worker threads
+ * The setns method: the prober's checks run on long-lived worker threads
  * of mooring, each entering the source container's network namespace before
  * its checks (see setns-worker.ts). Starting node for every source and round,
  * as the nsenter method does, costs about 60 ms of CPU each time: with 20
