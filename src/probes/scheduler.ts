@@ -39,7 +39,7 @@ export interface ProbeSchedulerOptions {
   jitterMs?: number;
   /** Called after every round, e.g. to write the status. */
   onRound?: () => void;
-  /** Runs the prober. @default nsenter or a probe container per `method`, in-process for the host */
+  /** Runs the prober. @default per `method`: probe threads, nsenter or a probe container; in-process for the host */
   runner?: ProberRunner;
 }
 

@@ -13,6 +13,8 @@ import { DockerEngine } from '../../../src/engine/docker.js';
 import { silentLogger } from '../../../src/log.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
 import { ProbeScheduler, summarizeReachability } from '../../../src/probes/scheduler.js';
+import { createProberRunner } from '../../../src/probes/prober-runner.js';
+import { proberProgram } from '../../../src/probes/prober-program.js';
 import type { ReachabilityStatus, Status } from '../../../src/status/model.js';
 import { writeMetricsFile } from '../../../src/status/metrics.js';
 import { promtoolCheck } from '../../helpers/promtool.js';
@@ -194,6 +196,18 @@ describe('reachability probes (engine)', function () {
       }
     });
   }
+
+  it('falls back to nsenter when the probe threads cannot start (the FFI does not load)', async () => {
+    const engine = new DockerEngine({ logger: silentLogger() });
+    const program = { ...proberProgram(), thread: { script: "throw new Error('no FFI here')", eval: true } };
+    const fallback = newScheduler({ runner: createProberRunner({ engine, logger: silentLogger(), method: 'auto', program }) });
+    fallback.setDesired(desiredState([link('web-db', { from: names.web, to: names.db, alias: 'database', network: names.front, ports: [5432] })]));
+    await fallback.runRound();
+    assert.deepEqual(
+      fallback.snapshot().map((check) => [check.name, check.healthy, check.lastProbe?.method]),
+      [['link/web-db:5432', true, 'nsenter']],
+    );
+  });
 
   it('writes a metrics file that promtool accepts', async () => {
     await scheduler.runRound();
