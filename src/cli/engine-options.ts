@@ -41,6 +41,7 @@ export const DEFAULT_INSTANCE = 'default';
  */
 export function addEngineOptions(command: Command, defaults: { logLevel: LogLevel; output?: boolean }): Command {
   command
+    .argument('[directory]', 'manifests directory (same as -m)')
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
     .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
@@ -50,9 +51,11 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
 }
 
-/** The parsed flags of a command built with `addEngineOptions`. */
+/** The parsed flags of a command built with `addEngineOptions`; a directory argument stands for `-m`. */
 export function engineCommandOptions(command: Command): EngineCommandOptions {
-  return command.opts<EngineCommandOptions>();
+  const options = command.opts<EngineCommandOptions>();
+  const [directory] = command.processedArgs as [string | undefined];
+  return directory === undefined ? options : { ...options, manifests: directory };
 }
 
 export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {

@@ -80,6 +80,13 @@ describe('mooring plan and mooring apply', () => {
     assert.equal(after.stdout, 'Nothing to do: the engine matches the manifests.\n');
   });
 
+  it('takes the manifests directory as an argument too, as `mooring plan manifests`', async () => {
+    const empty = join(directory, 'empty');
+    const result = await plan(empty);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`the manifests directory ${empty} does not exist`));
+  });
+
   it('apply twice: the second makes no mutating engine call', async () => {
     await apply();
     engine.clearCalls();
