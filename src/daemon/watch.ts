@@ -32,8 +32,10 @@ export class ManifestWatcher {
   readonly #debounceMs: number;
   readonly #pollMs: number;
   #watcher: FSWatcher | undefined;
-  /** The inode watched: a directory removed and created again between two events has another one. */
-  #watchedInode: number | undefined;
+  /** The identity of the directory watched (device, inode, birth time): one created again has another. */
+  #watchedIdentity: string | undefined;
+  /** chokidar said the watched directory itself went away. */
+  #rootRemoved = false;
   #debounce: NodeJS.Timeout | undefined;
   #poll: NodeJS.Timeout | undefined;
   /** Every change of what is watched goes through this chain, so two bursts cannot each start a watcher. */
@@ -69,17 +71,21 @@ export class ManifestWatcher {
   }
 
   async #watchOrPoll(): Promise<void> {
-    const inode = await directoryInode(this.#directory);
+    const identity = await directoryIdentity(this.#directory);
     if (this.#closed) return;
-    if (inode === undefined) {
+    if (identity === undefined) {
       this.#poll = setTimeout(() => void this.#serially(() => this.#appeared()), this.#pollMs);
       return;
     }
     // Only files the loader would read matter; editors' swap and backup files change on every keystroke.
     const watcher = watch(this.#directory, { ignoreInitial: true, ignored: (path, stats) => stats?.isFile() === true && !isManifestFileName(basename(path)) });
     this.#watcher = watcher;
-    this.#watchedInode = inode;
-    watcher.on('all', () => this.#changed());
+    this.#watchedIdentity = identity;
+    this.#rootRemoved = false;
+    watcher.on('all', (event, path) => {
+      if (event === 'unlinkDir' && resolve(path) === this.#directory) this.#rootRemoved = true;
+      this.#changed();
+    });
     watcher.on('error', (error) => this.#logger.warn('watching the manifests failed; the periodic resync still reads them', { error: String(error) }));
     await new Promise<void>((ready) => watcher.once('ready', ready));
     this.#logger.debug('watching the manifests', { directory: this.#directory });
@@ -93,11 +99,12 @@ export class ManifestWatcher {
 
   /**
    * chokidar reports the removal of the watched directory itself unreliably,
-   * and not at all when it is created again at once: after every burst, check
-   * that the directory watched is still the one there.
+   * and not at all when it is created again at once; and a directory created
+   * again often gets the same inode number back. After every burst, watch
+   * afresh when chokidar said the directory went, or it is not the one watched.
    */
   async #burstEnded(): Promise<void> {
-    if (this.#watcher !== undefined && (await directoryInode(this.#directory)) !== this.#watchedInode) {
+    if (this.#watcher !== undefined && (this.#rootRemoved || (await directoryIdentity(this.#directory)) !== this.#watchedIdentity)) {
       await this.#unwatch();
       await this.#appeared();
     }
@@ -107,7 +114,7 @@ export class ManifestWatcher {
   async #unwatch(): Promise<void> {
     const watcher = this.#watcher;
     this.#watcher = undefined;
-    this.#watchedInode = undefined;
+    this.#watchedIdentity = undefined;
     await watcher?.close();
   }
 
@@ -118,10 +125,10 @@ export class ManifestWatcher {
   }
 }
 
-async function directoryInode(path: string): Promise<number | undefined> {
+async function directoryIdentity(path: string): Promise<string | undefined> {
   try {
     const stats = await stat(path);
-    return stats.isDirectory() ? stats.ino : undefined;
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}:${stats.birthtimeMs}` : undefined;
   } catch {
     return undefined;
   }

@@ -84,4 +84,18 @@ describe('ManifestWatcher', () => {
     await writeFile(join(directory, 'again.yaml'), 'a: 1\n');
     await until(() => changes > after, 'a file in the new directory is reported');
   });
+
+  it('follows a directory replaced within one burst, even when it gets the same inode back', async () => {
+    await mkdir(directory);
+    await writeFile(join(directory, 'app.yaml'), 'a: 1\n');
+    await watcher.start();
+    await rm(directory, { recursive: true });
+    await mkdir(directory);
+    await writeFile(join(directory, 'app.yaml'), 'a: 2\n');
+    await until(() => changes > 0, 'the replacement is reported');
+    await settle();
+    const before = changes;
+    await writeFile(join(directory, 'later.yaml'), 'b: 1\n');
+    await until(() => changes > before, 'a file written in the new directory is reported');
+  });
 });
