@@ -17,6 +17,9 @@ import { nsenterAvailable, runInNetns } from './netns.js';
 import { SetnsPool } from './setns.js';
 import { ownImage, runInProbeContainer } from './probe-container.js';
 
+/** How long after a failed try the probe threads are tried again. */
+const SETNS_RETRY_MS = 10 * 60_000;
+
 /** How a check ran, as the status records it. */
 export type ProbeMethod = 'setns' | 'nsenter' | 'probe-container' | 'host';
 
@@ -64,6 +67,7 @@ class DefaultProberRunner implements ProberRunner {
   readonly #hasNsenter: boolean;
   readonly #threads: SetnsPool;
   #canSetns: Promise<boolean> | undefined;
+  #setnsRetryAt: number | undefined;
   readonly #configuredImage: string | undefined;
   readonly #inContainer: boolean;
   readonly #program: ProberProgram;
@@ -117,12 +121,21 @@ class DefaultProberRunner implements ProberRunner {
     return this.#hasNsenter ? 'nsenter' : 'probe-container';
   }
 
-  /** Whether a thread can enter a network namespace here: it tries its own once (the FFI may not load, or a capability be missing). */
+  /**
+   * Whether a thread can enter a network namespace here: it tries its own (the
+   * FFI may not load, or a capability be missing). A success holds for good; a
+   * failure, which may be a thread that started too slowly, is tried again later.
+   */
   #setnsWorks(): Promise<boolean> {
-    this.#canSetns ??= this.#threads.run({ pid: process.pid, checks: [] }).then(
+    if (this.#canSetns !== undefined && (this.#setnsRetryAt === undefined || performance.now() < this.#setnsRetryAt)) return this.#canSetns;
+    const firstTry = this.#canSetns === undefined;
+    // Until this try settles, every source waits on it rather than starting another.
+    this.#setnsRetryAt = undefined;
+    this.#canSetns = this.#threads.run({ pid: process.pid, checks: [] }).then(
       () => true,
       (error: unknown) => {
-        this.#logger.info('probe threads cannot enter network namespaces here; using nsenter or a probe container', { error: String(error) });
+        this.#setnsRetryAt = performance.now() + SETNS_RETRY_MS;
+        if (firstTry) this.#logger.info('probe threads cannot enter network namespaces here; using nsenter or a probe container', { error: String(error) });
         return false;
       },
     );

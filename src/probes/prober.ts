@@ -143,9 +143,12 @@ async function queryNameservers(host: string, conf: ResolvConf, timeoutMs: numbe
   const candidates = host.endsWith('.') || dots >= conf.ndots ? [host] : [host, ...conf.search.map((domain) => `${host}.${domain}`)];
   const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs)), tries: 1 });
   resolver.setServers(conf.nameservers);
+  // Once timed out, ask no more: a thread of the setns method may already be in another namespace.
+  let abandoned = false;
   const work = (async () => {
     let lastError: unknown;
     for (const name of candidates) {
+      if (abandoned) break;
       try {
         const addresses = await queryOne(resolver, name);
         if (addresses.length > 0) return addresses;
@@ -158,6 +161,7 @@ async function queryNameservers(host: string, conf: ResolvConf, timeoutMs: numbe
   try {
     return await withTimeout(work, timeoutMs, () => new CheckFailure('DNSResolutionFailed', `resolving ${host}: no answer within ${timeoutMs} ms`));
   } finally {
+    abandoned = true;
     resolver.cancel();
   }
 }

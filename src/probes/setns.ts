@@ -40,6 +40,7 @@ export interface SetnsPoolOptions {
 export class SetnsPool {
   readonly #thread: ThreadEntry;
   readonly #size: number;
+  readonly #workers = new Set<Worker>();
   readonly #idle: Worker[] = [];
   readonly #queue: Job[] = [];
   readonly #growAfterMs: number;
@@ -70,15 +71,21 @@ export class SetnsPool {
     });
   }
 
-  /** Ends the threads; tasks in flight fail. */
+  /** Ends every thread: tasks in flight and waiting fail. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#growth);
-    const idle = this.#idle.splice(0);
-    await Promise.all(idle.map((worker) => worker.terminate()));
+    for (const job of this.#queue.splice(0)) job.reject(new Error('expected an open probe thread pool, it was closed'));
+    this.#idle.length = 0;
+    await Promise.all([...this.#workers].map((worker) => worker.terminate()));
   }
 
   #dispatch(): void {
+    if (this.#closed) return;
+    if (this.#queue.length === 0) {
+      clearTimeout(this.#growth);
+      this.#growth = undefined;
+    }
     while (this.#queue.length > 0) {
       const worker = this.#idle.pop() ?? (this.#started === 0 ? this.#start() : undefined);
       if (worker === undefined) {
@@ -105,12 +112,14 @@ export class SetnsPool {
     if (this.#closed || this.#started >= this.#size) return undefined;
     this.#started++;
     const worker = new Worker(this.#thread.script, { eval: this.#thread.eval });
+    this.#workers.add(worker);
     // Idle threads must not keep a stopping daemon, or a test run, alive.
     worker.unref();
     // An uncaught error in a thread is followed by its exit, which the task in flight, if any, reports.
     worker.on('error', () => undefined);
     worker.once('exit', () => {
       this.#started--;
+      this.#workers.delete(worker);
       const index = this.#idle.indexOf(worker);
       if (index >= 0) this.#idle.splice(index, 1);
       this.#dispatch();

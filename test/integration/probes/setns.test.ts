@@ -98,4 +98,17 @@ describe('SetnsPool (network namespaces)', function () {
       await growing.close();
     }
   });
+
+  it('on close, fails the task in flight and the waiting ones, and ends its threads', async () => {
+    const closing = new SetnsPool({ thread: proberProgram().thread, size: 1 });
+    const dropped = () => closing.run({ pid: dropping.pid as number, checks: [{ id: 'dropped', host: '127.0.0.1', port: 9, timeoutMs: 5000 }] });
+    const settled = Promise.allSettled([dropped(), dropped()]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await closing.close();
+    const [inFlight, waiting] = await settled;
+    assert.match(inFlight.status === 'rejected' ? String(inFlight.reason) : 'fulfilled', /exited/);
+    assert.match(waiting.status === 'rejected' ? String(waiting.reason) : 'fulfilled', /closed/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(closing.threads, 0);
+  });
 });
