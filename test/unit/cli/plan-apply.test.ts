@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sinon from 'sinon';
 import { CommanderError } from 'commander';
 import type { CommandFactory } from '../../../src/cli/main.js';
@@ -10,6 +9,7 @@ import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
 import type { EngineCommandDeps } from '../../../src/cli/engine-options.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
+import { captureIo } from '../../helpers/cli-io.js';
 
 const MANIFESTS = `
 apiVersion: mooring/v1
@@ -46,18 +46,13 @@ describe('mooring plan and mooring apply', () => {
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
   async function run(factory: (deps: EngineCommandDeps) => CommandFactory, ...args: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const { io, output } = captureIo();
     let code = -1;
-    const command = factory(deps)({ stdout, stderr, env: {} }, (exit) => (code = exit))
+    const command = factory(deps)(io, (exit) => (code = exit))
       .exitOverride()
-      .configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (err += text) });
+      .configureOutput({ writeOut: (text) => (output.stdout += text), writeErr: (text) => (output.stderr += text) });
     await command.parseAsync(['-m', directory, '--instance', 'cli-test', ...args], { from: 'user' });
-    return { code, stdout: out, stderr: err };
+    return { code, ...output };
   }
   const plan = (...args: string[]) => run(createPlanCommand, ...args);
   const apply = (...args: string[]) => run(createApplyCommand, ...args);

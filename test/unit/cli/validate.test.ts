@@ -2,22 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli/main.js';
+import { captureIo } from '../../helpers/cli-io.js';
 
 const BROKEN = fileURLToPath(new URL('../../fixtures/broken', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../manifests', import.meta.url));
 
 async function run(...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
+  const { io, output } = captureIo();
+  const code = await main(args, io);
+  return { code, ...output };
 }
 
 describe('mooring validate', () => {
