@@ -21,6 +21,8 @@ import { loadDesiredState } from '../manifests/desired-state.js';
 import type { ProbeSchedulerOptions } from '../probes/scheduler.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import type { RetryOptions } from '../reconcile/apply.js';
+import type { ObservedState } from '../reconcile/observe.js';
+import { observe } from '../reconcile/observe.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
@@ -32,7 +34,7 @@ import type { Status } from '../status/model.js';
 import { writeFileAtomic } from '../status/write.js';
 import { VERSION } from '../version.js';
 import type { BackoffOptions } from './backoff.js';
-import type { CrashLoopOptions } from './crash-loop.js';
+import type { CrashLoop, CrashLoopOptions } from './crash-loop.js';
 import { CrashLoopTracker } from './crash-loop.js';
 import { followEngineEvents } from './events.js';
 import type { ManifestWatcherOptions } from './watch.js';
@@ -41,6 +43,8 @@ import { WorkQueue } from './work-queue.js';
 
 /** The key that asks for the manifests to be read again and a full pass. */
 export const ALL = '*';
+
+const CONTAINER_KEY = 'Container/';
 
 /** Engine events that can mean an owned resource drifted; the rest (exec, health checks, our own creates) do not. */
 const DRIFT_EVENTS: Record<EngineEvent['type'], ReadonlySet<string>> = {
@@ -296,10 +300,17 @@ export class Daemon {
     const started = this.#clock.now();
     if (keys.includes(ALL) || this.#manifests === undefined) await this.#load(logger);
     const manifests = this.#manifests!;
-    const heldBack = this.#heldBack();
-    logger.debug('pass', { keys, heldBack: [...heldBack.keys()] });
     let result: ReconcileResult;
+    let heldBack: Map<string, HoldBack>;
     try {
+      const observed = await observe({
+        engine: this.#engine,
+        instance: this.#instance,
+        fresh: keys.filter((key) => key.startsWith(CONTAINER_KEY)).map((key) => key.slice(CONTAINER_KEY.length)),
+      });
+      this.#learnStops(observed, logger);
+      heldBack = this.#heldBack();
+      logger.debug('pass', { keys, heldBack: [...heldBack.keys()] });
       result = await reconcile({
         engine: this.#engine,
         logger: this.#logger,
@@ -307,10 +318,11 @@ export class Daemon {
         instance: this.#instance,
         desired: manifests.desired,
         allowEmpty: this.#allowEmpty,
-        holdBack: new Set(heldBack.keys()),
+        holdBack: new Set([...heldBack].filter(([, hold]) => hold.retryAt > this.#clock.now()).map(([key]) => key)),
         retry: this.#retry,
         pass,
         signal: this.#abort.signal,
+        observed,
       });
     } catch (error) {
       this.#errorPasses++;
@@ -365,7 +377,27 @@ export class Daemon {
     for (const [resource, message] of errors) this.#resourceErrors.set(resource, message);
   }
 
-  /** Resources to leave alone this pass: those backing off after errors, and crash-looping containers. */
+  /** A death the pass sees before its event arrives is still a crash: the tracker learns it from the observation. */
+  #learnStops(observed: ObservedState, logger: Logger): void {
+    const now = this.#clock.now();
+    for (const container of observed.containers) {
+      if (container.status === 'running' || container.status === 'restarting' || !isOwnedBy(container.labels, this.#instance)) continue;
+      const name = container.labels[LABELS.name] ?? container.name;
+      const stop = { ...(container.startedAt === undefined ? {} : { startedAt: container.startedAt }), ...(container.finishedAt === undefined ? {} : { finishedAt: container.finishedAt }) };
+      this.#crashed(name, this.#crashLoops.observedStopped(name, now, stop), now, logger);
+    }
+  }
+
+  #crashed(name: string, loop: CrashLoop | undefined, now: number, logger: Logger): void {
+    if (loop && loop.retryAt > now) logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
+  }
+
+  /**
+   * Resources to leave alone: those backing off after errors, and crash-looping
+   * containers. A looping container restarted after its back-off stays listed
+   * (its `retryAt` is past, so the pass does not hold it back) until its run
+   * has lasted the crash window: until then it is not healthy.
+   */
   #heldBack(): Map<string, HoldBack> {
     const now = this.#clock.now();
     const held = new Map<string, HoldBack>();
@@ -378,11 +410,14 @@ export class Daemon {
         retryAt,
       });
     }
-    for (const [container, loop] of this.#crashLoops.heldBack(now)) {
-      held.set(`Container/${container}`, {
+    for (const [container, loop] of this.#crashLoops.looping(now)) {
+      const exited = `it exited ${loop.crashes} times in a row soon after starting`;
+      held.set(`${CONTAINER_KEY}${container}`, {
         reason: 'CrashLoopBackOff',
-        message: `back-off ${Math.round((loop.retryAt - loop.lastCrashAt) / 1000)}s restarting container ${container}: it exited ${loop.crashes} times in a row soon after starting; next try at ${new Date(loop.retryAt).toISOString()}`,
-        retryAt: loop.retryAt,
+        message: loop.retryAt > now
+          ? `back-off ${Math.round((loop.retryAt - loop.lastCrashAt) / 1000)}s restarting container ${container}: ${exited}; next try at ${new Date(loop.retryAt).toISOString()}`
+          : `restarted container ${container} after a back-off: ${exited}; it counts as recovered once it has run ${Math.round(this.#crashLoops.minRunMs / 1000)}s`,
+        retryAt: loop.provenAt === undefined ? loop.retryAt : Math.max(loop.retryAt, loop.provenAt),
       });
     }
     return held;
@@ -432,14 +467,11 @@ export class Daemon {
     const key = this.#keyFor(event);
     if (key === undefined) return;
     if (event.type === 'container') {
-      const name = key.slice('Container/'.length);
+      const name = key.slice(CONTAINER_KEY.length);
       const now = this.#clock.now();
       if (event.action === 'start') this.#crashLoops.started(name, now);
       if (event.action === 'kill') this.#crashLoops.killed(name);
-      const loop = event.action === 'die' ? this.#crashLoops.died(name, now) : undefined;
-      if (loop && loop.retryAt > now) {
-        this.#logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
-      }
+      if (event.action === 'die') this.#crashed(name, this.#crashLoops.died(name, now), now, this.#logger);
     }
     if (!DRIFT_EVENTS[event.type].has(event.action)) return;
     this.#logger.debug('engine event', { type: event.type, action: event.action, resource: key });

@@ -1,5 +1,5 @@
 import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
-import { isOwnedBy } from '../engine/labels.js';
+import { eachLimited } from '../each-limited.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -10,16 +10,31 @@ export interface ObservedState {
   containers: ObservedContainer[];
 }
 
-/** Reads the engine's networks and containers: two list calls, nothing else. */
-export async function observe(options: { engine: Engine; instance: string }): Promise<ObservedState> {
-  const [networks, containers] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers()]);
-  return { instance: options.instance, networks, containers };
+export interface ObserveOptions {
+  engine: Engine;
+  instance: string;
+  /**
+   * Containers an engine event was just about. The engine sends `die` before
+   * its container list shows the container exited (seen on Engine 20.10: a
+   * list right after the event still says running), while an inspection waits
+   * for the container's own lock and so sees the state the event announced.
+   * These are inspected, and the inspection replaces the list's entry.
+   */
+  fresh?: readonly string[];
 }
 
-/** The containers and networks that carry this instance's ownership labels. */
-export function ownedResources(observed: ObservedState): { networks: ObservedNetwork[]; containers: ObservedContainer[] } {
-  return {
-    networks: observed.networks.filter((network) => isOwnedBy(network.labels, observed.instance)),
-    containers: observed.containers.filter((container) => isOwnedBy(container.labels, observed.instance)),
-  };
+const INSPECT_CONCURRENCY = 8;
+
+/** Reads the engine's networks and containers: two list calls, and one inspection per `fresh` container. */
+export async function observe(options: ObserveOptions): Promise<ObservedState> {
+  const [networks, listed] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers()]);
+  const fresh = [...new Set(options.fresh ?? [])];
+  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed };
+  const inspected = new Map<string, ObservedContainer | undefined>();
+  await eachLimited(fresh, INSPECT_CONCURRENCY, async (name) => {
+    inspected.set(name, await options.engine.inspectContainer(name));
+  });
+  const containers = listed.filter((container) => !inspected.has(container.name));
+  for (const container of inspected.values()) if (container) containers.push(container);
+  return { instance: options.instance, networks, containers };
 }

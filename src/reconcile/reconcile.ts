@@ -30,6 +30,8 @@ export interface ReconcileOptions {
   pass?: number;
   /** Once aborted, actions not yet started are skipped: the daemon is stopping. */
   signal?: AbortSignal;
+  /** What the engine runs, when the caller has just observed it; otherwise the pass observes. */
+  observed?: ObservedState;
 }
 
 export interface ReconcileError {
@@ -55,7 +57,7 @@ export interface ReconcileResult {
 /** Runs one pass. Rejects only when the engine cannot be observed; failures of single actions are in the result. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
-  const observed = await observe({ engine: options.engine, instance: options.instance });
+  const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
   const planned = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);

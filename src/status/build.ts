@@ -291,12 +291,13 @@ function containerReady(view: PassView, observed: ObservedContainer | undefined,
   if (!observed) return condition('False', 'NotFound', 'the container does not exist');
   const crashLoop = view.hold?.reason === 'CrashLoopBackOff' ? view.hold : undefined;
   if (state === 'stopped') return observed.status === 'running' ? condition('False', 'Running', 'declared stopped, but running') : condition('True', 'Stopped');
+  // Restarted after a back-off, it is not ready until it has outlived the crash window.
+  if (crashLoop) return condition('False', 'CrashLoopBackOff', crashLoop.message);
   if (observed.status === 'running') {
     if (observed.health === 'starting') return condition('False', 'Starting', 'its healthcheck has not passed yet');
     if (observed.health === 'unhealthy') return condition('False', 'Unhealthy', 'its healthcheck fails');
     return condition('True', 'Running');
   }
-  if (crashLoop) return condition('False', 'CrashLoopBackOff', crashLoop.message);
   if (observed.status === 'restarting') return condition('False', 'Restarting', 'the engine is restarting it after it exited');
   return condition('False', 'NotRunning', `the container is ${observed.status}${observed.exitCode === undefined ? '' : ` (exit code ${observed.exitCode})`}`);
 }

@@ -189,6 +189,8 @@ spec:
     assert.equal(looping.resources.find((resource) => resource.name === crasher)?.health, 'Degraded');
     assert.equal(looping.sync.state, 'Degraded');
     assert.match(daemon!.stderr, new RegExp(`container ${crasher} keeps exiting soon after starting; backing off`));
+    // The resync is 10 minutes away: the restart between the two deaths came from the engine's die event.
+    assert.equal(daemon!.stderr.match(new RegExp(`"message":"started container ${crasher}"`, 'g'))?.length, 2, 'started, and restarted once after its first death');
     await rm(join(manifests, 'crasher.yaml'));
     await eventually('the crasher is removed', async () => ((await inspect(crasher)) === undefined ? true : undefined));
     await statusUntil('Synced again', synced);

@@ -81,6 +81,8 @@ export class FakeEngine implements Engine {
   readonly #containers = new Map<string, FakeContainer>();
   readonly #failures: Failure[] = [];
   readonly #listeners = new Set<(event: EngineEvent | Error) => void>();
+  /** What the container list still shows of a container whose state changed (`setStatus` with `listLags`). */
+  readonly #listView = new Map<string, ObservedContainer>();
 
   constructor(options: FakeEngineOptions = {}) {
     this.images = new Set(options.images ?? ['mooring/busybox:latest']);
@@ -140,12 +142,23 @@ export class FakeEngine implements Engine {
     return container && structuredClone(container.observed);
   }
 
-  /** Changes a container's status as if its process had exited or been restarted, emitting the event. */
-  setStatus(idOrName: string, status: ContainerStatus, exitCode = 0): void {
+  /**
+   * Changes a container's status as if its process had exited or been restarted, emitting the event.
+   * With `listLags`, the container list keeps showing the old status until the container is
+   * inspected, as Engine 20.10 does: it sends `die` before its list shows the container exited,
+   * while an inspection waits for the container's lock. With `eventDelayMs`, the `die` event
+   * reaches listeners that much later, as a busy event stream delivers it after an inspection
+   * already shows the container exited.
+   */
+  setStatus(idOrName: string, status: ContainerStatus, exitCode = 0, options: { listLags?: boolean; eventDelayMs?: number } = {}): void {
     const container = this.#mustContainer(idOrName);
+    if (options.listLags) this.#listView.set(container.observed.id, structuredClone(container.observed));
     container.observed.status = status;
     container.observed.exitCode = exitCode;
-    if (status === 'exited') this.#emit('container', 'die', container.observed);
+    if (status !== 'exited') return;
+    const subject = structuredClone(container.observed);
+    if (options.eventDelayMs === undefined) this.#emit('container', 'die', subject);
+    else setTimeout(() => this.#emit('container', 'die', subject), options.eventDelayMs);
   }
 
   /** Ends every open event stream, with `error` when given (as when the engine restarts). */
@@ -167,11 +180,13 @@ export class FakeEngine implements Engine {
 
   async listContainers(): Promise<ObservedContainer[]> {
     this.#enter('listContainers', []);
-    return [...this.#containers.values()].map((container) => structuredClone(container.observed));
+    return [...this.#containers.values()].map((container) => structuredClone(this.#listView.get(container.observed.id) ?? container.observed));
   }
 
   async inspectContainer(idOrName: string): Promise<ObservedContainer | undefined> {
     this.#enter('inspectContainer', [idOrName]);
+    const found = this.#container(idOrName);
+    if (found) this.#listView.delete(found.observed.id);
     return this.container(idOrName);
   }
 
@@ -236,6 +251,7 @@ export class FakeEngine implements Engine {
   async startContainer(idOrName: string): Promise<void> {
     this.#enter('startContainer', [idOrName]);
     const container = this.#mustContainer(idOrName);
+    this.#listView.delete(container.observed.id);
     if (container.observed.status === 'running') return;
     const needs = [...container.config.links.map((link) => link.split(':')[0]!)];
     if (container.config.networkMode.startsWith('container:')) needs.push(container.config.networkMode.slice('container:'.length));
@@ -249,6 +265,7 @@ export class FakeEngine implements Engine {
   async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
     this.#enter('stopContainer', [idOrName, timeoutSeconds]);
     const container = this.#container(idOrName);
+    if (container) this.#listView.delete(container.observed.id);
     if (!container || container.observed.status !== 'running') return;
     container.observed.status = 'exited';
     this.#emit('container', 'die', container.observed);
@@ -259,6 +276,7 @@ export class FakeEngine implements Engine {
     this.#enter('removeContainer', [idOrName]);
     const container = this.#container(idOrName);
     if (!container) return;
+    this.#listView.delete(container.observed.id);
     this.#containers.delete(container.observed.id);
     this.#emit('container', 'destroy', container.observed);
   }

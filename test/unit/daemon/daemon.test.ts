@@ -331,6 +331,59 @@ describe('Daemon', () => {
     assert.equal(engine.containerConfig('crasher')?.command?.join(' '), 'sleep 7200');
   });
 
+  it('restarts a container whose death the engine announced before its list shows it, without waiting for a resync', async () => {
+    manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no' })]);
+    await start();
+    await settle(200);
+    assert.equal(starts('crasher'), 1);
+    await settle(1000);
+    // As Engine 20.10 does: `die` comes first, and a list made right after it still says running.
+    engine.setStatus('crasher', 'exited', 1, { listLags: true });
+    await settle(200);
+    assert.equal(starts('crasher'), 2, 'the pass the event asked for saw the container exited and started it');
+    engine.setStatus('crasher', 'exited', 1, { listLags: true });
+    await settle(200);
+    assert.equal(starts('crasher'), 2, 'the second quick death is held back');
+    assert.equal(condition('Container', 'crasher', 'Ready'), 'False CrashLoopBackOff');
+  });
+
+  it('counts a death it observes before the die event arrives as a crash, once', async () => {
+    manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no' })]);
+    await start();
+    await settle(200);
+    await settle(1000);
+    // Each restart dies at once, and its die event comes only after the next pass has inspected the container.
+    const start_ = engine.startContainer.bind(engine);
+    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+      await start_(name);
+      engine.setStatus(name, 'exited', 1, { eventDelayMs: 1000 });
+    });
+    engine.setStatus('crasher', 'exited', 1);
+    await settle(200);
+    assert.equal(starts('crasher'), 2, 'the first crash is restarted at once');
+    await settle(2000);
+    assert.equal(starts('crasher'), 2, 'the second, seen by inspection before its event, is held back');
+    assert.equal(condition('Container', 'crasher', 'Ready'), 'False CrashLoopBackOff');
+    await settle(10_000);
+    assert.equal(starts('crasher'), 3, 'restarted after a 10 s back-off: the late event did not count the death twice');
+  });
+
+  it('stays not ready after a crash loop\'s back-off until the restarted container has outlived the crash window', async () => {
+    manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no' })]);
+    await start();
+    await settle(1200);
+    engine.setStatus('crasher', 'exited', 1);
+    await settle(1200);
+    engine.setStatus('crasher', 'exited', 1);
+    await settle(10_000);
+    assert.equal(engine.container('crasher')?.status, 'running', 'restarted after the back-off');
+    assert.equal(resource('Container', 'crasher').health, 'Degraded');
+    assert.equal(condition('Container', 'crasher', 'Ready'), 'False CrashLoopBackOff');
+    await settle(10_000);
+    assert.equal(resource('Container', 'crasher').health, 'Healthy', 'it ran for the crash window: the loop is over');
+    assert.equal(current().sync.state, 'Synced');
+  });
+
   it('keeps running while the engine is away at start, says so, and converges when it answers', async () => {
     manifests.set('app.yaml', app());
     engine.available = false;
