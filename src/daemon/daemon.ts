@@ -20,12 +20,13 @@ import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import type { ProbeSchedulerOptions } from '../probes/scheduler.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
+import type { Action } from '../reconcile/actions.js';
 import type { RetryOptions } from '../reconcile/apply.js';
 import type { ObservedState } from '../reconcile/observe.js';
 import { observe } from '../reconcile/observe.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
-import type { HoldBack, PassRecord } from '../status/build.js';
+import type { HoldBack, PassInFlight, PassRecord } from '../status/build.js';
 import { buildStatus, manifestErrors } from '../status/build.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
@@ -81,6 +82,8 @@ export interface DaemonOptions {
   eventDelayMs?: number;
   /** Quiet time after a manifest change before reading the directory. @default 200 */
   debounceMs?: number;
+  /** While a pass applies changes, the status is written again this often. @default 2000 */
+  progressIntervalMs?: number;
   /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
   stopTimeoutMs?: number;
   /** @default loadDesiredState */
@@ -107,6 +110,7 @@ export class Daemon {
   readonly #eventDelayMs: number;
   readonly #debounceMs: number;
   readonly #stopTimeoutMs: number;
+  readonly #progressIntervalMs: number;
   readonly #loadManifests: typeof loadDesiredState;
   readonly #pid: number;
   readonly #queue: WorkQueue<string>;
@@ -124,12 +128,13 @@ export class Daemon {
   /** Each container's spec as last loaded: a changed spec ends its crash loop. */
   #containerSpecs = new Map<string, string>();
   #lastPass: PassRecord | undefined;
+  #inFlight: PassInFlight | undefined;
+  #progressTimer: NodeJS.Timeout | undefined;
   #lastPassChanged = false;
   readonly #resourceErrors = new Map<string, string>();
   /** Owned containers and networks by id, as the last pass saw them, to recognise network events. */
   #ownedIds = new Map<string, string>();
-  #engineState: Status['engine'] = { reachable: false, lastError: 'not contacted yet' };
-  #engineContacted = false;
+  #engineState: Status['engine'] = { reachable: null };
   #streamConnectedBefore = false;
   #status: Status | undefined;
   #writing: Promise<void> | undefined;
@@ -163,6 +168,7 @@ export class Daemon {
     this.#eventDelayMs = options.eventDelayMs ?? 100;
     this.#debounceMs = options.debounceMs ?? 200;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 8000;
+    this.#progressIntervalMs = positive('progressIntervalMs', options.progressIntervalMs ?? 2000);
     this.#loadManifests = options.loadManifests ?? loadDesiredState;
     this.#pid = options.pid ?? process.pid;
     this.#queue = new WorkQueue({ clock: this.#clock, backoff: options.backoff });
@@ -308,6 +314,7 @@ export class Daemon {
         instance: this.#instance,
         fresh: keys.filter((key) => key.startsWith(CONTAINER_KEY)).map((key) => key.slice(CONTAINER_KEY.length)),
       });
+      this.#engineReachable();
       this.#learnStops(observed, logger);
       heldBack = this.#heldBack();
       logger.debug('pass', { keys, heldBack: [...heldBack.keys()] });
@@ -323,6 +330,7 @@ export class Daemon {
         pass,
         signal: this.#abort.signal,
         observed,
+        onPlanned: (planned) => this.#applying(started, planned.actions),
       });
     } catch (error) {
       this.#errorPasses++;
@@ -331,8 +339,9 @@ export class Daemon {
       logger.debug('pass failed: the engine does not answer', { retryInMs });
       this.#publish();
       return;
+    } finally {
+      this.#applying(undefined);
     }
-    this.#engineReachable();
     this.#queue.forget(ALL);
     this.#recordResult(result, heldBack, logger);
     this.#lastPass = { result, endedAt: this.#clock.now(), durationMs: this.#clock.now() - started, heldBack };
@@ -375,6 +384,22 @@ export class Daemon {
       logger.info(`${resource} recovered`, { resource });
     }
     for (const [resource, message] of errors) this.#resourceErrors.set(resource, message);
+  }
+
+  /**
+   * While a pass applies changes the status says so, and is written again
+   * every `progressIntervalMs` however long the pass takes; `undefined` ends it.
+   */
+  #applying(startedAt: number | undefined, actions?: readonly Action[]): void {
+    clearInterval(this.#progressTimer);
+    this.#progressTimer = undefined;
+    if (startedAt === undefined || actions === undefined || actions.length === 0) {
+      this.#inFlight = undefined;
+      return;
+    }
+    this.#inFlight = { startedAt, actions };
+    this.#publish();
+    this.#progressTimer = setInterval(() => this.#publish(), this.#progressIntervalMs);
   }
 
   /** A death the pass sees before its event arrives is still a crash: the tracker learns it from the observation. */
@@ -496,7 +521,7 @@ export class Daemon {
     this.#streamConnectedBefore = true;
     this.#engineState = { ...this.#engineState, version: info.version };
     // Whatever happened while the stream was down went unseen: resync. The first connection has its pass already.
-    if (reconnected || (this.#engineContacted && !this.#engineState.reachable)) {
+    if (reconnected || this.#engineState.reachable === false) {
       this.#logger.info('the engine answers again; resyncing', { version: info.version });
       this.#queue.add(ALL);
     }
@@ -513,17 +538,15 @@ export class Daemon {
   }
 
   #engineReachable(): void {
-    if (!this.#engineState.reachable && this.#engineContacted) this.#logger.info('the engine answers');
-    this.#engineContacted = true;
+    if (this.#engineState.reachable === false) this.#logger.info('the engine answers');
     this.#engineState = { reachable: true, ...(this.#engineState.version === undefined ? {} : { version: this.#engineState.version }) };
   }
 
   #engineUnreachable(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (this.#engineState.reachable || !this.#engineContacted || this.#engineState.lastError !== message) {
+    if (this.#engineState.reachable !== false || this.#engineState.lastError !== message) {
       this.#logger.error('the engine does not answer; retrying with backoff', { error: message });
     }
-    this.#engineContacted = true;
     this.#engineState = { ...this.#engineState, reachable: false, lastError: message };
   }
 
@@ -544,6 +567,7 @@ export class Daemon {
       counters: { reconcileTotal: this.#passes, reconcileErrorsTotal: this.#errorPasses },
       ...(this.#manifests === undefined ? {} : { manifests: this.#manifests }),
       ...(this.#lastPass === undefined ? {} : { lastPass: this.#lastPass }),
+      ...(this.#inFlight === undefined ? {} : { inFlight: this.#inFlight }),
       resourceErrors: this.#resourceErrors,
       reachability: this.#probes.snapshot(),
       ...(previous === undefined ? {} : { previous }),

@@ -32,6 +32,8 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** What the engine runs, when the caller has just observed it; otherwise the pass observes. */
   observed?: ObservedState;
+  /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
+  onPlanned?: (planned: Plan) => void;
 }
 
 export interface ReconcileError {
@@ -61,6 +63,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const planned = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);
+  options.onPlanned?.(planned);
   const outcomes = await apply({
     engine: options.engine,
     logger: options.logger,

@@ -9,6 +9,7 @@ import { isOwnedBy } from '../engine/labels.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import type { ManifestError } from '../manifests/errors.js';
 import type { AnyDocument, DesiredState } from '../manifests/model.js';
+import type { Action } from '../reconcile/actions.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { summarizeReachability } from '../probes/scheduler.js';
 import type { Condition, ConditionStatus, Health, ManifestFileStatus, ReachabilityStatus, ResourceStatus, Status, SyncState } from './model.js';
@@ -33,6 +34,13 @@ export interface PassRecord {
   heldBack: ReadonlyMap<string, HoldBack>;
 }
 
+/** A pass that has not ended: what it observed and, once planned, the actions it applies. */
+export interface PassInFlight {
+  /** Clock ms. */
+  startedAt: number;
+  actions?: readonly Action[];
+}
+
 export interface StatusInput {
   /** Clock ms. */
   now: number;
@@ -42,6 +50,7 @@ export interface StatusInput {
   /** Undefined until the manifests are first read. */
   manifests?: LoadedManifests;
   lastPass?: PassRecord;
+  inFlight?: PassInFlight;
   /** The last error of each resource that has not succeeded since, by resource key. */
   resourceErrors: ReadonlyMap<string, string>;
   reachability: ReachabilityStatus[];
@@ -76,9 +85,13 @@ export function buildStatus(input: StatusInput): Status {
 }
 
 function syncState(input: StatusInput): { state: SyncState; message?: string } {
-  const { manifests, lastPass } = input;
-  if (!input.engine.reachable) return { state: 'Degraded', message: `the engine does not answer: ${input.engine.lastError ?? 'unknown error'}` };
-  if (!manifests || !lastPass) return { state: 'Progressing', message: 'the first pass has not finished' };
+  const { manifests, lastPass, inFlight } = input;
+  if (input.engine.reachable === false) return { state: 'Degraded', message: `the engine does not answer: ${input.engine.lastError ?? 'unknown error'}` };
+  if (inFlight?.actions !== undefined && inFlight.actions.length > 0) {
+    const seconds = Math.round((input.now - inFlight.startedAt) / 1000);
+    return { state: 'Progressing', message: `a pass is applying ${count(inFlight.actions.length, 'change')} (for ${seconds}s so far)` };
+  }
+  if (!manifests || !lastPass) return { state: 'Progressing', message: input.engine.reachable === null ? 'the engine has not been contacted yet' : 'the first pass has not finished' };
   const { result, heldBack } = lastPass;
   const problems: string[] = [];
   if (result.errors.length > 0) problems.push(`${count(result.errors.length, 'resource')} with errors (${result.errors.map((error) => error.resource).join(', ')})`);
@@ -156,6 +169,8 @@ interface PassView {
   failed?: string;
   skipped?: string;
   applied: string[];
+  /** Actions of the pass in flight on this resource. */
+  applying: string[];
   hold?: HoldBack;
   lastError?: string;
 }
@@ -181,7 +196,9 @@ class ResourceContext {
       : present
         ? { type: 'Ready', status: 'True', reason: external ? 'Exists' : 'Created', message: '' }
         : { type: 'Ready', status: 'False', reason: 'NotFound', message: `network ${name} does not exist` };
-    const health: Health = !view.known
+    const health: Health = view.applying.length > 0
+      ? 'Progressing'
+      : !view.known
       ? 'Unknown'
       : !present && view.applied.length === 0
         ? 'Missing'
@@ -198,7 +215,9 @@ class ResourceContext {
     const candidate = this.#containers.get(name);
     const observed = candidate && this.#owned(candidate.labels) ? candidate : undefined;
     const ready = containerReady(view, observed, state);
-    const health: Health = !view.known
+    const health: Health = view.applying.length > 0
+      ? 'Progressing'
+      : !view.known
       ? 'Unknown'
       : !observed && view.applied.length === 0
         ? 'Missing'
@@ -226,14 +245,15 @@ class ResourceContext {
         : probed.length === 0
           ? { type, status: 'Unknown', reason: 'NotProbed', message: own[0]?.lastProbe?.message ?? 'nothing to probe' }
           : { type, status: 'True', reason: 'AsExpected', message: `${count(probed.length, 'check')} healthy` };
-    const health: Health = !this.#input.engine.reachable ? 'Unknown' : failing ? 'Degraded' : pending ? 'Unknown' : 'Healthy';
+    const health: Health = this.#input.engine.reachable !== true ? 'Unknown' : failing ? 'Degraded' : pending ? 'Unknown' : 'Healthy';
     return { kind, name, source, health, conditions: [condition] };
   }
 
   #view(key: string): PassView {
     const pass = this.#input.lastPass;
     const lastError = this.#input.resourceErrors.get(key);
-    if (!pass || !this.#input.engine.reachable) return { key, known: false, applied: [], ...(lastError === undefined ? {} : { lastError }) };
+    const applying = (this.#input.inFlight?.actions ?? []).filter((action) => action.resource === key).map((action) => action.id);
+    if (!pass || this.#input.engine.reachable !== true) return { key, known: false, applied: [], applying, ...(lastError === undefined ? {} : { lastError }) };
     const outcomes = pass.result.outcomes.filter((outcome) => outcome.action.resource === key);
     const failed = outcomes.find((outcome) => !outcome.ok && !outcome.skipped);
     const skipped = outcomes.find((outcome) => outcome.skipped);
@@ -243,6 +263,7 @@ class ResourceContext {
       key,
       known: true,
       applied: outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.id),
+      applying,
       ...(problem === undefined ? {} : { problem: problem.message }),
       ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error ?? ''}` }),
       ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error ?? ''}` }),
@@ -276,6 +297,7 @@ function troubled(view: PassView): boolean {
 /** Whether the engine runs the resource as declared, as far as the last pass found. */
 function synced(view: PassView): Omit<Condition, 'lastTransitionTime'> {
   const condition = (status: ConditionStatus, reason: string, message: string) => ({ type: 'Synced', status, reason, message });
+  if (view.applying.length > 0) return condition('False', 'Progressing', `a pass is applying ${view.applying.join(', ')}`);
   if (!view.known) return condition('Unknown', 'EngineUnreachable', 'no pass has reached the engine');
   if (view.problem !== undefined) return condition('False', 'Blocked', view.problem);
   if (view.hold) return condition('False', view.hold.reason, view.hold.message);

@@ -106,7 +106,8 @@ export interface Status {
     stoppedAt?: string;
   };
   engine: {
-    reachable: boolean;
+    /** null until mooring has tried to reach the engine: unknown, not unreachable. */
+    reachable: boolean | null;
     version?: string;
     lastError?: string;
   };

@@ -102,7 +102,7 @@ spec:
       'run', '-m', manifests, '--instance', instance, '--status', statusFile, '--metrics-file', metricsFile,
       '--probe-interval', '1s', '--resync', '10m', '--log-level', 'debug',
     ]);
-    await statusUntil('the daemon reports an empty, synced directory', (current) => current.engine.reachable && current.sync.state === 'Synced');
+    await statusUntil('the daemon reports an empty, synced directory', (current) => current.engine.reachable === true && current.sync.state === 'Synced');
   });
 
   after(async () => {

@@ -384,6 +384,45 @@ describe('Daemon', () => {
     assert.equal(current().sync.state, 'Synced');
   });
 
+  it('says Progressing, not unreachable, before the engine was first contacted', async () => {
+    manifests.set('app.yaml', app());
+    sinon.stub(engine, 'listNetworks').callsFake(() => new Promise(() => undefined));
+    await start();
+    await settle(5000);
+    const status = current();
+    assert.equal(status.engine.reachable, null);
+    assert.equal(status.sync.state, 'Progressing');
+    assert.match(status.sync.message ?? '', /not been contacted yet/);
+    const stopped = daemon!.stop();
+    await settle(8000);
+    await stopped;
+  });
+
+  it('during a long pass says Progressing for what it applies, and writes the status every few seconds', async () => {
+    manifests.set('app.yaml', app());
+    await start();
+    await settle(1000);
+    assert.equal(current().sync.state, 'Synced');
+    let finish: () => void = () => undefined;
+    const startContainer = engine.startContainer.bind(engine);
+    sinon.stub(engine, 'startContainer').callsFake((name: string) => new Promise<void>((resolve) => (finish = () => void startContainer(name).then(resolve))));
+    await engine.stopContainer('web', 1);
+    await settle(200);
+    const during = current();
+    assert.equal(during.sync.state, 'Progressing');
+    assert.match(during.sync.message ?? '', /applying 1 change/);
+    assert.equal(resource('Container', 'web').health, 'Progressing');
+    assert.equal(condition('Container', 'web', 'Synced'), 'False Progressing');
+    assert.equal(resource('Container', 'db').health, 'Healthy', 'what the pass does not touch keeps its health');
+    const first = current().generatedAt;
+    await settle(2000);
+    assert.notEqual(current().generatedAt, first, 'published again while the pass runs');
+    assert.match(current().sync.message ?? '', /for 2s so far/);
+    finish();
+    await settle(500);
+    assert.equal(current().sync.state, 'Synced');
+  });
+
   it('keeps running while the engine is away at start, says so, and converges when it answers', async () => {
     manifests.set('app.yaml', app());
     engine.available = false;
