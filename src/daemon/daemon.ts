@@ -125,8 +125,8 @@ export class Daemon {
   #manifests: LoadedManifests | undefined;
   /** Each file's errors as last logged, so that a file's errors are logged once per change. */
   #loggedErrors = new Map<string, string>();
-  /** Each container's spec as last loaded: a changed spec ends its crash loop. */
-  #containerSpecs = new Map<string, string>();
+  /** Each declared Container's and Network's spec as last loaded, by resource key: a change ends its backoff and crash loop. */
+  #declaredSpecs = new Map<string, string>();
   #lastPass: PassRecord | undefined;
   #inFlight: PassInFlight | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
@@ -468,9 +468,16 @@ export class Daemon {
       ...(loaded.directoryExists ? {} : { note: `the directory ${this.#directory} does not exist` }),
     });
     this.#probes.setDesired(loaded.desired);
-    const specs = new Map(loaded.desired.containers.map((document) => [document.name, JSON.stringify(document.spec)]));
-    for (const [name, spec] of this.#containerSpecs) if (specs.get(name) !== spec) this.#crashLoops.forget(name);
-    this.#containerSpecs = specs;
+    const specs = new Map([...loaded.desired.networks, ...loaded.desired.containers].map((document) => [`${document.kind}/${document.name}`, JSON.stringify(document.spec)]));
+    // What changed, or is no longer declared, starts afresh: its old failures say nothing about what is asked now,
+    // and a backoff must not hold back the removal of what no manifest declares.
+    for (const [key, spec] of this.#declaredSpecs) {
+      if (specs.get(key) === spec) continue;
+      this.#queue.forget(key);
+      this.#resourceErrors.delete(key);
+      if (key.startsWith(CONTAINER_KEY)) this.#crashLoops.forget(key.slice(CONTAINER_KEY.length));
+    }
+    this.#declaredSpecs = specs;
   }
 
   #logManifestErrors(loaded: LoadedManifests, logger: Logger): void {

@@ -280,6 +280,37 @@ describe('Daemon', () => {
     assert.equal(starts('web'), after + 1);
   });
 
+  it('removes a resource that backs off as soon as no manifest declares it, and the status forgets it', async () => {
+    manifests.set('app.yaml', [container('web')]);
+    manifests.set('other.yaml', [container('db')]);
+    engine.failNext('startContainer', new EngineError('engine overloaded', { statusCode: 500, transient: true }), { times: 10, when: (name) => name === 'web' });
+    await start();
+    await settle(50);
+    assert.equal(engine.container('web')?.status, 'created', 'its start failed; it backs off');
+    manifests.files.delete('app.yaml');
+    changed();
+    await settle(0);
+    await settle(300);
+    assert.equal(engine.container('web'), undefined, 'removed without waiting for its backoff');
+    await settle(200);
+    assert.equal(current().sync.state, 'Synced', current().sync.message);
+    assert.deepEqual(current().resources.map((entry) => entry.name), ['db']);
+  });
+
+  it('a changed spec ends a backoff: the fix is tried at once', async () => {
+    manifests.set('app.yaml', [container('web')]);
+    engine.failNext('startContainer', new EngineError('engine overloaded', { statusCode: 500, transient: true }), { times: 2 });
+    await start();
+    await settle(50);
+    assert.equal(engine.container('web')?.status, 'created', 'its start failed; it backs off');
+    manifests.set('app.yaml', [container('web', { env: { FIXED: '1' } })]);
+    changed();
+    await settle(0);
+    await settle(300);
+    assert.equal(engine.container('web')?.status, 'running');
+    assert.ok(engine.containerConfig('web')?.env.includes('FIXED=1'));
+  });
+
   it('does not retry a terminal failure on its own', async () => {
     manifests.set('app.yaml', [container('web', { image: 'missing:1', pullPolicy: 'Never' })]);
     await start();
