@@ -231,16 +231,19 @@ function probeRules({ probes, containers, report }: SetIndex): void {
 interface Edge {
   from: string;
   to: string;
-  /** What makes the dependency, as printed: `dependsOn`, `networkMode`, `Link/name`. */
+  /** What makes the dependency, as printed: `dependsOn`, `networkMode`, `Link/name` (a legacy link). */
   by: string;
   document: AnyDocument;
   path: Path;
 }
 
 /**
- * A container must start after what it depends on, links to, or shares the
- * network of; a cycle among those can never start. Each cycle is reported once,
- * at the dependency leaving its alphabetically first container.
+ * A container must be made after what it depends on, has a legacy link to, or
+ * shares the network of; a cycle among those can never start. Each cycle is
+ * reported once, at the dependency leaving its alphabetically first container.
+ * A network-scoped link orders nothing: it is a name in the source's endpoint
+ * that the engine's DNS resolves when asked, so its target may come later, and
+ * two containers may link to each other.
  */
 function cycleRules({ containers, links, report }: SetIndex): void {
   const edges = new Map<string, Edge[]>();
@@ -252,7 +255,13 @@ function cycleRules({ containers, links, report }: SetIndex): void {
     const peer = sharedNetworkPeer(container.spec.networkMode);
     if (peer !== undefined) add({ from: container.name, to: peer, by: 'networkMode', document: container, path: ['spec', 'networkMode'] });
   }
-  for (const link of links) add({ from: link.spec.from, to: link.spec.to, by: resourceName(link), document: link, path: ['spec', 'to'] });
+  for (const link of links) {
+    if (link.spec.from === link.spec.to) {
+      report(link, ['spec', 'to'], `a Link from Container/${link.spec.to} to itself: a container needs none to reach itself (on \`localhost\`, or by a network alias in \`spec.networks\`)`);
+    } else if (link.spec.network === undefined) {
+      add({ from: link.spec.from, to: link.spec.to, by: resourceName(link), document: link, path: ['spec', 'to'] });
+    }
+  }
 
   const reported = new Set<string>();
   const state = new Map<string, 'active' | 'done'>();

@@ -68,13 +68,15 @@ export interface EffectiveContainer {
   fieldDigests: Record<string, string>;
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
-  /** Containers this one needs, by name. */
+  /**
+   * Containers this one needs, by name. Targets of network-scoped links are not
+   * among them: such a link is a name the engine's DNS resolves when asked, so
+   * its target may be made later, or be the source's own link target back.
+   */
   needs: {
     dependsOn: string[];
     /** Targets of legacy links: they must exist at creation and run at start. */
     legacyLinks: string[];
-    /** Targets of network-scoped links, by network. */
-    networkLinks: string[];
     /** The container whose network namespace this one shares. */
     networkModeContainer?: string;
   };
@@ -198,7 +200,6 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     needs: dropUndefined({
       dependsOn: sortedUnique(spec.dependsOn),
       legacyLinks: sortedUnique(legacyLinks.map((link) => link.to)),
-      networkLinks: sortedUnique(links.filter((link) => link.network !== undefined).map((link) => link.to)),
       networkModeContainer,
     }),
   };

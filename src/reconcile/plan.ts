@@ -369,13 +369,11 @@ class Planner {
           draft.requires.push(...targets.map((target) => resourceKey('Container', target)));
           break;
         }
-        case 'connect': {
-          const targets = draft.endpoint.links.map((link) => link.split(':')[0]!);
+        case 'connect':
+          // An endpoint's links are network-scoped: the engine accepts them before their targets exist.
           deps.push(...made(draft.container), ...networkAction(draft.endpoint.network), actionId('disconnect', draft.container, draft.endpoint.network));
-          deps.push(...targets.flatMap(made));
-          draft.requires.push(resourceKey('Network', draft.endpoint.network), ...targets.map((target) => resourceKey('Container', target)));
+          draft.requires.push(resourceKey('Network', draft.endpoint.network));
           break;
-        }
         case 'start-container': {
           const container = this.#containers.get(draft.name)!;
           const targets = [...container.needs.dependsOn, ...container.needs.legacyLinks, ...optional(container.needs.networkModeContainer)];
@@ -408,10 +406,10 @@ class Planner {
     }
   }
 
-  /** Declared containers that need `name`: they depend on it, link to it, or share its network namespace. */
+  /** Declared containers that need `name`: they depend on it, have a legacy link to it, or share its network namespace. */
   #dependentsOf(name: string): string[] {
     return [...this.#containers.values()]
-      .filter(({ needs }) => needs.dependsOn.includes(name) || needs.legacyLinks.includes(name) || needs.networkLinks.includes(name) || needs.networkModeContainer === name)
+      .filter(({ needs }) => needs.dependsOn.includes(name) || needs.legacyLinks.includes(name) || needs.networkModeContainer === name)
       .map((container) => container.name);
   }
 

@@ -140,6 +140,54 @@ describe('reconcile against the real engine', function () {
     }
   });
 
+  it('two containers linked both ways reach each other; a recreated one, at a new address, is reached again both ways', async () => {
+    const s = scenario('two-way');
+    const [net, one, two, filler] = [s.name('net'), s.name('one'), s.name('two'), s.name('filler')];
+    const documents = [
+      manifest('Network', net, {}),
+      containerDoc(one, { ...httpd, networks: [{ name: net }] }),
+      containerDoc(two, { ...httpd, networks: [{ name: net }] }),
+      manifest('Link', s.name('one-to-two'), { from: one, to: two, network: net, alias: 'right', ports: [80] }),
+      manifest('Link', s.name('two-to-one'), { from: two, to: one, network: net, alias: 'left', ports: [80] }),
+    ];
+    const address = (name: string) => docker('inspect', '--format', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, name);
+    /** What `from` resolves `alias` to, through Docker's DNS, once it answers at all. */
+    const resolved = (from: string, alias: string) =>
+      eventually(async () => /^Name:\s+\S+\s*\nAddress:\s+(\S+)$/m.exec(await docker('exec', from, 'nslookup', alias))?.[1] ?? assert.fail('no address'), `nslookup ${alias} in ${from}`);
+    const bothWays = async () => {
+      await eventually(() => docker('exec', one, 'nc', '-w', '2', 'right', '80', '-e', 'true'), 'one reaches two as right');
+      await eventually(() => docker('exec', two, 'nc', '-w', '2', 'left', '80', '-e', 'true'), 'two reaches one as left');
+    };
+
+    const first = await converged(s.pass(documents));
+    // Neither end waits for the other.
+    for (const [self, other] of [[one, two], [two, one]] as const) {
+      for (const action of first.plan.actions.filter((candidate) => candidate.resource === `Container/${self}`)) {
+        assert.deepEqual(action.dependsOn.filter((id) => id.endsWith(`:${other}`)), [], action.id);
+      }
+    }
+    await bothWays();
+    assert.equal(await resolved(two, 'left'), await address(one));
+
+    // The filler takes the address `one` leaves, so the recreated `one` gets another.
+    const old = { id: await containerId(one), address: await address(one) };
+    await docker('rm', '-f', one);
+    try {
+      await docker('run', '-d', '--name', filler, '--network', net, TEST_IMAGE, 'sleep', '3600');
+      assert.equal(await address(filler), old.address);
+      const again = await converged(s.pass(documents));
+      assert.deepEqual(again.plan.actions.map((action) => action.id), [`pull-image:${one}`, `create-container:${one}`, `start-container:${one}`]);
+      assert.notEqual(await containerId(one), old.id);
+      const renewed = await address(one);
+      assert.notEqual(renewed, old.address);
+      // `two` was left alone, and its alias for `one` follows the name to the new address.
+      assert.equal(await resolved(two, 'left'), renewed);
+      await bothWays();
+    } finally {
+      await removeByName({ containers: [filler] });
+    }
+  });
+
   it('the host reaches a published port', async () => {
     const s = scenario('publish');
     const web = s.name('web');

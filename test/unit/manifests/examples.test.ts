@@ -20,6 +20,8 @@ describe('the example manifests', () => {
     const userNetworks = new Set(desired.networks.map((network) => network.name));
     const networkLinks = desired.links.filter((link) => link.spec.network !== undefined && userNetworks.has(link.spec.network));
     assert.ok(networkLinks.some((link) => (link.spec.ports ?? []).length > 0));
+    // Two containers that reach each other both ways, each direction a Link with ports checked.
+    assert.ok(networkLinks.some((link) => networkLinks.some((back) => back.spec.from === link.spec.to && back.spec.to === link.spec.from && (back.spec.ports ?? []).length > 0)));
     const aliases = desired.containers.flatMap((container) => (container.spec.networks ?? []).flatMap((network) => network.aliases));
     assert.ok(desired.probes.some((probe) => aliases.includes(probe.spec.to) && probe.spec.expect === 'reachable'));
     // A web server whose port the host reaches, on loopback only.

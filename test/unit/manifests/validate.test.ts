@@ -253,6 +253,54 @@ const cases: Case[] = [
     ],
   },
   {
+    title: 'legacy links both ways are a cycle: each needs the other to exist first',
+    files: { 'a.yaml': [ctr('one'), ctr('two'), lnk('one-to-two', 'from: one, to: two'), lnk('two-to-one', 'from: two, to: one')] },
+    expected: [
+      [
+        'a.yaml',
+        5,
+        'to: two',
+        'Link/one-to-two: spec.to: dependency cycle: one \u2192 two \u2192 one (one \u2192 two by Link/one-to-two, two \u2192 one by Link/two-to-one); none of these containers can start first',
+      ],
+    ],
+  },
+  {
+    title: 'network-scoped links both ways are no cycle: they order nothing',
+    files: {
+      'a.yaml': [
+        net('n'),
+        ctr('one', 'networks: [{name: n}]'),
+        ctr('two', 'networks: [{name: n}]'),
+        lnk('one-to-two', 'from: one, to: two, network: n'),
+        lnk('two-to-one', 'from: two, to: one, network: n'),
+      ],
+    },
+    expected: [],
+  },
+  {
+    title: 'a ring of network-scoped links, and one against dependsOn, are no cycle',
+    files: {
+      'a.yaml': [
+        net('n'),
+        ctr('a', 'networks: [{name: n}], dependsOn: [c]'),
+        ctr('b', 'networks: [{name: n}]'),
+        ctr('c', 'networks: [{name: n}]'),
+        lnk('a-b', 'from: a, to: b, network: n'),
+        lnk('b-c', 'from: b, to: c, network: n'),
+        lnk('c-a', 'from: c, to: a, network: n'),
+      ],
+    },
+    expected: [],
+  },
+  {
+    title: 'a Link from a container to itself, legacy or network-scoped, is refused as what it is',
+    files: { 'a.yaml': [net('n'), ctr('a', 'networks: [{name: bridge}, {name: n}]'), lnk('a-a', 'from: a, to: a'), lnk('a-me', 'from: a, to: a, network: n, alias: me')] },
+    expected: [
+      ['a.yaml', 5, 'to: a', 'Link/a-a: spec.to: a Link from Container/a to itself: a container needs none to reach itself (on `localhost`, or by a network alias in `spec.networks`)'],
+      ['a.yaml', 7, 'to: a', 'Link/a-me: spec.to: a Link from Container/a to itself: a container needs none to reach itself (on `localhost`, or by a network alias in `spec.networks`)'],
+    ],
+  },
+  {
     title: 'dependencies without a cycle',
     files: { 'a.yaml': [ctr('a', 'dependsOn: [b, c]'), ctr('b', 'dependsOn: [c]'), ctr('c'), lnk('a-c', 'from: a, to: c')] },
     expected: [],

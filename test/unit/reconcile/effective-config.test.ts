@@ -120,7 +120,8 @@ describe('effective config', () => {
     assert.deepEqual(config.portBindings, [{ containerPort: 80, protocol: 'udp', hostIp: '0.0.0.0', hostPort: 5353 }]);
     assert.deepEqual(config.healthcheck, { test: ['CMD-SHELL', 'nc -z localhost 80'], intervalNs: 90e9, timeoutNs: 2e9, retries: 3 });
     assert.deepEqual(config.restartPolicy, { name: 'unless-stopped' });
-    assert.deepEqual(effective.needs, { dependsOn: [], legacyLinks: ['old'], networkLinks: ['db'] });
+    // A network-scoped link's target is needed neither to create nor to start the source.
+    assert.deepEqual(effective.needs, { dependsOn: [], legacyLinks: ['old'] });
   });
 
   it('gives the network hash only the network settings', () => {

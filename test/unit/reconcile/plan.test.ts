@@ -50,6 +50,20 @@ function everything(forms: { env: Record<string, unknown>; expose: unknown[]; co
   ];
 }
 
+/** The networking guides' two-way pair: `one` and `two` on `pair`, each with a network-scoped Link to the other. */
+function pair(spec: Record<string, unknown> = {}, networks: { name: string }[] = [{ name: 'pair' }]): AnyDocument[] {
+  return [
+    network('pair'),
+    container('one', { networks, ...spec }),
+    container('two', { networks, ...spec }),
+    link('one-to-two', { from: 'one', to: 'two', network: 'pair' }),
+    link('two-to-one', { from: 'two', to: 'one', network: 'pair' }),
+  ];
+}
+
+/** The dependencies of an action, as planned. */
+const depsOf = (result: Plan, id: string) => find(result, id).dependsOn;
+
 const cases: Case[] = [
   {
     name: 'nothing declared, nothing running: nothing to do',
@@ -402,6 +416,76 @@ const cases: Case[] = [
       assert.ok(ordered(result, 'start-container:db', 'start-container:api'));
       assert.ok(ordered(result, 'create-container:api', 'create-container:client'));
       assert.ok(ordered(result, 'start-container:api', 'start-container:client'));
+    },
+  },
+  {
+    name: 'network-scoped links both ways: both ends are made and started at once, each with its link',
+    desired: pair(),
+    actions: ['create-network:pair', 'pull-image:one', 'pull-image:two', 'create-container:one', 'create-container:two', 'start-container:one', 'start-container:two'],
+    check: (result) => {
+      assert.deepEqual(find<'create-container'>(result, 'create-container:one').container.endpoints, [{ network: 'pair', aliases: [], links: ['two:two'] }]);
+      assert.deepEqual(find<'create-container'>(result, 'create-container:two').container.endpoints, [{ network: 'pair', aliases: [], links: ['one:one'] }]);
+      assert.deepEqual(depsOf(result, 'create-container:one'), ['create-network:pair', 'pull-image:one']);
+      assert.deepEqual(depsOf(result, 'start-container:one'), ['create-container:one']);
+    },
+  },
+  {
+    name: 'a ring of network-scoped links on a second network: each connect waits only for its own container and the network',
+    desired: [
+      network('front'),
+      network('ring'),
+      ...['a', 'b', 'c'].map((name) => container(name, { networks: [{ name: 'front' }, { name: 'ring' }] })),
+      link('a-b', { from: 'a', to: 'b', network: 'ring' }),
+      link('b-c', { from: 'b', to: 'c', network: 'ring' }),
+      link('c-a', { from: 'c', to: 'a', network: 'ring' }),
+    ],
+    actions: [
+      'create-network:front',
+      'create-network:ring',
+      'pull-image:a',
+      'pull-image:b',
+      'pull-image:c',
+      'create-container:a',
+      'create-container:b',
+      'create-container:c',
+      'connect:a:ring',
+      'connect:b:ring',
+      'connect:c:ring',
+      'start-container:a',
+      'start-container:b',
+      'start-container:c',
+    ],
+    check: (result) => {
+      assert.deepEqual(find<'connect'>(result, 'connect:a:ring').endpoint.links, ['b:b']);
+      assert.deepEqual(depsOf(result, 'connect:a:ring'), ['create-container:a', 'create-network:ring']);
+      assert.deepEqual(depsOf(result, 'start-container:a'), ['connect:a:ring', 'create-container:a']);
+    },
+  },
+  {
+    name: 'a network-scoped link to a container that cannot be made holds nothing of its source back',
+    drift: (engine) => void engine.seedContainer({ name: 'two' }),
+    desired: pair({}, [{ name: 'front' }, { name: 'pair' }]).concat(network('front')),
+    actions: ['create-network:front', 'create-network:pair', 'pull-image:one', 'create-container:one', 'connect:one:pair', 'start-container:one'],
+    problems: ['Container/two'],
+    check: (result) => assert.deepEqual(find<'connect'>(result, 'connect:one:pair').endpoint.links, ['two:two']),
+  },
+  {
+    name: 'recreating one end of a two-way pair gives it its link back and leaves the other end alone',
+    before: pair(),
+    desired: pair().map((doc) => (doc.name === 'one' && doc.kind === 'Container' ? container('one', { networks: [{ name: 'pair' }], env: { V: '2' } }) : doc)),
+    actions: ['pull-image:one', 'recreate-container:one', 'start-container:one'],
+    check: (result) => {
+      assert.deepEqual(find<'recreate-container'>(result, 'recreate-container:one').container.endpoints, [{ network: 'pair', aliases: [], links: ['two:two'] }]);
+    },
+  },
+  {
+    name: 'stopping a two-way pair: neither end waits for the other',
+    before: pair(),
+    desired: pair({ state: 'stopped' }),
+    actions: ['stop-container:one', 'stop-container:two'],
+    check: (result) => {
+      assert.deepEqual(depsOf(result, 'stop-container:one'), []);
+      assert.deepEqual(depsOf(result, 'stop-container:two'), []);
     },
   },
   {
