@@ -59,6 +59,7 @@ type Operation =
   | 'pullImage'
   | 'createContainer'
   | 'startContainer'
+  | 'unpauseContainer'
   | 'stopContainer'
   | 'killContainer'
   | 'removeContainer'
@@ -74,6 +75,7 @@ const MUTATING = new Set<Operation>([
   'pullImage',
   'createContainer',
   'startContainer',
+  'unpauseContainer',
   'stopContainer',
   'killContainer',
   'removeContainer',
@@ -272,6 +274,11 @@ export class DockerEngine implements Engine {
 
   async startContainer(idOrName: string): Promise<void> {
     await this.#requestAbsorbing('startContainer', `start container ${idOrName}`, () => this.#docker.getContainer(idOrName).start(), statusIn(304));
+  }
+
+  async unpauseContainer(idOrName: string): Promise<void> {
+    // The engine answers 500 "is not paused" for a container that is not: the pass that follows sees what it is instead.
+    await this.#requestAbsorbing('unpauseContainer', `unpause container ${idOrName}`, () => this.#docker.getContainer(idOrName).unpause(), (error) => /is not paused/.test(error.message));
   }
 
   /** A stopped or missing container is stopped: that succeeds. */

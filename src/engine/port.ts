@@ -166,6 +166,8 @@ export interface Engine {
 
   createContainer(config: ContainerConfig): Promise<string>;
   startContainer(idOrName: string): Promise<void>;
+  /** Resumes a paused container; one that is not paused is left as it is. */
+  unpauseContainer(idOrName: string): Promise<void>;
   stopContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
   removeContainer(idOrName: string): Promise<void>;
 

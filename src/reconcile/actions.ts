@@ -73,6 +73,8 @@ export interface RecreateContainerAction extends ActionBase {
 export interface StartContainerAction extends ActionBase {
   type: 'start-container';
   name: string;
+  /** The container is paused: it is resumed, not started (the engine refuses to start a paused container). */
+  unpause?: boolean;
 }
 
 export interface StopContainerAction extends ActionBase {

@@ -211,7 +211,8 @@ class ActionRunner {
         await call('createContainer', () => engine.createContainer(action.container));
         return;
       case 'start-container':
-        await call('startContainer', () => engine.startContainer(action.name));
+        if (action.unpause) await call('unpauseContainer', () => engine.unpauseContainer(action.name));
+        else await call('startContainer', () => engine.startContainer(action.name));
         return;
       case 'stop-container':
         await call('stopContainer', () => engine.stopContainer(action.name, action.stopTimeoutSeconds));

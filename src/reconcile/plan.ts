@@ -261,8 +261,13 @@ class Planner {
     if (container.state === 'running') {
       if (fresh) {
         this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `${fresh}; state: running`) });
-      } else if (observed && (observed.status === 'created' || observed.status === 'exited')) {
-        this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `the container is ${observed.status}; state: running`) });
+      } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {
+        this.#add({
+          type: 'start-container',
+          name: container.name,
+          ...(observed.status === 'paused' ? { unpause: true } : {}),
+          ...this.#base('start-container', container.resource, `the container is ${observed.status}; state: running`),
+        });
       }
     } else if (!fresh && observed && RUNNING_STATES.has(observed.status)) {
       this.#add({

@@ -34,6 +34,7 @@ export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>
   'pullImage',
   'createContainer',
   'startContainer',
+  'unpauseContainer',
   'stopContainer',
   'removeContainer',
   'runContainer',
@@ -155,6 +156,7 @@ export class FakeEngine implements Engine {
     if (options.listLags) this.#listView.set(container.observed.id, structuredClone(container.observed));
     container.observed.status = status;
     container.observed.exitCode = exitCode;
+    if (status === 'paused') this.#emit('container', 'pause', container.observed);
     if (status !== 'exited') return;
     const subject = structuredClone(container.observed);
     if (options.eventDelayMs === undefined) this.#emit('container', 'die', subject);
@@ -260,6 +262,14 @@ export class FakeEngine implements Engine {
     }
     container.observed.status = 'running';
     this.#emit('container', 'start', container.observed);
+  }
+
+  async unpauseContainer(idOrName: string): Promise<void> {
+    this.#enter('unpauseContainer', [idOrName]);
+    const container = this.#mustContainer(idOrName);
+    if (container.observed.status !== 'paused') return;
+    container.observed.status = 'running';
+    this.#emit('container', 'unpause', container.observed);
   }
 
   async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {

@@ -226,6 +226,18 @@ describe('reconcile against the real engine', function () {
     assert.ok(hostInterfaces.includes('docker0'), `expected the host's interfaces, got ${hostInterfaces.join(' ')}`);
   });
 
+  it('a container paused by hand is unpaused', async () => {
+    const s = scenario('paused');
+    const box = s.name('box');
+    const documents = [containerDoc(box, {})];
+    await converged(s.pass(documents));
+    await docker('pause', box);
+    const repair = await converged(s.pass(documents));
+    assert.deepEqual(repair.plan.actions.map((action) => action.id), [`start-container:${box}`]);
+    assert.equal(await docker('inspect', '--format', '{{.State.Status}}', box), 'running');
+    assert.deepEqual((await converged(s.pass(documents))).plan.actions, []);
+  });
+
   it('extraHosts with host-gateway names the gateway', async () => {
     const s = scenario('gateway');
     const box = s.name('box');

@@ -229,6 +229,19 @@ describe('Daemon', () => {
     assert.equal(current().sync.state, 'Synced');
   });
 
+  it('unpauses a container paused by hand, and the sync state follows', async () => {
+    manifests.set('app.yaml', app());
+    await start();
+    await settle(1000);
+    engine.setStatus('web', 'paused');
+    await settle(100);
+    assert.equal(engine.container('web')?.status, 'running');
+    assert.equal(engine.calls.filter((call) => call.method === 'unpauseContainer').length, 1);
+    assert.notEqual(current().sync.state, 'Synced', 'the pass that unpaused it has not verified it yet');
+    await settle(200);
+    assert.equal(current().sync.state, 'Synced');
+  });
+
   it('ignores events about containers it does not own', async () => {
     manifests.set('app.yaml', app());
     engine.seedContainer({ name: 'stranger' });

@@ -373,6 +373,18 @@ const cases: Case[] = [
     check: (result) => assert.match(find(result, 'start-container:b').reason, /exited/),
   },
   {
+    name: 'a paused container declared running is unpaused, not started',
+    before: [container('a')],
+    drift: (engine) => engine.setStatus('a', 'paused'),
+    desired: [container('a')],
+    actions: ['start-container:a'],
+    check: (result) => {
+      const action = find(result, 'start-container:a');
+      assert.equal(action.type === 'start-container' && action.unpause, true);
+      assert.match(action.reason, /paused/);
+    },
+  },
+  {
     name: 'a dead container is recreated',
     before: [container('a')],
     drift: (engine) => engine.setStatus('a', 'dead'),
