@@ -18,6 +18,7 @@ interface RunOptions extends EngineCommandOptions {
   metricsFile?: string;
   listen?: string;
   resync: number;
+  pruneDelay: number;
   probeInterval: number;
   probeTimeout: number;
   probeMethod: ProbeMethodOption;
@@ -42,6 +43,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .option('--metrics-file <file>', 'Prometheus text file for node_exporter\'s textfile collector')
       .option('--listen <address>', 'serve /healthz, /readyz, /metrics and /status over HTTP on host:port')
       .addOption(durationOption('--resync <duration>', 'full pass, manifests read again, at least this often', '30s'))
+      .addOption(durationOption('--prune-delay <duration>', 'remove what no manifest declares only once that has held this long', '10s'))
       .addOption(durationOption('--probe-interval <duration>', 'time between reachability rounds', '10s'))
       .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
       .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'setns', 'nsenter', 'probe-container']).default('auto'))
@@ -74,6 +76,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,
           resyncMs: options.resync,
+          pruneDelayMs: options.pruneDelay,
           allowEmpty: options.allowEmpty,
           probes: {
             intervalMs: options.probeInterval,

@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { sleep, systemClock } from '../clock.js';
 import type { Engine, EngineEvent, EngineInfo } from '../engine/port.js';
 import { LABELS, isOwnedBy } from '../engine/labels.js';
 import type { Logger } from '../log.js';
@@ -25,6 +25,7 @@ import type { RetryOptions } from '../reconcile/apply.js';
 import type { ObservedState } from '../reconcile/observe.js';
 import { observe } from '../reconcile/observe.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
+import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { HoldBack, PassInFlight, PassRecord } from '../status/build.js';
 import { buildStatus, manifestErrors } from '../status/build.js';
@@ -69,6 +70,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   /** Prune even when no manifest declares anything. @default false */
   allowEmpty?: boolean;
+  /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
+  pruneDelayMs?: number;
   /** The reachability probes' settings. */
   probes?: Omit<ProbeSchedulerOptions, 'engine' | 'logger' | 'clock' | 'instance' | 'onRound'>;
   /** Retries of one action within a pass. */
@@ -115,6 +118,7 @@ export class Daemon {
   readonly #pid: number;
   readonly #queue: WorkQueue<string>;
   readonly #crashLoops: CrashLoopTracker;
+  readonly #removalGrace: RemovalGrace;
   readonly #probes: ProbeScheduler;
   readonly #watcher: { start(): Promise<void>; close(): Promise<void> };
   readonly #abort = new AbortController();
@@ -173,6 +177,7 @@ export class Daemon {
     this.#pid = options.pid ?? process.pid;
     this.#queue = new WorkQueue({ clock: this.#clock, backoff: options.backoff });
     this.#crashLoops = new CrashLoopTracker(options.crashLoop);
+    this.#removalGrace = new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS });
     this.#probes = new ProbeScheduler({
       ...options.probes,
       engine: this.#engine,
@@ -330,6 +335,7 @@ export class Daemon {
         pass,
         signal: this.#abort.signal,
         observed,
+        removalGrace: this.#removalGrace,
         onPlanned: (planned) => this.#applying(started, planned.actions),
       });
     } catch (error) {
@@ -349,6 +355,9 @@ export class Daemon {
     // What this pass changed is checked by the next one, so the status says Synced only once the engine shows it.
     const applied = new Set(result.outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.resource));
     for (const key of applied) this.#duringPass.add(key);
+    // A pending removal is due like a requeue-after: the pass then reads the manifests again before it removes anything.
+    const removeAt = Math.min(...result.plan.kept.flatMap((kept) => (kept.removeAt === undefined ? [] : [kept.removeAt])));
+    if (Number.isFinite(removeAt)) this.#queue.addAfter(ALL, removeAt - this.#clock.now());
     // A crash loop's end is due like a requeue-after; an earlier trigger for the key may have replaced its wake-up.
     for (const [key, hold] of heldBack) if (hold.reason === 'CrashLoopBackOff') this.#queue.addAfter(key, hold.retryAt - this.#clock.now());
     // Things have just settled after changes: probe now rather than up to an interval later.
@@ -451,12 +460,14 @@ export class Daemon {
   async #load(logger: Logger): Promise<void> {
     const previous = this.#manifests;
     const read = () => this.#loadManifests({ directory: this.#directory, ...(previous === undefined ? {} : { lastGood: previous.lastGood }) });
+    // What changed is read again after the debounce until two reads agree: a file being written
+    // is not taken half-written, and a file gone may be an editor between moving the old version away and writing the new.
     let loaded = await read();
-    // A file gone may be an editor between moving the old version away and writing the new: look again before pruning.
-    const gone = previous?.files.filter((file) => !loaded.files.some((current) => current.file === file.file)) ?? [];
-    if (gone.length > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.#debounceMs));
+    for (let reads = 1; reads < MAX_SETTLING_READS && previous !== undefined && fingerprint(loaded) !== fingerprint(previous); reads++) {
+      const before = loaded;
+      await sleep(this.#debounceMs, this.#abort.signal);
       loaded = await read();
+      if (fingerprint(loaded) === fingerprint(before)) break;
     }
     this.#manifests = loaded;
     this.#logManifestErrors(loaded, logger);
@@ -599,6 +610,14 @@ export class Daemon {
     } while (this.#writeAgain);
     this.#writing = undefined;
   }
+}
+
+/** Reads of a changing directory before a load goes with what it has: a file rewritten without pause must not stall passes. */
+const MAX_SETTLING_READS = 5;
+
+/** What a load read: every file's content and the desired state it makes. */
+function fingerprint(loaded: LoadedManifests): string {
+  return `${loaded.desired.revision}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.length}`).join('\n')}`;
 }
 
 function positive(name: string, value: number): number {

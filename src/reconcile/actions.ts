@@ -128,6 +128,8 @@ export interface Problem {
 export interface Kept {
   resource: string;
   reason: string;
+  /** Set while its removal waits out the daemon's prune delay: when it is due (clock ms). */
+  removeAt?: number;
 }
 
 export interface Plan {

@@ -1,5 +1,5 @@
 /** Plans and pass results as people read them: one line per action, like a diff. */
-import type { Action, Plan } from './actions.js';
+import type { Action, Kept, Plan } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import type { ReconcileResult } from './reconcile.js';
 import { describeChanges } from './plan.js';
@@ -49,7 +49,7 @@ function actionLine(action: Action): string {
 
 export function formatPlan(plan: Plan): string {
   const lines = plan.actions.map(actionLine);
-  for (const kept of plan.kept) lines.push(`= keep ${kept.resource}: ${kept.reason}`);
+  for (const kept of plan.kept) lines.push(keptLine(kept));
   for (const problem of plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (plan.pruneRefused) lines.push(`! not pruning: ${plan.pruneRefused}`);
   if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused) {
@@ -73,6 +73,10 @@ function summary(plan: Plan): string {
   return `Plan: ${shown.length > 0 ? shown.join(', ') : 'no changes'}.`;
 }
 
+function keptLine(kept: Kept): string {
+  return `= keep ${kept.resource}${kept.removeAt === undefined ? '' : ' for now'}: ${kept.reason}`;
+}
+
 function outcomeLine(outcome: ActionOutcome): string {
   const head = `${SYMBOL[outcome.action.type]} ${describeAction(outcome.action)}`;
   if (outcome.ok) return `${head}: done (${Math.round(outcome.durationMs)} ms)`;
@@ -82,7 +86,7 @@ function outcomeLine(outcome: ActionOutcome): string {
 
 export function formatReconcileResult(result: ReconcileResult): string {
   const lines = result.outcomes.map(outcomeLine);
-  for (const kept of result.plan.kept) lines.push(`= keep ${kept.resource}: ${kept.reason}`);
+  for (const kept of result.plan.kept) lines.push(keptLine(kept));
   for (const problem of result.plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (result.pruneRefused) lines.push(`! not pruning: ${result.pruneRefused}`);
   if (result.outcomes.length === 0 && result.converged) return 'Nothing to do: the engine matches the manifests.\n';

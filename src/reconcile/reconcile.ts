@@ -12,6 +12,7 @@ import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
+import type { RemovalGrace } from './removal-grace.js';
 
 export interface ReconcileOptions {
   engine: Engine;
@@ -32,6 +33,8 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** What the engine runs, when the caller has just observed it; otherwise the pass observes. */
   observed?: ObservedState;
+  /** The daemon's prune delay: removals of what no manifest declares wait until they have been planned long enough. */
+  removalGrace?: RemovalGrace;
   /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
   onPlanned?: (planned: Plan) => void;
 }
@@ -60,7 +63,8 @@ export interface ReconcileResult {
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
   const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
-  const planned = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
+  const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
+  const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);
   options.onPlanned?.(planned);

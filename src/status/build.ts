@@ -105,6 +105,11 @@ function syncState(input: StatusInput): { state: SyncState; message?: string } {
   if (invalid.length > 0) behind.push(`invalid manifest ${count(invalid.length, 'file')}, not applied as written: ${invalid.join(', ')}`);
   if (result.pruneRefused) behind.push(`not pruning: ${result.pruneRefused}`);
   if (behind.length > 0) return { state: 'OutOfSync', message: behind.join('; ') };
+  const pending = result.plan.kept.filter((kept) => kept.removeAt !== undefined);
+  if (pending.length > 0) {
+    const due = Math.max(0, Math.round((Math.min(...pending.map((kept) => kept.removeAt!)) - input.now) / 1000));
+    return { state: 'Progressing', message: `no manifest declares ${pending.map((kept) => kept.resource).join(', ')}: removed in ${due}s if that holds (prune delay)` };
+  }
   if (result.outcomes.some((outcome) => outcome.ok)) return { state: 'Progressing', message: 'changes were applied; the next pass verifies them' };
   return { state: 'Synced' };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
@@ -18,6 +18,9 @@ async function inspect(name: string): Promise<Inspected | undefined> {
   const text = await dockerMaybe('container', 'inspect', name);
   return text === undefined ? undefined : (JSON.parse(text) as Inspected[])[0];
 }
+
+/** Short, so that the removal tests do not wait long; long enough for the slow write below to finish well within it. */
+const PRUNE_DELAY_S = 5;
 
 describe('mooring run, end to end', function () {
   const instance = `e2e-${RUN_ID}`;
@@ -100,7 +103,7 @@ spec:
     // A resync far away: repairs within the test's deadline come from the engine's events.
     daemon = new MooringProcess([
       'run', '-m', manifests, '--instance', instance, '--status', statusFile, '--metrics-file', metricsFile,
-      '--probe-interval', '1s', '--resync', '10m', '--log-level', 'debug',
+      '--probe-interval', '1s', '--resync', '10m', '--prune-delay', `${PRUNE_DELAY_S}s`, '--log-level', 'debug',
     ]);
     await statusUntil('the daemon reports an empty, synced directory', (current) => current.engine.reachable === true && current.sync.state === 'Synced');
   });
@@ -171,11 +174,34 @@ spec:
     await statusUntil('Synced again', synced);
   });
 
-  it('deleting a file prunes what it declared', async () => {
+  it('deleting a file prunes what it declared, after the prune delay', async () => {
     await rm(join(manifests, 'extra.yaml'));
+    await statusUntil('the removal is pending', (candidate) => /no manifest declares Container\/.*: removed in \d+s/.test(candidate.sync.message ?? ''));
+    assert.ok(await inspect(extra), 'kept while the removal waits');
     await eventually('extra is removed', async () => ((await inspect(extra)) === undefined ? true : undefined));
     const current = await statusUntil('Synced without extra', (candidate) => synced(candidate) && candidate.resources.length === 4);
     assert.ok(!current.manifests.some((entry) => entry.file === 'extra.yaml'));
+  });
+
+  it('a file written slowly in place removes and recreates nothing', async () => {
+    await writeFile(join(manifests, 'app.yaml'), `${app({ greeting: 'again' })}---\n${extraFile}`);
+    await statusUntil('extra is back, and Synced', (current) => synced(current) && current.resources.some((resource) => resource.name === extra));
+    const ids = await Promise.all([db, web, extra].map(async (name) => (await inspect(name))?.Id));
+    // As `(head; sleep 1.5; tail) > app.yaml` does: the daemon may read the first half alone, which does not declare extra.
+    const started = Date.now();
+    const file = await open(join(manifests, 'app.yaml'), 'w');
+    try {
+      await file.write(app({ greeting: 'again' }));
+      await file.sync();
+      await statusUntil('the daemon has read the first half', (current) => !current.resources.some((resource) => resource.name === extra));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await file.write(`---\n${extraFile}`);
+    } finally {
+      await file.close();
+    }
+    await statusUntil('Synced, with the prune delay over since the first half was read', (current) =>
+      synced(current) && Date.parse(current.generatedAt) > started + (PRUNE_DELAY_S + 1) * 1000 && current.resources.some((resource) => resource.name === extra));
+    assert.deepEqual(await Promise.all([db, web, extra].map(async (name) => (await inspect(name))?.Id)), ids, 'nothing removed or recreated');
   });
 
   it('holds back a container that keeps dying, and says CrashLoopBackOff', async () => {

@@ -303,8 +303,8 @@ describe('Daemon', () => {
     manifests.files.delete('app.yaml');
     changed();
     await settle(0);
-    await settle(300);
-    assert.equal(engine.container('web'), undefined, 'removed without waiting for its backoff');
+    await settle(10_300);
+    assert.equal(engine.container('web'), undefined, 'removed after the prune delay, without waiting for its backoff');
     await settle(200);
     assert.equal(current().sync.state, 'Synced', current().sync.message);
     assert.deepEqual(current().resources.map((entry) => entry.name), ['db']);
@@ -369,8 +369,7 @@ describe('Daemon', () => {
     await crash();
     manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no', command: 'sleep 7200' })]);
     changed();
-    await settle(0);
-    await settle(0);
+    await settle(500);
     assert.equal(engine.container('crasher')?.status, 'running');
     assert.equal(engine.containerConfig('crasher')?.command?.join(' '), 'sleep 7200');
   });
@@ -512,7 +511,7 @@ describe('Daemon', () => {
     await settle(1000);
     manifests.break('app.yaml', 'spec.image: expected a string, got a number', 7, 12);
     changed();
-    await settle(0);
+    await settle(500); // the load reads a changed directory twice, the debounce apart
     assert.equal(manifests.lastGoodSeen.at(-1)?.has('app.yaml'), true);
     assert.equal(engine.container('web')?.status, 'running');
     assert.equal(engine.mutatingCalls().filter((call) => call.method.startsWith('remove')).length, 0);
@@ -525,26 +524,47 @@ describe('Daemon', () => {
       document.kind === 'Container' && document.name === 'db' ? container('db', { networks: [{ name: 'front' }], expose: [5432], env: { MODE: 'fixed' } }) : document,
     ));
     changed();
-    await settle(0);
+    await settle(500); // the load reads a changed directory twice, the debounce apart
     assert.deepEqual(engine.containerConfig('db')?.env, ['MODE=fixed']);
     await settle(100);
     assert.equal(current().manifests[0]?.valid, true);
     assert.equal(current().sync.state, 'Synced');
   });
 
-  it('prunes what a deleted file declared, but only if it is still gone when looked at again', async () => {
+  it('prunes what a deleted file declared, but only if it is still gone when looked at again and after the prune delay', async () => {
     manifests.set('app.yaml', app());
     manifests.set('extra.yaml', [container('extra')]);
     await start();
     await settle(1000);
     manifests.hiddenOnce.add('extra.yaml');
     changed();
-    await settle(200);
+    await settle(1000);
     assert.equal(engine.container('extra')?.status, 'running', 'an editor swapping the file in is not a deletion');
+    assert.equal(current().sync.state, 'Synced');
     manifests.files.delete('extra.yaml');
     changed();
-    await settle(200);
+    await settle(1000);
+    assert.equal(engine.container('extra')?.status, 'running', 'removed only after the prune delay');
+    assert.equal(current().sync.state, 'Progressing');
+    assert.match(current().sync.message ?? '', /no manifest declares Container\/extra: removed in \d+s if that holds/);
+    await settle(9500);
     assert.equal(engine.container('extra'), undefined);
+  });
+
+  it('a removal that stops being planned within the prune delay never happens: a file written slowly in place', async () => {
+    manifests.set('app.yaml', [...app(), container('extra')]);
+    await start();
+    await settle(1000);
+    const extraId = engine.container('extra')?.id;
+    // The first half of the file is written; the rest follows 1.5 s later.
+    manifests.set('app.yaml', app());
+    changed();
+    await settle(1500);
+    manifests.set('app.yaml', [...app(), container('extra')]);
+    changed();
+    await settle(20_000);
+    assert.equal(engine.container('extra')?.id, extraId, 'never removed, never recreated');
+    assert.equal(current().sync.state, 'Synced');
   });
 
   it('on stop, finishes the action in flight, starts no other, writes a final status, and leaves containers running', async () => {
