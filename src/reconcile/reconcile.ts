@@ -28,8 +28,10 @@ export interface ReconcileOptions {
   retry?: RetryOptions;
   /** A number identifying the pass in the logs. */
   pass?: number;
-  /** Once aborted, actions not yet started are skipped: the daemon is stopping. */
+  /** Once aborted, sequences not yet begun are skipped; those begun run to their end (see `apply`). */
   signal?: AbortSignal;
+  /** Told, once `signal` aborts during the pass, which resources' begun sequences still run. */
+  onStopping?: (finishing: string[]) => void;
 }
 
 export interface ReconcileError {
@@ -69,6 +71,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     retry: options.retry,
     pass: options.pass,
     signal: options.signal,
+    onStopping: options.onStopping,
   });
 
   const errors = new Map<string, ReconcileError>();
