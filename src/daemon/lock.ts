@@ -30,12 +30,14 @@ export class InstanceLockedError extends Error {
   readonly holder: InstanceLockHolder | undefined;
 
   constructor(instance: string, holder: InstanceLockHolder | undefined) {
-    const who = holder
-      ? ` (pid ${holder.pid}, since ${holder.startedAt}, manifests ${holder.manifestsDirectory}, status ${holder.statusFile})`
-      : '';
-    super(`another mooring daemon already runs instance "${instance}" on this host${who}; stop it first, or give this one another --instance`);
+    super(`another mooring daemon already runs instance "${instance}" on this host${describeHolder(holder)}; stop it first, or give this one another --instance`);
     this.holder = holder;
   }
+}
+
+/** ` (pid 12, since ..., manifests ..., status ...)`, or nothing when the holder did not say. */
+export function describeHolder(holder: InstanceLockHolder | undefined): string {
+  return holder ? ` (pid ${holder.pid}, since ${holder.startedAt}, manifests ${holder.manifestsDirectory}, status ${holder.statusFile})` : '';
 }
 
 /** The abstract socket's name: the leading NUL keeps it out of the filesystem. */
