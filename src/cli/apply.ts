@@ -1,28 +1,86 @@
 import type { CommandFactory } from './main.js';
-import { EXIT } from './io.js';
-import type { EngineCommandDeps } from './engine-options.js';
+import { EXIT, writeLine } from './io.js';
+import type { EngineCommandDeps, EngineCommandOptions } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import type { ReconcileResult } from '../reconcile/reconcile.js';
+import { STOPPING } from '../reconcile/apply.js';
 import { formatReconcileResult } from '../reconcile/format-plan.js';
+import { describeHolder, findInstanceLockHolder } from '../daemon/lock.js';
+import type { SignalSource } from '../daemon/signals.js';
+import { handleSignals, signalExitCode } from '../daemon/signals.js';
 import { systemClock } from '../clock.js';
 
-/** `mooring apply`: one reconcile pass. Exit 0 when converged, 1 otherwise. */
-export function createApplyCommand(deps: EngineCommandDeps): CommandFactory {
-  return manifestCommand({
+export interface ApplyCommandDeps extends EngineCommandDeps {
+  /** Where SIGINT and SIGTERM come from. */
+  signals: SignalSource;
+  /** Ends the process now: a second interrupt. */
+  exit(code: number): void;
+}
+
+/**
+ * `mooring apply`: one reconcile pass. Exit 0 when converged, 1 otherwise.
+ * Like terraform, a first interrupt lets what has begun finish (a container
+ * removed to be recreated is created and started) and begins nothing more,
+ * then prints what was done and what was not and exits 128 + the signal's
+ * number; a second one exits at once.
+ */
+export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
+  const factory = manifestCommand({
     name: 'apply',
-    description: 'Make the engine match the manifests in one pass; exit 0 when converged, 1 otherwise',
+    description: 'Make the engine match the manifests in one pass; exit 0 when converged, 1 otherwise, 130 when interrupted',
     deps,
     async run({ io, options, desired, engine, logger }) {
-      const result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty });
+      if (!(options as EngineCommandOptions & { force: boolean }).force) {
+        const daemon = await findInstanceLockHolder(options.instance);
+        if (daemon) {
+          writeLine(
+            io.stderr,
+            `mooring: a mooring daemon runs instance "${options.instance}" on this host${describeHolder(daemon.holder)}, and its passes would race this apply: ` +
+              'let it apply the manifests, stop it first, or pass --force',
+          );
+          return EXIT.failed;
+        }
+      }
+      const interrupt = new AbortController();
+      let interrupted: NodeJS.Signals | undefined;
+      const dispose = handleSignals(deps.signals, {
+        onStop: (signal) => {
+          interrupted = signal;
+          writeLine(io.stderr, `mooring: ${signal}: finishing what has begun, beginning nothing more; interrupt again to exit now`);
+          interrupt.abort();
+        },
+        onForce: (signal) => {
+          writeLine(io.stderr, `mooring: ${signal} again: exiting now; what was in flight may be left half done (\`mooring plan\` shows what is left)`);
+          deps.exit(signalExitCode(signal));
+        },
+      });
+      let result: ReconcileResult;
+      try {
+        result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty, signal: interrupt.signal });
+      } finally {
+        dispose();
+      }
       if (options.output === 'json') {
         const outcomes = result.outcomes.map(({ action, ...outcome }) => ({ id: action.id, type: action.type, resource: action.resource, reason: action.reason, ...outcome }));
-        io.stdout.write(`${JSON.stringify({ converged: result.converged, outcomes, errors: result.errors, pruneRefused: result.pruneRefused }, null, 2)}\n`);
+        const report = { converged: result.converged, interrupted, outcomes, errors: result.errors, pruneRefused: result.pruneRefused };
+        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         io.stdout.write(formatReconcileResult(result));
+        if (interrupted) writeLine(io.stdout, interruptedSummary(interrupted, result));
       }
+      if (interrupted) return signalExitCode(interrupted);
       return result.converged ? EXIT.ok : EXIT.failed;
     },
   });
+  return (io, done) => factory(io, done).option('--force', 'apply even while a mooring daemon runs the same instance on this host', false);
 }
 
-export const applyCommand: CommandFactory = createApplyCommand(dockerEngineDeps);
+function interruptedSummary(signal: NodeJS.Signals, result: ReconcileResult): string {
+  const done = result.outcomes.filter((outcome) => outcome.ok).length;
+  const notBegun = result.outcomes.filter((outcome) => outcome.skipped && outcome.error === STOPPING).length;
+  const actions = (n: number) => `${n} action${n === 1 ? '' : 's'}`;
+  return `Interrupted (${signal}): ${actions(done)} done, ${notBegun} not begun. Run \`mooring apply\` again to finish.`;
+}
+
+export const applyCommand: CommandFactory = createApplyCommand({ ...dockerEngineDeps, signals: process, exit: (code) => process.exit(code) });

@@ -11,7 +11,7 @@ import type { ProbeMethodOption } from '../probes/prober-runner.js';
 import { Daemon } from '../daemon/daemon.js';
 import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
 import type { SignalSource } from '../daemon/signals.js';
-import { handleSignals } from '../daemon/signals.js';
+import { handleSignals, signalExitCode } from '../daemon/signals.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -30,9 +30,11 @@ export interface RunCommandDeps extends EngineCommandDeps {
   signals: SignalSource;
   /** Called once the daemon has stopped, with the exit code. */
   stopped(code: number): void;
+  /** Ends the process now: a second stop signal. */
+  exit(code: number): void;
 }
 
-/** `mooring run`: the daemon, until SIGTERM or SIGINT; exit 0 after a clean stop. */
+/** `mooring run`: the daemon, until SIGTERM or SIGINT; exit 0 after a clean stop, 128 + the signal's number when a second one cut it short. */
 export function createRunCommand(deps: RunCommandDeps): CommandFactory {
   return (io, done) => {
     const command: Command = addEngineOptions(new Command('run').description('Run the daemon: keep the engine equal to the manifests, probe reachability, write the status'), {
@@ -92,6 +94,10 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
             logger.info(`received ${signal}`);
             void daemon.stop().then(finished);
           },
+          onForce: (signal) => {
+            logger.warn(`received ${signal} again: exiting now, without finishing what has begun nor writing a final status`);
+            deps.exit(signalExitCode(signal));
+          },
           onReload: () => daemon.reload(),
         });
         try {
@@ -130,4 +136,5 @@ export const runCommand: CommandFactory = createRunCommand({
   signals: process,
   // The stop deadline does not end an engine request that hangs, and its socket would keep the process alive.
   stopped: (code) => setTimeout(() => process.exit(code), 1000).unref(),
+  exit: (code) => process.exit(code),
 });

@@ -148,6 +148,8 @@ export class Daemon {
   #loop: Promise<void> = Promise.resolve();
   #events: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
+  /** Resources whose sequences the pass in flight still finishes since the stop began: what the stop waits for past its deadline. */
+  #finishing: readonly string[] = [];
   #stoppedAt: number | undefined;
   #passInFlight = false;
   /** Keys that came up during the pass in flight; the pass's own changes cause most of them. */
@@ -234,9 +236,12 @@ export class Daemon {
   }
 
   /**
-   * Stops taking triggers, lets the pass in flight finish the actions it has
-   * started (it starts no more), waits for a probe round in flight, writes the
-   * final status. Bounded by `stopTimeoutMs`. Never touches a container.
+   * Stops taking triggers; the pass in flight finishes the sequences it has
+   * begun (a container removed to be recreated is created and started again,
+   * however long that takes) and begins no other; waits for a probe round in
+   * flight; observes the engine once more, so that the final status says what
+   * runs at exit; writes it. Apart from the sequences begun, bounded by
+   * `stopTimeoutMs`. Never stops, removes or disconnects anything because it stops.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -249,24 +254,69 @@ export class Daemon {
   }
 
   async #stop(): Promise<void> {
-    this.#logger.info('stopping: finishing the actions in flight; containers keep running');
+    this.#logger.info('stopping: what has begun is finished, nothing new begins; containers keep running');
     clearInterval(this.#resync);
     clearTimeout(this.#burstWindow);
     this.#abort.abort();
     this.#queue.shutDown();
-    const settled = Promise.all([this.#loop, this.#probes.stop(), this.#watcher.close(), this.#events]);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      settled.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.#stopTimeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) this.#logger.warn(`what was in flight did not finish within ${this.#stopTimeoutMs} ms; stopping anyway`);
+    const rest = Promise.all([this.#probes.stop(), this.#watcher.close(), this.#events]);
+    const deadline = deadlineIn(this.#stopTimeoutMs);
+    if (!(await settlesBefore(this.#loop, deadline.reached))) {
+      if (this.#finishing.length > 0) {
+        this.#logger.warn(
+          `still finishing what the pass began for ${this.#finishing.join(', ')}: waiting past the ${this.#stopTimeoutMs} ms deadline, as a resource's sequence is never cut (signal again to exit now)`,
+          { finishing: this.#finishing },
+        );
+        await this.#loop;
+      } else {
+        this.#logger.warn(`the pass in flight did not finish within ${this.#stopTimeoutMs} ms; stopping anyway`);
+      }
+    }
+    await this.#observeFinal();
+    if (!(await settlesBefore(rest, deadline.reached))) this.#logger.warn(`the probes and watchers did not stop within ${this.#stopTimeoutMs} ms; stopping anyway`);
+    deadline.clear();
     this.#stoppedAt = this.#clock.now();
     this.#publish();
     await this.#writing;
     await this.#server?.close();
     this.#logger.info('stopped', { passes: this.#passes });
+  }
+
+  /**
+   * The final status is the truth at exit, not what the engine ran before the
+   * last pass changed it: observe and plan once more, with the signal aborted,
+   * so nothing is changed and whatever is left to do is listed as skipped.
+   */
+  async #observeFinal(): Promise<void> {
+    if (this.#manifests === undefined) return;
+    const heldBack = this.#heldBack();
+    const started = this.#clock.now();
+    const deadline = deadlineIn(this.#stopTimeoutMs);
+    const observing = reconcile({
+      engine: this.#engine,
+      logger: this.#logger,
+      clock: this.#clock,
+      instance: this.#instance,
+      desired: this.#manifests.desired,
+      allowEmpty: this.#allowEmpty,
+      holdBack: new Set(heldBack.keys()),
+      signal: this.#abort.signal,
+    });
+    try {
+      const result = await Promise.race([
+        observing,
+        deadline.reached.then(() => Promise.reject(new Error(`the engine did not answer within ${this.#stopTimeoutMs} ms`))),
+      ]);
+      this.#engineReachable();
+      this.#lastPass = { result, endedAt: this.#clock.now(), durationMs: this.#clock.now() - started, heldBack };
+    } catch (error) {
+      // Unknown, never a guess: the status must not show the last pass's view as what runs now.
+      const message = error instanceof Error ? error.message : String(error);
+      this.#logger.warn('could not observe the engine for the final status', { error: message });
+      this.#engineState = { ...this.#engineState, reachable: false, lastError: message };
+    } finally {
+      deadline.clear();
+    }
   }
 
   async #run(): Promise<void> {
@@ -337,6 +387,7 @@ export class Daemon {
         observed,
         removalGrace: this.#removalGrace,
         onPlanned: (planned) => this.#applying(started, planned.actions),
+        onStopping: (finishing) => (this.#finishing = finishing),
       });
     } catch (error) {
       this.#errorPasses++;
@@ -618,6 +669,18 @@ const MAX_SETTLING_READS = 5;
 /** What a load read: every file's content and the desired state it makes. */
 function fingerprint(loaded: LoadedManifests): string {
   return `${loaded.desired.revision}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.length}`).join('\n')}`;
+}
+
+/** A timer for a deadline; `clear` lets the process exit without waiting for it. */
+function deadlineIn(ms: number): { reached: Promise<void>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reached = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { reached, clear: () => clearTimeout(timer) };
+}
+
+/** True once `work` settles, false when `deadline` comes first. */
+function settlesBefore(work: Promise<unknown>, deadline: Promise<void>): Promise<boolean> {
+  return Promise.race([work.then(() => true, () => true), deadline.then(() => false)]);
 }
 
 function positive(name: string, value: number): number {

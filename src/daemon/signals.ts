@@ -1,8 +1,10 @@
 /**
- * The signals a daemon answers: SIGTERM and SIGINT stop it, SIGHUP reloads
- * the manifests and resyncs. A second stop signal while stopping is only
- * logged by the caller; the stop deadline already bounds how long it takes.
+ * The signals mooring answers. SIGTERM and SIGINT stop it: the first one
+ * gracefully (what has begun is finished, nothing new begins), a second one
+ * at once, as terraform does, for when finishing takes too long. SIGHUP
+ * reloads the manifests and resyncs, for those who listen to it.
  */
+import { constants } from 'node:os';
 
 /** What `process` offers for signals; tests pass an EventEmitter. */
 export interface SignalSource {
@@ -11,20 +13,34 @@ export interface SignalSource {
 }
 
 export interface SignalHandlers {
+  /** The first SIGTERM or SIGINT. */
   onStop(signal: NodeJS.Signals): void;
-  onReload(): void;
+  /** Any stop signal after the first. */
+  onForce(signal: NodeJS.Signals): void;
+  /** SIGHUP; without it, SIGHUP keeps its default (a hangup ends the process). */
+  onReload?(): void;
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /** Installs the handlers; returns a function that removes them. */
 export function handleSignals(source: SignalSource, handlers: SignalHandlers): () => void {
-  const stop = (signal: NodeJS.Signals) => handlers.onStop(signal);
-  const reload = () => handlers.onReload();
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return handlers.onForce(signal);
+    stopping = true;
+    handlers.onStop(signal);
+  };
+  const reload = () => handlers.onReload?.();
   for (const signal of STOP_SIGNALS) source.on(signal, stop);
-  source.on('SIGHUP', reload);
+  if (handlers.onReload) source.on('SIGHUP', reload);
   return () => {
     for (const signal of STOP_SIGNALS) source.off(signal, stop);
-    source.off('SIGHUP', reload);
+    if (handlers.onReload) source.off('SIGHUP', reload);
   };
+}
+
+/** The shell's code for a process ended by `signal`: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
 }

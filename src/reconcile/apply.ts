@@ -2,6 +2,11 @@
  * Carries out a plan: actions run as soon as the actions they depend on have
  * succeeded, a bounded number at a time. A failure is retried only when the
  * engine says retrying can help, and it stops nothing but the actions that depend on it.
+ *
+ * Stopping never cuts a resource in half. A resource's actions form its
+ * sequence (a container's recreate, its connects, its start); once one of them
+ * has begun to change the engine, an abort no longer skips the rest, nor what
+ * the rest depends on. Only sequences not yet begun are skipped.
  */
 import pRetry from 'p-retry';
 import type { Engine } from '../engine/port.js';
@@ -10,6 +15,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Action } from './actions.js';
 import { actionSubject } from './actions.js';
+import { Sequences } from './sequences.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 3 */
@@ -32,8 +38,18 @@ export interface ApplyOptions {
   retry?: RetryOptions;
   /** Added to every log line, so the lines of one pass can be found together. */
   pass?: number;
-  /** Once aborted, actions not yet started are skipped and retries stop: the daemon is stopping. */
+  /**
+   * Once aborted, mooring is stopping: sequences not yet begun are skipped (an
+   * action of theirs in flight finishes, but is not retried); sequences begun
+   * run to their end, retries included.
+   */
   signal?: AbortSignal;
+  /**
+   * Called once `signal` has aborted, with the resources (`Container/web`)
+   * whose begun sequences still have actions to run: what stopping waits
+   * for, however long it takes.
+   */
+  onStopping?: (finishing: string[]) => void;
 }
 
 export interface ActionOutcome {
@@ -41,7 +57,7 @@ export interface ActionOutcome {
   ok: boolean;
   /** Why it failed, or why it did not run. */
   error?: string;
-  /** The action did not run: its resource is held back, or an action it depends on did not succeed. */
+  /** The action did not run: its resource is held back, an action it depends on did not succeed, or mooring is stopping. */
   skipped?: boolean;
   /** Whether retrying later can help; false for bad config, conflicts and 4xx answers. */
   terminal?: boolean;
@@ -49,6 +65,9 @@ export interface ActionOutcome {
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+
+/** Why an action not yet begun is skipped once the signal aborts. */
+export const STOPPING = 'mooring is stopping';
 
 const PAST_TENSE: Record<Action['type'], string> = {
   'create-network': 'created network',
@@ -71,18 +90,36 @@ export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
     throw new TypeError(`Expected \`concurrency\` to be an integer >= 1, got ${concurrency}`);
   }
   const runner = new ActionRunner(options);
+  const sequences = new Sequences(options.actions);
   const outcomes = new Map<string, ActionOutcome>();
   const byId = new Map(options.actions.map((action) => [action.id, action]));
   const pending = [...options.actions];
-  let running = 0;
+  /** By action id: stops the retries of an action that no begun sequence needs once stopping. */
+  const running = new Map<string, AbortController>();
+  /** Set once stopping: the ids of the actions that still run. */
+  let finishing: ReadonlySet<string> | undefined;
 
   return new Promise((resolve) => {
     const settle = (outcome: ActionOutcome) => outcomes.set(outcome.action.id, outcome);
+    const stop = () => {
+      finishing = sequences.toFinish();
+      for (const [id, retries] of running) if (!finishing.has(id)) retries.abort(new Error(`${STOPPING}: no more retries`));
+      const left = [...finishing].filter((id) => !outcomes.has(id));
+      const resources = [...new Set(left.map((id) => byId.get(id)!.resource))];
+      if (pending.length + running.size > 0) {
+        options.logger.info(
+          resources.length > 0 ? `stopping: finishing what has begun for ${resources.join(', ')}; nothing else starts` : 'stopping: no change has begun; nothing else starts',
+          { finishing: resources, skipping: pending.filter((action) => !finishing!.has(action.id)).length, ...(options.pass === undefined ? {} : { pass: options.pass }) },
+        );
+      }
+      options.onStopping?.(resources);
+      pump();
+    };
     const pump = () => {
       for (let progressed = true; progressed; ) {
         progressed = false;
         for (const action of [...pending]) {
-          const blocker = skipReason(action, outcomes, byId, options.holdBack, options.signal);
+          const blocker = skipReason(action, outcomes, byId, options.holdBack, finishing);
           if (blocker) {
             pending.splice(pending.indexOf(action), 1);
             runner.skipped(action, blocker.reason);
@@ -90,19 +127,28 @@ export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
             progressed = true;
             continue;
           }
-          if (running >= concurrency || !action.dependsOn.every((id) => outcomes.get(id)?.ok || !byId.has(id))) continue;
+          if (running.size >= concurrency || !action.dependsOn.every((id) => outcomes.get(id)?.ok || !byId.has(id))) continue;
           pending.splice(pending.indexOf(action), 1);
-          running++;
-          void runner.run(action).then((outcome) => {
-            running--;
+          const retries = new AbortController();
+          running.set(action.id, retries);
+          sequences.begin(action);
+          void runner.run(action, retries.signal).then((outcome) => {
+            running.delete(action.id);
             settle(outcome);
             pump();
           });
         }
       }
-      if (pending.length === 0 && running === 0) resolve(options.actions.map((action) => outcomes.get(action.id)!));
+      if (pending.length === 0 && running.size === 0) {
+        options.signal?.removeEventListener('abort', stop);
+        resolve(options.actions.map((action) => outcomes.get(action.id)!));
+      }
     };
-    pump();
+    if (options.signal?.aborted) stop();
+    else {
+      options.signal?.addEventListener('abort', stop, { once: true });
+      pump();
+    }
   });
 }
 
@@ -111,9 +157,9 @@ function skipReason(
   outcomes: Map<string, ActionOutcome>,
   byId: Map<string, Action>,
   holdBack: ReadonlySet<string> | undefined,
-  signal: AbortSignal | undefined,
+  finishing: ReadonlySet<string> | undefined,
 ): { reason: string; terminal: boolean } | undefined {
-  if (signal?.aborted) return { reason: 'mooring is stopping', terminal: false };
+  if (finishing && !finishing.has(action.id)) return { reason: STOPPING, terminal: false };
   if (holdBack?.has(action.resource)) return { reason: `${action.resource} is held back`, terminal: false };
   for (const id of action.dependsOn) {
     const outcome = outcomes.get(id);
@@ -132,7 +178,6 @@ class ActionRunner {
   readonly #clock: Clock;
   readonly #retry: Required<RetryOptions>;
   readonly #pass: number | undefined;
-  readonly #signal: AbortSignal | undefined;
   /** One pull per image per pass, however many containers use it. */
   readonly #images = new Map<string, Promise<void>>();
 
@@ -141,34 +186,43 @@ class ActionRunner {
     this.#logger = options.logger;
     this.#clock = options.clock;
     this.#pass = options.pass;
-    this.#signal = options.signal;
     this.#retry = { retries: 3, minTimeoutMs: 250, maxTimeoutMs: 4000, ...options.retry };
   }
 
-  async run(action: Action): Promise<ActionOutcome> {
+  /** `retries` aborts when no more attempts should be made; the attempt in flight still finishes. */
+  async run(action: Action, retries: AbortSignal): Promise<ActionOutcome> {
     const logger = this.#loggerFor(action);
     const started = this.#clock.now();
-    try {
-      await pRetry(() => this.#perform(action, logger), {
+    let performed = false;
+    const failure = await pRetry(
+      async () => {
+        await this.#perform(action, logger);
+        performed = true;
+      },
+      {
         retries: this.#retry.retries,
         minTimeout: this.#retry.minTimeoutMs,
         maxTimeout: this.#retry.maxTimeoutMs,
         factor: 2,
-        signal: this.#signal,
+        signal: retries,
         shouldRetry: ({ error }) => isTransient(error),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isTransient(error) && retriesLeft > 0) logger.warn(`${action.id} failed, retrying: ${error.message}`, { attempt: attemptNumber, retriesLeft });
         },
-      });
-      const durationMs = this.#clock.now() - started;
+      },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const durationMs = this.#clock.now() - started;
+    // p-retry checks the signal after a successful attempt too: what succeeded did change the engine.
+    if (performed) {
       logger.info(`${PAST_TENSE[action.type]} ${actionSubject(action).name}`, { reason: action.reason, durationMs });
       return { action, ok: true, durationMs };
-    } catch (error) {
-      const durationMs = this.#clock.now() - started;
-      const message = error instanceof Error ? error.message : String(error);
-      logger.error(`${action.id} failed: ${message}`, { reason: action.reason, durationMs });
-      return { action, ok: false, error: message, terminal: !isTransient(error), durationMs };
     }
+    const message = failure instanceof Error ? failure.message : String(failure);
+    logger.error(`${action.id} failed: ${message}`, { reason: action.reason, durationMs });
+    return { action, ok: false, error: message, terminal: !retries.aborted && !isTransient(failure), durationMs };
   }
 
   skipped(action: Action, reason: string): void {

@@ -29,7 +29,7 @@ export interface ReconcileOptions {
   retry?: RetryOptions;
   /** A number identifying the pass in the logs. */
   pass?: number;
-  /** Once aborted, actions not yet started are skipped: the daemon is stopping. */
+  /** Once aborted, sequences not yet begun are skipped; those begun run to their end (see `apply`). */
   signal?: AbortSignal;
   /** What the engine runs, when the caller has just observed it; otherwise the pass observes. */
   observed?: ObservedState;
@@ -37,6 +37,8 @@ export interface ReconcileOptions {
   removalGrace?: RemovalGrace;
   /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
   onPlanned?: (planned: Plan) => void;
+  /** Told, once `signal` aborts during the pass, which resources' begun sequences still run. */
+  onStopping?: (finishing: string[]) => void;
 }
 
 export interface ReconcileError {
@@ -78,6 +80,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     retry: options.retry,
     pass: options.pass,
     signal: options.signal,
+    onStopping: options.onStopping,
   });
 
   const errors = new Map<string, ReconcileError>();

@@ -229,6 +229,15 @@ spec:
     assert.equal(await readStatus(join(directory, 'second.json')), undefined);
   });
 
+  it('refuses `mooring apply` of the same instance while the daemon runs, naming its pid; --force applies', async () => {
+    const refused = await MooringProcess.run(['apply', '-m', manifests, '--instance', instance]);
+    assert.equal(refused.exit.code, 1);
+    assert.match(refused.stderr, new RegExp(`^mooring: a mooring daemon runs instance "${instance}" on this host \\(pid ${daemon!.child.pid}, .*or pass --force$`, 'm'));
+    const forced = await MooringProcess.run(['apply', '-m', manifests, '--instance', instance, '--force']);
+    assert.equal(forced.exit.code, 0, forced.stdout + forced.stderr);
+    assert.match(forced.stdout, /^Nothing to do: the engine matches the manifests\.$/m);
+  });
+
   it('writes metrics that Prometheus parses', async () => {
     const text = await readFile(metricsFile, 'utf8');
     assert.match(text, /^mooring_reconcile_total \d+$/m);

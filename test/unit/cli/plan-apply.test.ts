@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { CommanderError } from 'commander';
 import type { CommandFactory } from '../../../src/cli/main.js';
+import type { ApplyCommandDeps } from '../../../src/cli/apply.js';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
-import type { EngineCommandDeps } from '../../../src/cli/engine-options.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { captureIo } from '../../helpers/cli-io.js';
+import { acquireInstanceLock } from '../../../src/daemon/lock.js';
 
 const MANIFESTS = `
 apiVersion: mooring/v1
@@ -34,18 +37,18 @@ spec: { container: web, containerPort: 80, hostPort: 8080 }
 describe('mooring plan and mooring apply', () => {
   let directory: string;
   let engine: FakeEngine;
-  let deps: EngineCommandDeps & { openEngine: sinon.SinonSpy };
+  let deps: ApplyCommandDeps & { openEngine: sinon.SinonSpy; exit: sinon.SinonSpy };
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'mooring-cli-'));
     await writeFile(join(directory, 'app.yaml'), MANIFESTS);
     engine = new FakeEngine();
-    deps = { openEngine: sinon.fake.returns(engine) };
+    deps = { openEngine: sinon.fake.returns(engine), signals: new EventEmitter(), exit: sinon.fake() };
   });
 
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
-  async function run(factory: (deps: EngineCommandDeps) => CommandFactory, ...args: string[]) {
+  async function run(factory: (deps: ApplyCommandDeps) => CommandFactory, ...args: string[]) {
     const { io, output } = captureIo();
     let code = -1;
     const command = factory(deps)(io, (exit) => (code = exit))
@@ -154,5 +157,70 @@ describe('mooring plan and mooring apply', () => {
 
   it('refuses a malformed instance name', async () => {
     await assert.rejects(plan('--instance', 'no spaces'), (error: unknown) => error instanceof CommanderError && /expected a name/.test(error.message));
+  });
+
+  describe('apply, interrupted', () => {
+    /** Makes the engine's first `createNetwork` wait until `release()`; `entered` resolves once it waits. */
+    function holdCreateNetwork(): { entered: Promise<void>; release: () => void } {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let enter!: () => void;
+      const entered = new Promise<void>((resolve) => (enter = resolve));
+      const createNetwork = engine.createNetwork.bind(engine);
+      sinon.stub(engine, 'createNetwork').callsFake(async (config) => {
+        enter();
+        await released;
+        return createNetwork(config);
+      });
+      return { entered, release };
+    }
+    const signal = (name: NodeJS.Signals) => (deps.signals as EventEmitter).emit(name, name);
+
+    it('a first interrupt finishes what has begun, begins nothing more, says what was done and what was not, and exits 130', async () => {
+      const held = holdCreateNetwork();
+      const applying = apply();
+      await held.entered;
+      signal('SIGINT');
+      held.release();
+      const result = await applying;
+      assert.equal(result.code, 130, result.stdout + result.stderr);
+      assert.match(result.stderr, /^mooring: SIGINT: finishing what has begun, beginning nothing more; interrupt again to exit now$/m);
+      assert.match(result.stdout, /^\+ create network front: done \(\d+ ms\)$/m);
+      assert.match(result.stdout, /^\+ create container web: skipped, mooring is stopping$/m);
+      assert.match(result.stdout, /^> start container web: skipped, mooring is stopping$/m);
+      assert.match(result.stdout, /^Interrupted \(SIGINT\): 2 actions done, 2 not begun\. Run `mooring apply` again to finish\.$/m);
+      assert.equal(engine.container('web'), undefined);
+      assert.equal(deps.exit.callCount, 0);
+      assert.equal((deps.signals as EventEmitter).listenerCount('SIGINT'), 0, 'the handlers are removed');
+    });
+
+    it('a second interrupt exits at once with 128 + the signal number', async () => {
+      const held = holdCreateNetwork();
+      const applying = apply();
+      await held.entered;
+      signal('SIGINT');
+      signal('SIGTERM');
+      assert.deepEqual(deps.exit.args, [[143]]);
+      held.release();
+      await applying;
+    });
+  });
+
+  describe('apply while a daemon runs the instance', () => {
+    it('is refused with the daemon\'s pid, and changes nothing; --force applies', async () => {
+      const instance = `cli-lock-${randomBytes(4).toString('hex')}`;
+      const lock = await acquireInstanceLock({ instance, pid: 4242, startedAt: '2024-05-01T12:00:00.000Z', manifestsDirectory: '/etc/mooring/manifests', statusFile: '/var/lib/mooring/status.json' });
+      try {
+        const refused = await apply('--instance', instance);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, new RegExp(`^mooring: a mooring daemon runs instance "${instance}" on this host \\(pid 4242, .*\\), and its passes would race this apply: .*or pass --force$`, 'm'));
+        assert.deepEqual(engine.calls, []);
+        const forced = await apply('--instance', instance, '--force');
+        assert.equal(forced.code, 0, forced.stdout + forced.stderr);
+        assert.equal(engine.container('web')?.status, 'running');
+      } finally {
+        await lock.release();
+      }
+    });
   });
 });

@@ -25,8 +25,11 @@ describe('mooring run', () => {
   let directory: string;
   let engine: FakeEngine;
   let instance: string;
+  /** The codes of the exits a second stop signal asked for. */
+  let exits: number[];
 
   beforeEach(async () => {
+    exits = [];
     directory = await mkdtemp(join(tmpdir(), 'mooring-run-'));
     await writeFile(join(directory, 'app.yaml'), MANIFESTS);
     engine = new FakeEngine();
@@ -38,7 +41,7 @@ describe('mooring run', () => {
   function run(signals: EventEmitter, ...args: string[]) {
     const { io, output } = captureIo();
     let code = -1;
-    const command = createRunCommand({ openEngine: sinon.fake.returns(engine), signals, stopped: () => undefined })(io, (exit) => (code = exit))
+    const command = createRunCommand({ openEngine: sinon.fake.returns(engine), signals, stopped: () => undefined, exit: (exit) => exits.push(exit) })(io, (exit) => (code = exit))
       .exitOverride()
       .configureOutput({ writeOut: (text) => (output.stdout += text), writeErr: (text) => (output.stderr += text) });
     const done = command
@@ -103,6 +106,32 @@ describe('mooring run', () => {
     await until('a second daemon', async () => ((await readStatus())?.daemon.stoppedAt === undefined ? true : undefined));
     againSignals.emit('SIGINT', 'SIGINT');
     assert.equal((await again.done).code, 0);
+  });
+
+  it('a second stop signal exits at once, while the first waits for a start begun', async () => {
+    await mkdir(join(directory, 'manifests'));
+    await writeFile(join(directory, 'manifests', 'app.yaml'), MANIFESTS);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let starting!: () => void;
+    const started = new Promise<void>((resolve) => (starting = resolve));
+    const startContainer = engine.startContainer.bind(engine);
+    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+      starting();
+      await released;
+      await startContainer(name);
+    });
+    const signals = new EventEmitter();
+    const daemon = run(signals);
+    await started;
+    signals.emit('SIGTERM', 'SIGTERM');
+    assert.deepEqual(exits, []);
+    signals.emit('SIGINT', 'SIGINT');
+    assert.deepEqual(exits, [130]);
+    release();
+    const exited = await daemon.done;
+    assert.match(exited.stderr, /"message":"received SIGINT again: exiting now, without finishing what has begun nor writing a final status"/);
+    assert.equal(engine.container('web')?.status, 'running');
   });
 
   it('refuses a duration it cannot read', async () => {

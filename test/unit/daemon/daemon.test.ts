@@ -437,7 +437,8 @@ describe('Daemon', () => {
     assert.equal(status.sync.state, 'Progressing');
     assert.match(status.sync.message ?? '', /not been contacted yet/);
     const stopped = daemon!.stop();
-    await settle(8000);
+    // The pass in flight, then the final observation, each wait out the stop deadline.
+    await settle(16_000);
     await stopped;
   });
 
@@ -567,42 +568,108 @@ describe('Daemon', () => {
     assert.equal(current().sync.state, 'Synced');
   });
 
-  it('on stop, finishes the action in flight, starts no other, writes a final status, and leaves containers running', async () => {
-    manifests.set('app.yaml', [container('first'), container('second', { dependsOn: ['first'] })]);
-    const startContainer = engine.startContainer.bind(engine);
-    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+  it('on stop, finishes the sequence begun, begins no other, writes a final status, and leaves containers running', async () => {
+    // `second` shares the network namespace of `first`: its creation waits for first's, which is slow.
+    manifests.set('app.yaml', [container('first'), container('second', { networkMode: 'container:first' })]);
+    const createContainer = engine.createContainer.bind(engine);
+    sinon.stub(engine, 'createContainer').callsFake(async (config) => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      await startContainer(name);
+      return createContainer(config);
     });
     await start();
     await settle(1000);
     const stopped = daemon!.stop();
     await settle(2000);
     await stopped;
-    assert.equal(engine.container('first')?.status, 'running', 'the start in flight finished');
-    assert.notEqual(engine.container('second')?.status, 'running', 'nothing new started');
+    assert.equal(engine.container('first')?.status, 'running', 'the creation in flight finished, and its start followed');
+    assert.equal(engine.container('second'), undefined, 'nothing new began');
     assert.ok(!engine.mutatingCalls().some((call) => call.method === 'stopContainer' || call.method === 'removeContainer'));
     const written = JSON.parse(await readFile(join(directory, 'status.json'), 'utf8')) as Status;
     statuses.push(written);
     assert.equal(written.daemon.stoppedAt, new Date(Date.now()).toISOString());
+    const first = written.resources.find((entry) => entry.name === 'first');
+    assert.equal(first?.dockerId, engine.container('first')?.id, 'the final status observed the engine after the pass');
+    assert.equal(first?.conditions.find((entry) => entry.type === 'Ready')?.reason, 'Running');
+    assert.equal(written.resources.find((entry) => entry.name === 'second')?.health, 'Missing');
     const before = passes();
     changed();
     await settle(60_000);
     assert.equal(passes(), before, 'no pass after stop');
   });
 
-  it('stops within its deadline when an engine call hangs', async () => {
-    manifests.set('app.yaml', [container('web')]);
-    sinon.stub(engine, 'startContainer').callsFake(() => new Promise<void>(() => undefined));
+  it('waits past its deadline for a recreate begun; the final status has the new container, running', async () => {
+    manifests.set('app.yaml', [container('web', { env: { V: '1' } })]);
     await start({ stopTimeoutMs: 5000 });
+    await settle(1000);
+    const old = engine.container('web')!.id;
+    const startContainer = engine.startContainer.bind(engine);
+    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      await startContainer(name);
+    });
+    manifests.set('app.yaml', [container('web', { env: { V: '2' } })]);
+    changed();
+    await settle(200);
+    assert.equal(engine.container('web')?.status, 'created', 'the recreate has begun: the new container waits for its start');
     const stopped = daemon!.stop();
     let done = false;
     void stopped.then(() => (done = true));
-    await settle(4999);
-    assert.equal(done, false);
+    await settle(10_000);
+    assert.equal(done, false, 'the stop waits for the start, past its deadline');
+    await settle(10_000);
+    await stopped;
+    const web = engine.container('web')!;
+    assert.notEqual(web.id, old);
+    assert.equal(web.status, 'running');
+    const written = JSON.parse(await readFile(join(directory, 'status.json'), 'utf8')) as Status;
+    statuses.push(written);
+    const entry = written.resources.find((candidate) => candidate.name === 'web');
+    assert.equal(entry?.dockerId, web.id);
+    assert.equal(entry?.health, 'Healthy');
+    assert.equal(written.sync.state, 'Synced', written.sync.message);
+  });
+
+  it('the final status lists what was not begun, with the container that still runs', async () => {
+    manifests.set('app.yaml', [container('web', { env: { V: '1' } })]);
+    await start();
+    await settle(1000);
+    const old = engine.container('web')!.id;
+    const imageExists = engine.imageExists.bind(engine);
+    sinon.stub(engine, 'imageExists').callsFake(async (image: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return imageExists(image);
+    });
+    manifests.set('app.yaml', [container('web', { env: { V: '2' } })]);
+    changed();
+    await settle(200);
+    const stopped = daemon!.stop();
+    await settle(3000);
+    await stopped;
+    assert.equal(engine.container('web')?.id, old, 'the recreate had not begun');
+    const written = JSON.parse(await readFile(join(directory, 'status.json'), 'utf8')) as Status;
+    statuses.push(written);
+    const entry = written.resources.find((candidate) => candidate.name === 'web');
+    assert.equal(entry?.dockerId, old);
+    assert.deepEqual(entry?.conditions.map((condition) => `${condition.type} ${condition.status} ${condition.reason}`), ['Synced False DependencyNotReady', 'Ready True Running']);
+    assert.match(entry?.conditions[0]?.message ?? '', /^pull-image:web skipped: mooring is stopping$/);
+  });
+
+  it('stops within its deadlines when an engine call hangs before anything began', async () => {
+    manifests.set('app.yaml', [container('web')]);
+    await start({ stopTimeoutMs: 5000 });
+    sinon.stub(engine, 'listContainers').callsFake(() => new Promise<never>(() => undefined));
+    changed();
+    await settle(200);
+    const stopped = daemon!.stop();
+    let done = false;
+    void stopped.then(() => (done = true));
+    await settle(9999);
+    assert.equal(done, false, 'the pass in flight, then the final observation, each have the deadline');
     await settle(1);
     await stopped;
     assert.ok(current().daemon.stoppedAt);
+    assert.equal(current().engine.reachable, false);
+    assert.equal(current().engine.lastError, 'the engine did not answer within 5000 ms');
   });
 
   it('writes the status at least once per resync period', async () => {

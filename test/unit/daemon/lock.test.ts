@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { InstanceLockHolder } from '../../../src/daemon/lock.js';
-import { InstanceLockedError, acquireInstanceLock } from '../../../src/daemon/lock.js';
+import { InstanceLockedError, acquireInstanceLock, findInstanceLockHolder } from '../../../src/daemon/lock.js';
 
 describe('acquireInstanceLock', () => {
   const holder = (instance: string): InstanceLockHolder => ({
@@ -27,5 +27,15 @@ describe('acquireInstanceLock', () => {
     await lock.release();
     const again = await acquireInstanceLock(holder(instance));
     await again.release();
+  });
+
+  it('tells who holds an instance without taking its lock, and nothing when none does', async () => {
+    const instance = `lock-test-${randomBytes(4).toString('hex')}`;
+    assert.equal(await findInstanceLockHolder(instance), undefined);
+    const lock = await acquireInstanceLock(holder(instance));
+    assert.deepEqual(await findInstanceLockHolder(instance), { holder: holder(instance) });
+    assert.deepEqual(await findInstanceLockHolder(instance), { holder: holder(instance) }, 'asking leaves the lock with its holder');
+    await lock.release();
+    assert.equal(await findInstanceLockHolder(instance), undefined);
   });
 });

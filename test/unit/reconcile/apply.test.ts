@@ -4,7 +4,8 @@ import sinon from 'sinon';
 import { EngineError, TerminalError } from '../../../src/engine/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
-import { apply } from '../../../src/reconcile/apply.js';
+import type { ActionOutcome } from '../../../src/reconcile/apply.js';
+import { STOPPING, apply } from '../../../src/reconcile/apply.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { IMAGE, container, desiredState, network } from './fixtures.js';
 import { converge, planFor } from './helpers.js';
@@ -12,7 +13,7 @@ import { converge, planFor } from './helpers.js';
 const transient = () => new EngineError('connect ECONNRESET', { transient: true });
 const terminal = () => new EngineError('invalid config', { statusCode: 400, transient: false });
 
-function outcomeOf(result: Awaited<ReturnType<typeof converge>>, id: string) {
+function outcomeOf(result: { outcomes: ActionOutcome[] }, id: string) {
   const outcome = result.outcomes.find((candidate) => candidate.action.id === id);
   assert.ok(outcome, `expected an outcome for ${id}`);
   return outcome;
@@ -171,5 +172,147 @@ describe('apply', () => {
     assert.ok(lines.some((line) => line.level === 'debug' && line.message === 'engine createContainer' && line.name === 'web'));
     const failure = lines.find((line) => line.level === 'error');
     assert.equal(failure?.message, 'start-container:web failed: invalid config');
+  });
+
+  describe('stopping: a begun sequence runs to its end, one not begun is skipped', () => {
+    type Held = 'stopContainer' | 'imageExists' | 'disconnectNetwork';
+
+    /** The first call of `method` waits until `release()`; `entered` resolves once it waits. */
+    function hold(engine: FakeEngine, method: Held): { entered: Promise<unknown[]>; release: () => void } {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let enter!: (args: unknown[]) => void;
+      const entered = new Promise<unknown[]>((resolve) => (enter = resolve));
+      const target = engine as unknown as Record<Held, (...args: unknown[]) => Promise<unknown>>;
+      const original = target[method].bind(engine);
+      let held = false;
+      sinon.stub(target, method).callsFake(async (...args: unknown[]) => {
+        if (!held) {
+          held = true;
+          enter(args);
+          await released;
+        }
+        return original(...args);
+      });
+      return { entered, release };
+    }
+
+    /** Applies `desired` over what `engine` runs; aborts once `held` is entered, then releases it. */
+    async function applyStopping(engine: FakeEngine, desired: ReturnType<typeof desiredState>, method: Held, options: { concurrency?: number } = {}) {
+      const planned = await planFor(engine, desired);
+      const held = hold(engine, method);
+      const abort = new AbortController();
+      const finishing: string[][] = [];
+      engine.clearCalls();
+      const applying = apply({
+        engine,
+        logger: silentLogger(),
+        clock: systemClock,
+        actions: planned.actions,
+        retry: { minTimeoutMs: 1, maxTimeoutMs: 1 },
+        signal: abort.signal,
+        onStopping: (resources) => finishing.push(resources),
+        ...options,
+      });
+      const heldArgs = await held.entered;
+      abort.abort();
+      held.release();
+      return { outcomes: await applying, finishing, heldArgs, called: () => engine.mutatingCalls().map((call) => call.method) };
+    }
+
+    const twoNetworks = (env: Record<string, string>) =>
+      desiredState([network('front'), network('back'), container('web', { env, networks: [{ name: 'front' }, { name: 'back' }] })]);
+
+    it('a recreate begun before the abort still creates, connects and starts the container', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, twoNetworks({ V: '1' }));
+      const before = engine.container('web')!.id;
+      const result = await applyStopping(engine, twoNetworks({ V: '2' }), 'stopContainer');
+      assert.deepEqual(result.called(), ['stopContainer', 'removeContainer', 'createContainer', 'connectNetwork', 'startContainer']);
+      assert.ok(result.outcomes.every((outcome) => outcome.ok), JSON.stringify(result.outcomes.map((outcome) => [outcome.action.id, outcome.error])));
+      const after = engine.container('web')!;
+      assert.notEqual(after.id, before);
+      assert.equal(after.status, 'running');
+      assert.deepEqual(after.endpoints.map((endpoint) => endpoint.network).sort(), ['back', 'front']);
+      assert.ok(engine.containerConfig('web')?.env.includes('V=2'));
+      assert.deepEqual(result.finishing, [['Container/web']]);
+    });
+
+    it('a recreate not begun at the abort changes nothing: the old container keeps running', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, twoNetworks({ V: '1' }));
+      const before = engine.container('web')!;
+      const result = await applyStopping(engine, twoNetworks({ V: '2' }), 'imageExists');
+      assert.deepEqual(result.called(), []);
+      assert.deepEqual(engine.container('web'), before);
+      assert.equal(outcomeOf(result, 'pull-image:web').ok, true, 'the check in flight finishes');
+      for (const id of ['recreate-container:web', 'connect:web:back', 'start-container:web']) {
+        assert.deepEqual({ ...outcomeOf(result, id), action: undefined }, { action: undefined, ok: false, skipped: true, terminal: false, error: STOPPING, durationMs: 0 });
+      }
+      assert.deepEqual(result.finishing, [[]]);
+    });
+
+    it('finishes only the sequences begun; the others are skipped whole', async () => {
+      const engine = new FakeEngine();
+      const desired = (env: Record<string, string>) => desiredState([container('a', { env }), container('b', { env })]);
+      await converge(engine, desired({ V: '1' }));
+      const ids = { a: engine.container('a')!.id, b: engine.container('b')!.id };
+      const result = await applyStopping(engine, desired({ V: '2' }), 'stopContainer', { concurrency: 1 });
+      const begun = result.heldArgs[0] === ids.a ? 'a' : 'b';
+      const other = begun === 'a' ? 'b' : 'a';
+      assert.equal(engine.container(begun)?.status, 'running');
+      assert.notEqual(engine.container(begun)?.id, ids[begun]);
+      assert.equal(engine.container(other)?.id, ids[other], `${other} is left as it was`);
+      assert.equal(engine.container(other)?.status, 'running');
+      assert.equal(outcomeOf(result, `recreate-container:${other}`).error, STOPPING);
+      assert.deepEqual(result.finishing, [[`Container/${begun}`]]);
+    });
+
+    it('what a begun sequence depends on runs too: containers disconnected for a network recreate are connected again', async () => {
+      const engine = new FakeEngine();
+      const desired = (subnet: string) =>
+        desiredState([network('back', { ipam: { subnet } }), container('a', { networks: [{ name: 'back', aliases: ['first'] }] }), container('b', { networks: [{ name: 'back' }] })]);
+      await converge(engine, desired('10.77.0.0/24'));
+      const result = await applyStopping(engine, desired('10.78.0.0/24'), 'disconnectNetwork', { concurrency: 1 });
+      assert.ok(result.outcomes.every((outcome) => outcome.ok), JSON.stringify(result.outcomes.map((outcome) => [outcome.action.id, outcome.error])));
+      const back = engine.network('back')!;
+      assert.equal(back.ipam?.subnet, '10.78.0.0/24');
+      for (const name of ['a', 'b']) assert.deepEqual(engine.container(name)?.endpoints.map((endpoint) => endpoint.networkId), [back.id], `${name} is on the new network`);
+      assert.deepEqual(engine.container('a')?.endpoints[0]?.aliases, ['first']);
+      assert.deepEqual(result.finishing[0]?.slice().sort(), ['Container/a', 'Container/b', 'Network/back']);
+    });
+
+    it('a begun sequence keeps retrying transient failures after the abort', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, twoNetworks({ V: '1' }));
+      engine.failNext('createContainer', transient(), { times: 2 });
+      const result = await applyStopping(engine, twoNetworks({ V: '2' }), 'stopContainer');
+      assert.equal(engine.calls.filter((call) => call.method === 'createContainer').length, 3);
+      assert.equal(engine.container('web')?.status, 'running');
+      assert.ok(result.outcomes.every((outcome) => outcome.ok));
+    });
+
+    it('an action in flight of a sequence not begun finishes its attempt but is not retried', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, twoNetworks({ V: '1' }));
+      const before = engine.container('web')!;
+      engine.failNext('imageExists', transient(), { times: 10 });
+      const result = await applyStopping(engine, twoNetworks({ V: '2' }), 'imageExists');
+      assert.equal(engine.calls.filter((call) => call.method === 'imageExists').length, 1);
+      const pull = outcomeOf(result, 'pull-image:web');
+      assert.equal(pull.ok, false);
+      assert.equal(pull.terminal, false);
+      assert.deepEqual(engine.container('web'), before);
+    });
+
+    it('an abort before apply starts skips everything', async () => {
+      const engine = new FakeEngine();
+      const planned = await planFor(engine, desiredState([container('web')]));
+      const finishing: string[][] = [];
+      const outcomes = await apply({ engine, logger: silentLogger(), clock: systemClock, actions: planned.actions, signal: AbortSignal.abort(), onStopping: (resources) => finishing.push(resources) });
+      assert.ok(outcomes.every((outcome) => outcome.skipped && outcome.error === STOPPING));
+      assert.deepEqual(engine.mutatingCalls(), []);
+      assert.deepEqual(finishing, [[]]);
+    });
   });
 });
