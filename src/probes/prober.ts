@@ -17,7 +17,7 @@ import { realpathSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export type ProberReason = 'Connected' | 'ConnectionRefused' | 'Timeout' | 'DNSResolutionFailed' | 'ProbeError';
+export type ProberReason = 'Connected' | 'ConnectionRefused' | 'ConnectionClosed' | 'NetworkUnreachable' | 'Timeout' | 'DNSResolutionFailed' | 'ProbeError';
 
 export interface ProberCheck {
   /** Echoed in the result. */
@@ -57,8 +57,21 @@ export interface ProberOutput {
   results: ProberResult[];
 }
 
-/** Connection errors that mean the network answered "no": the peer, or something on the way, rejected us. */
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'EPERM']);
+/** Connection errors that mean the address answered with a reset: nothing listens on the port. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/**
+ * Connection errors that mean no packet got to a listener: no route from the
+ * source (ENETUNREACH, e.g. `networkMode: none`), no host answering at the
+ * address (EHOSTUNREACH), or a firewall of the source's (EACCES, EPERM).
+ */
+const UNREACHABLE_CODES = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EACCES', 'EPERM']);
+/**
+ * How long an accepted connection is watched for the peer closing it before
+ * it counts. docker-proxy accepts every connection on a published port and
+ * closes it a few milliseconds later when the container refuses; a service
+ * either sends something or waits for the client.
+ */
+const CLOSE_GRACE_MS = 100;
 /** Resolver answers that mean "no such name" or "no answer", as opposed to a broken prober. */
 const DNS_FAILURE_CODES = new Set(['ENOTFOUND', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ETIMEOUT', 'ECONNREFUSED', 'ENONAME', 'EBADRESP', 'ECANCELLED', 'EAI_AGAIN']);
 
@@ -102,8 +115,7 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
     resolvedAddresses = await resolve(check.host, hosts, resolvConf, check.timeoutMs);
     if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
     const address = resolvedAddresses[0] as string;
-    await connectTcp(address, check.port, Math.max(1, deadline - performance.now()));
-    return result('Connected', `connected to ${hostPort(address, check.port)}`);
+    return result('Connected', await connectTcp(address, check.port, deadline));
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);
     return result('ProbeError', `prober failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -190,25 +202,44 @@ function isDnsCode(error: unknown, code: string): boolean {
   return (error as { code?: string } | undefined)?.code === code;
 }
 
-function connectTcp(address: string, port: number, timeoutMs: number): Promise<void> {
+/**
+ * Connects, then watches the connection for up to {@link CLOSE_GRACE_MS} (within
+ * the budget): a peer that closes it before sending anything did not answer.
+ * Resolves to the message of a connection that counts.
+ */
+function connectTcp(address: string, port: number, deadline: number): Promise<string> {
+  const target = hostPort(address, port);
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host: address, port });
-    const timer = setTimeout(() => {
+    const started = performance.now();
+    const budget = Math.max(1, deadline - started);
+    let connectedAt: number | undefined;
+    let timer = setTimeout(() => settle(new CheckFailure('Timeout', `no answer from ${target} within ${Math.round(budget)} ms`)), budget);
+    const settle = (outcome: string | Error) => {
+      clearTimeout(timer);
       socket.destroy();
-      reject(new CheckFailure('Timeout', `no answer from ${hostPort(address, port)} within ${Math.round(timeoutMs)} ms`));
-    }, timeoutMs);
+      if (outcome instanceof Error) reject(outcome);
+      else resolvePromise(outcome);
+    };
+    const closedEarly = () => {
+      const after = Math.round(performance.now() - (connectedAt ?? started));
+      settle(new CheckFailure('ConnectionClosed', `${target} accepted the connection and closed it ${after} ms later without sending anything`));
+    };
     socket.once('connect', () => {
+      connectedAt = performance.now();
       clearTimeout(timer);
-      socket.destroy();
-      resolvePromise();
+      const watchMs = Math.min(CLOSE_GRACE_MS, deadline - connectedAt);
+      timer = setTimeout(() => settle(`connected to ${target}`), Math.max(0, watchMs));
     });
+    socket.once('data', () => settle(`connected to ${target}, which sent data`));
+    socket.once('end', closedEarly);
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
       const code = error.code ?? '';
-      if (REFUSED_CODES.has(code)) reject(new CheckFailure('ConnectionRefused', `${hostPort(address, port)}: ${error.message}`));
-      else if (code === 'ETIMEDOUT') reject(new CheckFailure('Timeout', `${hostPort(address, port)}: ${error.message}`));
-      else reject(error);
+      if (connectedAt !== undefined) closedEarly();
+      else if (REFUSED_CODES.has(code)) settle(new CheckFailure('ConnectionRefused', `${target}: ${error.message}`));
+      else if (UNREACHABLE_CODES.has(code)) settle(new CheckFailure('NetworkUnreachable', `${target}: ${error.message}`));
+      else if (code === 'ETIMEDOUT') settle(new CheckFailure('Timeout', `${target}: ${error.message}`));
+      else settle(error);
     });
   });
 }

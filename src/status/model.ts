@@ -46,11 +46,18 @@ export interface ResourceStatus {
   lastError?: string;
 }
 
+/** What each one means, precisely, is in docs/status.md. */
 export type ProbeReason =
   | 'Connected'
   | 'ConnectionRefused'
+  | 'ConnectionClosed'
+  | 'NetworkUnreachable'
   | 'Timeout'
   | 'DNSResolutionFailed'
+  | 'HostPortUnreachable'
+  | 'BackendRefused'
+  | 'TargetNotRunning'
+  | 'TargetNotOnNetwork'
   | 'SourceNotRunning'
   | 'NotProbed'
   | 'ProbeError';

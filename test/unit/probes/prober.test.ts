@@ -3,6 +3,8 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { ProberInput, ProberOutput } from '../../../src/probes/prober.js';
 import { parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
@@ -38,6 +40,23 @@ describe('prober', () => {
     assert.deepEqual(results.open?.resolvedAddresses, ['127.0.0.1']);
     assert.equal(results.closed?.reason, 'ConnectionRefused');
     assert.ok((results.closed?.durationMs ?? -1) >= 0);
+  });
+
+  it('does not count a connection the peer accepts and closes at once without a word, as docker-proxy does when its container refuses', async () => {
+    const [result] = (await runChecks({ checks: [check('proxy', '127.0.0.1', ports.closing)] })).results;
+    assert.equal(result?.reason, 'ConnectionClosed');
+    assert.match(result?.message ?? '', /^127\.0\.0\.1:\d+ accepted the connection and closed it \d+ ms later without sending anything$/);
+  });
+
+  it('counts a connection at once when the peer sends something, even if it then closes', async () => {
+    const banner = createServer((socket) => socket.end('220 ready\r\n'));
+    await new Promise<void>((resolve) => banner.listen(0, '127.0.0.1', resolve));
+    try {
+      const [result] = (await runChecks({ checks: [check('banner', '127.0.0.1', (banner.address() as AddressInfo).port)] })).results;
+      assert.deepEqual([result?.reason, result?.message], ['Connected', `connected to 127.0.0.1:${(banner.address() as AddressInfo).port}, which sent data`]);
+    } finally {
+      await new Promise((resolve) => banner.close(resolve));
+    }
   });
 
   it("resolves through the source's hosts file first, as legacy links and extraHosts need", async () => {
