@@ -19,6 +19,8 @@ export interface Dial {
   from: string;
   host: string;
   port: number;
+  /** The target container's addresses, when a name is dialled: only a connection to one of them counts. */
+  addresses?: string[];
 }
 
 export type DialPlan =
@@ -38,7 +40,9 @@ export function planDials(check: Check, containers: ReadonlyMap<string, Observed
     const state = about === undefined ? 'does not exist' : `is ${about.status}`;
     return settled('TargetNotRunning', `container ${check.targetContainer} ${state}: nothing there can answer`);
   }
-  if (target.type === 'address') return { type: 'dial', dial: { from: check.from, host: target.host, port: target.port } };
+  const addresses = about?.endpoints.flatMap((endpoint) => (endpoint.ipv4Address === undefined ? [] : [endpoint.ipv4Address])) ?? [];
+  // A target in another container's namespace (`networkMode: container:`) has no addresses of its own to compare with.
+  if (target.type === 'address') return { type: 'dial', dial: { from: check.from, host: target.host, port: target.port, ...(addresses.length > 0 ? { addresses } : {}) } };
   const container = about as ObservedContainer;
   if (target.type === 'container') {
     const address = container.endpoints.find((endpoint) => endpoint.network === target.network)?.ipv4Address;

@@ -31,8 +31,9 @@ export const INITIAL_HEALTH: HealthState = { healthy: null, consecutiveFailures:
  * network decides, a name that does not resolve included: from another
  * network a container's name is unknown, and that is isolation too. A
  * connection accepted and then closed reached a listener: it meets neither
- * expectation. A target that is not running (or not on the network) makes
- * `reachable` false, but proves no isolation: nothing was there to reach.
+ * expectation. A target that is not running, not on the network, or not
+ * where the name leads makes `reachable` false, but proves no isolation:
+ * the target was not there to reach.
  */
 export function outcomeOf(expect: ReachabilityStatus['expect'], reason: ProbeReason): Outcome {
   switch (reason) {
@@ -49,6 +50,7 @@ export function outcomeOf(expect: ReachabilityStatus['expect'], reason: ProbeRea
       return 'fail';
     case 'TargetNotRunning':
     case 'TargetNotOnNetwork':
+    case 'ResolvedElsewhere':
       return expect === 'reachable' ? 'fail' : 'unknown';
     case 'SourceNotRunning':
     case 'NotProbed':

@@ -17,7 +17,15 @@ import { realpathSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export type ProberReason = 'Connected' | 'ConnectionRefused' | 'ConnectionClosed' | 'NetworkUnreachable' | 'Timeout' | 'DNSResolutionFailed' | 'ProbeError';
+export type ProberReason =
+  | 'Connected'
+  | 'ConnectionRefused'
+  | 'ConnectionClosed'
+  | 'NetworkUnreachable'
+  | 'Timeout'
+  | 'DNSResolutionFailed'
+  | 'ResolvedElsewhere'
+  | 'ProbeError';
 
 export interface ProberCheck {
   /** Echoed in the result. */
@@ -28,6 +36,12 @@ export interface ProberCheck {
   port: number;
   /** Budget for resolution and connection together. */
   timeoutMs: number;
+  /**
+   * The target container's addresses: the first of the resolved addresses
+   * among them is dialled, and a name that resolves to none of them is
+   * ResolvedElsewhere. Unset: the first resolved address.
+   */
+  addresses?: string[];
 }
 
 export interface ProberInput {
@@ -113,8 +127,12 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
   });
   try {
     resolvedAddresses = await resolve(check.host, hosts, resolvConf, check.timeoutMs);
+    const address = check.addresses === undefined ? resolvedAddresses[0] : resolvedAddresses.find((candidate) => check.addresses?.includes(candidate));
+    if (address === undefined) {
+      const theirs = check.addresses?.join(', ') ?? '';
+      throw new CheckFailure('ResolvedElsewhere', `${check.host} resolves to ${resolvedAddresses.join(', ')}, none of them the target's (${theirs})`);
+    }
     if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
-    const address = resolvedAddresses[0] as string;
     return result('Connected', await connectTcp(address, check.port, deadline));
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);

@@ -54,6 +54,7 @@ export type ProbeReason =
   | 'NetworkUnreachable'
   | 'Timeout'
   | 'DNSResolutionFailed'
+  | 'ResolvedElsewhere'
   | 'HostPortUnreachable'
   | 'BackendRefused'
   | 'TargetNotRunning'

@@ -18,6 +18,7 @@ describe('outcomeOf', () => {
     // Nothing there to reach: the expectation of reaching it fails, isolation is untested.
     ['TargetNotRunning', 'fail', 'unknown'],
     ['TargetNotOnNetwork', 'fail', 'unknown'],
+    ['ResolvedElsewhere', 'fail', 'unknown'],
     ['SourceNotRunning', 'unknown', 'unknown'],
     ['NotProbed', 'unknown', 'unknown'],
     ['ProbeError', 'unknown', 'unknown'],

@@ -70,6 +70,20 @@ describe('prober', () => {
     assert.match(results['dns-only']?.message ?? '', /DNS-only/);
   });
 
+  it("dials the target's own address among those a name resolves to, and none when it resolves only elsewhere", async () => {
+    const hostsFile = join(directory, 'hosts-shared');
+    await writeFile(hostsFile, '127.0.0.9\tdb\n127.0.0.1\tdb\n');
+    const results = byId(
+      await runChecks({
+        hostsFile,
+        checks: [{ ...check('ours', 'db', open), addresses: ['127.0.0.1'] }, { ...check('elsewhere', 'db', open), addresses: ['10.0.0.7'] }, { ...check('dns', 'db', 0), addresses: ['10.0.0.7'] }],
+      }),
+    );
+    assert.deepEqual([results.ours?.reason, results.ours?.message], ['Connected', `connected to 127.0.0.1:${open}`]);
+    assert.deepEqual([results.elsewhere?.reason, results.elsewhere?.message], ['ResolvedElsewhere', "db resolves to 127.0.0.9, 127.0.0.1, none of them the target's (10.0.0.7)"]);
+    assert.equal(results.dns?.reason, 'ResolvedElsewhere');
+  });
+
   it("reports DNSResolutionFailed when the container's resolv.conf has no nameserver", async () => {
     const resolvConf = join(directory, 'empty-resolv.conf');
     await writeFile(resolvConf, '# nothing\n');

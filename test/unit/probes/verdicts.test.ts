@@ -135,6 +135,37 @@ describe('probe verdicts', () => {
     });
   });
 
+  describe('links and probes by name', () => {
+    beforeEach(() =>
+      scheduler.setDesired(
+        desiredState([
+          container('web'),
+          container('db'),
+          link('web-db', { from: 'web', to: 'db', ports: [5432] }),
+          probe('web-not-db', { from: 'web', to: 'db', ports: [5432], expect: 'unreachable' }),
+        ]),
+      ),
+    );
+
+    it("count only a connection to the target's own addresses", async () => {
+      await rounds(1);
+      assert.deepEqual(
+        runner.calls.flatMap((call) => call.checks.map((prober) => [prober.id, prober.host, prober.addresses])),
+        [
+          ['link/web-db:5432', 'db', ['10.1.0.5']],
+          ['probe/web-not-db:5432', 'db', ['10.1.0.5']],
+        ],
+      );
+    });
+
+    it('are ResolvedElsewhere when the name leads to another address: unhealthy for reachable, Unknown for unreachable', async () => {
+      for (const name of ['link/web-db:5432', 'probe/web-not-db:5432']) runner.reasons.set(name, 'ResolvedElsewhere');
+      await rounds(3);
+      assert.deepEqual(verdict('link/web-db:5432'), { healthy: false, consecutiveFailures: 3, reason: 'ResolvedElsewhere', method: 'nsenter' });
+      assert.deepEqual(verdict('probe/web-not-db:5432'), { healthy: null, consecutiveFailures: 0, reason: 'ResolvedElsewhere', method: 'nsenter' });
+    });
+  });
+
   describe('probes to a container on a network', () => {
     it("dial the container's address on that network, looked up every round, and follow it across a recreate", async () => {
       scheduler.setDesired(desiredState([container('web'), container('db'), probe('web-db', { from: 'web', to: { container: 'db', network: 'back' }, ports: [5432] })]));
