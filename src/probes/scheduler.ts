@@ -217,8 +217,8 @@ export function summarizeReachability(checks: readonly ReachabilityStatus[]): Re
 
 /** What makes a check the same check across desired states; a changed one starts over. */
 function definition(check: Check): string {
-  const { from, to, target, protocol, expect, notProbed } = check;
-  return JSON.stringify({ from, to, target, protocol, expect, notProbed });
+  const { from, to, targetContainer, target, protocol, expect, notProbed } = check;
+  return JSON.stringify({ from, to, targetContainer, target, protocol, expect, notProbed });
 }
 
 function positive(name: string, value: number): number {

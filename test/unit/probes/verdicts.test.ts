@@ -158,6 +158,14 @@ describe('probe verdicts', () => {
       );
     });
 
+    it('start over when the name becomes, or stops being, a declared container: the check is about something else', async () => {
+      scheduler.setDesired(desiredState([container('web'), probe('web-db', { from: 'web', to: 'db', ports: [1] })]));
+      await rounds(1);
+      assert.equal(check('probe/web-db:1').healthy, true);
+      scheduler.setDesired(desiredState([container('web'), container('db'), probe('web-db', { from: 'web', to: 'db', ports: [1] })]));
+      assert.equal(check('probe/web-db:1').healthy, null);
+    });
+
     it('are ResolvedElsewhere when the name leads to another address: unhealthy for reachable, Unknown for unreachable', async () => {
       for (const name of ['link/web-db:5432', 'probe/web-not-db:5432']) runner.reasons.set(name, 'ResolvedElsewhere');
       await rounds(3);
