@@ -43,6 +43,7 @@ export function planDials(check: Check, containers: ReadonlyMap<string, Observed
   const addresses = about?.endpoints.flatMap((endpoint) => (endpoint.ipv4Address === undefined ? [] : [endpoint.ipv4Address])) ?? [];
   // A target in another container's namespace (`networkMode: container:`) has no addresses of its own to compare with.
   if (target.type === 'address') return { type: 'dial', dial: { from: check.from, host: target.host, port: target.port, ...(addresses.length > 0 ? { addresses } : {}) } };
+  // Container and publish targets are about their own container (checks.ts), which runs, as seen above.
   const container = about as ObservedContainer;
   if (target.type === 'container') {
     const address = container.endpoints.find((endpoint) => endpoint.network === target.network)?.ipv4Address;
