@@ -118,11 +118,12 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
   const started = performance.now();
   const deadline = started + check.timeoutMs;
   let resolvedAddresses: string[] = [];
-  const result = (reason: ProberReason, message: string): ProberResult => ({
+  /** `endedAt`: when the answer came, before any watching for a close. */
+  const result = (reason: ProberReason, message: string, endedAt = performance.now()): ProberResult => ({
     id: check.id,
     reason,
     resolvedAddresses,
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    durationMs: Math.round((endedAt - started) * 1000) / 1000,
     message,
   });
   try {
@@ -133,7 +134,8 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
       throw new CheckFailure('ResolvedElsewhere', `${check.host} resolves to ${resolvedAddresses.join(', ')}, none of them the target's (${theirs})`);
     }
     if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
-    return result('Connected', await connectTcp(address, check.port, deadline));
+    const connected = await connectTcp(address, check.port, deadline);
+    return result('Connected', connected.message, connected.at);
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);
     return result('ProbeError', `prober failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -223,9 +225,9 @@ function isDnsCode(error: unknown, code: string): boolean {
 /**
  * Connects, then watches the connection for up to {@link CLOSE_GRACE_MS} (within
  * the budget): a peer that closes it before sending anything did not answer.
- * Resolves to the message of a connection that counts.
+ * Resolves, for a connection that counts, to its message and when it was accepted.
  */
-function connectTcp(address: string, port: number, deadline: number): Promise<string> {
+function connectTcp(address: string, port: number, deadline: number): Promise<{ message: string; at: number }> {
   const target = hostPort(address, port);
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host: address, port });
@@ -237,7 +239,7 @@ function connectTcp(address: string, port: number, deadline: number): Promise<st
       clearTimeout(timer);
       socket.destroy();
       if (outcome instanceof Error) reject(outcome);
-      else resolvePromise(outcome);
+      else resolvePromise({ message: outcome, at: connectedAt ?? started });
     };
     const closedEarly = () => {
       const after = Math.round(performance.now() - (connectedAt ?? started));

@@ -42,6 +42,15 @@ describe('prober', () => {
     assert.ok((results.closed?.durationMs ?? -1) >= 0);
   });
 
+  it('measures a connection until it is accepted, not while it is watched for a close', async () => {
+    const started = performance.now();
+    const [result] = (await runChecks({ checks: [check('open', '127.0.0.1', open)] })).results;
+    const elapsed = performance.now() - started;
+    assert.equal(result?.reason, 'Connected');
+    // The 100 ms watch follows the handshake, and a timer never fires more than a millisecond early.
+    assert.ok((result?.durationMs ?? Infinity) <= elapsed - 99, `expected the 100 ms watch left out of ${result?.durationMs} ms (all took ${elapsed} ms)`);
+  });
+
   it('does not count a connection the peer accepts and closes at once without a word, as docker-proxy does when its container refuses', async () => {
     const [result] = (await runChecks({ checks: [check('proxy', '127.0.0.1', ports.closing)] })).results;
     assert.equal(result?.reason, 'ConnectionClosed');
