@@ -21,7 +21,19 @@ export interface Dial {
   port: number;
   /** The target container's addresses, when a name is dialled: only a connection to one of them counts. */
   addresses?: string[];
+  /** Set where a proxy may stand between: an accepted connection closed within this is ConnectionClosed. */
+  closeGraceMs?: number;
 }
+
+/**
+ * How long a connection that may go through a proxy is watched before it
+ * counts: docker-proxy accepts every connection on a published port and
+ * closes it a few milliseconds later when the container refuses, while a
+ * service sends something or waits for the client. Only a host port, or an
+ * address that is not a container's, can be such a proxy; a connection to a
+ * container's own address counts at once, and keeps the probe threads short.
+ */
+export const CLOSE_GRACE_MS = 100;
 
 export type DialPlan =
   | { type: 'settled'; result: CheckResult }
@@ -42,7 +54,10 @@ export function planDials(check: Check, containers: ReadonlyMap<string, Observed
   }
   const addresses = about?.endpoints.flatMap((endpoint) => (endpoint.ipv4Address === undefined ? [] : [endpoint.ipv4Address])) ?? [];
   // A target in another container's namespace (`networkMode: container:`) has no addresses of its own to compare with.
-  if (target.type === 'address') return { type: 'dial', dial: { from: check.from, host: target.host, port: target.port, ...(addresses.length > 0 ? { addresses } : {}) } };
+  if (target.type === 'address') {
+    const only = addresses.length > 0 ? { addresses } : { closeGraceMs: CLOSE_GRACE_MS };
+    return { type: 'dial', dial: { from: check.from, host: target.host, port: target.port, ...only } };
+  }
   // Container and publish targets are about their own container (checks.ts), which runs, as seen above.
   const container = about as ObservedContainer;
   if (target.type === 'container') {
@@ -65,7 +80,7 @@ export function planDials(check: Check, containers: ReadonlyMap<string, Observed
   if (backend === undefined) return settled('BackendRefused', `container ${target.container} has no IPv4 address for the engine to forward ${what} to`);
   return {
     type: 'dial',
-    dial: { from: HOST, host: target.host, port: binding.hostPort },
+    dial: { from: HOST, host: target.host, port: binding.hostPort, closeGraceMs: CLOSE_GRACE_MS },
     backend: { from: target.container, host: backend, port: target.containerPort },
     boundPort: binding.hostPort,
   };

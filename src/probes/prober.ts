@@ -42,6 +42,11 @@ export interface ProberCheck {
    * ResolvedElsewhere. Unset: the first resolved address.
    */
   addresses?: string[];
+  /**
+   * How long an accepted connection is watched for the peer closing it without
+   * a byte, which makes it ConnectionClosed. Unset: it counts once accepted.
+   */
+  closeGraceMs?: number;
 }
 
 export interface ProberInput {
@@ -79,13 +84,6 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
  * address (EHOSTUNREACH), or a firewall of the source's (EACCES, EPERM).
  */
 const UNREACHABLE_CODES = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EACCES', 'EPERM']);
-/**
- * How long an accepted connection is watched for the peer closing it before
- * it counts. docker-proxy accepts every connection on a published port and
- * closes it a few milliseconds later when the container refuses; a service
- * either sends something or waits for the client.
- */
-const CLOSE_GRACE_MS = 100;
 /** Resolver answers that mean "no such name" or "no answer", as opposed to a broken prober. */
 const DNS_FAILURE_CODES = new Set(['ENOTFOUND', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ETIMEOUT', 'ECONNREFUSED', 'ENONAME', 'EBADRESP', 'ECANCELLED', 'EAI_AGAIN']);
 
@@ -134,7 +132,7 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
       throw new CheckFailure('ResolvedElsewhere', `${check.host} resolves to ${resolvedAddresses.join(', ')}, none of them the target's (${theirs})`);
     }
     if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
-    const connected = await connectTcp(address, check.port, deadline);
+    const connected = await connectTcp(address, check.port, deadline, check.closeGraceMs ?? 0);
     return result('Connected', connected.message, connected.at);
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);
@@ -223,11 +221,11 @@ function isDnsCode(error: unknown, code: string): boolean {
 }
 
 /**
- * Connects, then watches the connection for up to {@link CLOSE_GRACE_MS} (within
- * the budget): a peer that closes it before sending anything did not answer.
+ * Connects, then watches the connection for up to `graceMs` (within the
+ * budget): a peer that closes it before sending anything did not answer.
  * Resolves, for a connection that counts, to its message and when it was accepted.
  */
-function connectTcp(address: string, port: number, deadline: number): Promise<{ message: string; at: number }> {
+function connectTcp(address: string, port: number, deadline: number, graceMs: number): Promise<{ message: string; at: number }> {
   const target = hostPort(address, port);
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host: address, port });
@@ -248,8 +246,9 @@ function connectTcp(address: string, port: number, deadline: number): Promise<{ 
     socket.once('connect', () => {
       connectedAt = performance.now();
       clearTimeout(timer);
-      const watchMs = Math.min(CLOSE_GRACE_MS, deadline - connectedAt);
-      timer = setTimeout(() => settle(`connected to ${target}`), Math.max(0, watchMs));
+      const watchMs = Math.min(graceMs, deadline - connectedAt);
+      if (watchMs > 0) timer = setTimeout(() => settle(`connected to ${target}`), watchMs);
+      else settle(`connected to ${target}`);
     });
     socket.once('data', () => settle(`connected to ${target}, which sent data`));
     socket.once('end', closedEarly);

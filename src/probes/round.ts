@@ -5,6 +5,7 @@
  * source's start jittered; then a result per check.
  */
 import type { Clock } from '../clock.js';
+import { dropUndefined } from '../drop-undefined.js';
 import { eachLimited } from '../each-limited.js';
 import type { Engine, ObservedContainer } from '../engine/port.js';
 import type { Logger } from '../log.js';
@@ -126,13 +127,9 @@ export class RoundRunner {
 
   /** One source's connections; the container's state comes from the round's list, its process id from one inspection. */
   async #probeSource(source: string, listed: ObservedContainer | undefined, jobs: Job[]): Promise<Map<string, CheckResult>> {
-    const checks: ProberCheck[] = jobs.map(({ id, dial, timeoutMs }) => ({
-      id,
-      host: dial.host,
-      port: dial.port,
-      timeoutMs,
-      ...(dial.addresses === undefined ? {} : { addresses: dial.addresses }),
-    }));
+    const checks: ProberCheck[] = jobs.map(({ id, dial, timeoutMs }) =>
+      dropUndefined({ id, host: dial.host, port: dial.port, timeoutMs, addresses: dial.addresses, closeGraceMs: dial.closeGraceMs }),
+    );
     const setAll = (result: CheckResult) => new Map(jobs.map((job) => [job.id, result]));
     if (source === HOST) return this.#collect(source, jobs, await this.#runner.run({ checks }));
     if (listed?.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${listed?.status ?? 'missing'}`));

@@ -44,7 +44,7 @@ describe('prober', () => {
 
   it('measures a connection until it is accepted, not while it is watched for a close', async () => {
     const started = performance.now();
-    const [result] = (await runChecks({ checks: [check('open', '127.0.0.1', open)] })).results;
+    const [result] = (await runChecks({ checks: [{ ...check('open', '127.0.0.1', open), closeGraceMs: 100 }] })).results;
     const elapsed = performance.now() - started;
     assert.equal(result?.reason, 'Connected');
     // The 100 ms watch follows the handshake, and a timer never fires more than a millisecond early.
@@ -52,8 +52,9 @@ describe('prober', () => {
   });
 
   it('does not count a connection the peer accepts and closes at once without a word, as docker-proxy does when its container refuses', async () => {
-    const [result] = (await runChecks({ checks: [check('proxy', '127.0.0.1', ports.closing)] })).results;
+    const [result, atOnce] = (await runChecks({ checks: [{ ...check('proxy', '127.0.0.1', ports.closing), closeGraceMs: 100 }, check('at-once', '127.0.0.1', ports.closing)] })).results;
     assert.equal(result?.reason, 'ConnectionClosed');
+    assert.equal(atOnce?.reason, 'Connected', 'without closeGraceMs, a connection counts once accepted');
     assert.match(result?.message ?? '', /^127\.0\.0\.1:\d+ accepted the connection and closed it \d+ ms later without sending anything$/);
   });
 
@@ -61,7 +62,7 @@ describe('prober', () => {
     const banner = createServer((socket) => socket.end('220 ready\r\n'));
     await new Promise<void>((resolve) => banner.listen(0, '127.0.0.1', resolve));
     try {
-      const [result] = (await runChecks({ checks: [check('banner', '127.0.0.1', (banner.address() as AddressInfo).port)] })).results;
+      const [result] = (await runChecks({ checks: [{ ...check('banner', '127.0.0.1', (banner.address() as AddressInfo).port), closeGraceMs: 1000 }] })).results;
       assert.deepEqual([result?.reason, result?.message], ['Connected', `connected to 127.0.0.1:${(banner.address() as AddressInfo).port}, which sent data`]);
     } finally {
       await new Promise((resolve) => banner.close(resolve));

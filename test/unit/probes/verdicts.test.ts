@@ -231,6 +231,29 @@ describe('probe verdicts', () => {
     });
   });
 
+  it('watch for a close only where a proxy may stand between: the host port of a publish, an address that is not a container', async () => {
+    scheduler.setDesired(
+      desiredState([
+        container('web'),
+        container('db'),
+        container('www'),
+        link('web-db', { from: 'web', to: 'db', ports: [1] }),
+        probe('web-db-address', { from: 'web', to: { container: 'db', network: 'back' }, ports: [2] }),
+        probe('web-gateway', { from: 'web', to: 'host.docker.internal', ports: [3] }),
+        publish('www-http', { container: 'www', containerPort: 80, hostPort: 8080 }),
+      ]),
+    );
+    await rounds(1);
+    const watched = new Map(runner.calls.flatMap((call) => call.checks.map((prober) => [prober.id, prober.closeGraceMs])));
+    assert.deepEqual([...watched].sort(([a], [b]) => (a < b ? -1 : 1)), [
+      ['link/web-db:1', undefined],
+      ['probe/web-db-address:2', undefined],
+      ['probe/web-gateway:3', 100],
+      ['publish/www-http', 100],
+      ['publish/www-http#backend', undefined],
+    ]);
+  });
+
   describe('requests to the engine', () => {
     it('list the containers once per round and inspect each source container once, however many checks it has', async () => {
       scheduler.setDesired(
