@@ -143,11 +143,17 @@ export const portPublishSpec = z.strictObject({
   hostIp: z.union([ipv4, z.ipv6()]).default('0.0.0.0'),
 });
 
+/** A container's address on one network, looked up from the engine every round: it follows the container across recreates. */
+export const probeContainerTarget = z.strictObject({
+  container: dockerName,
+  network: dockerName,
+});
+
 export const probeSpec = z.strictObject({
   /** A container name, or `host`. */
   from: dockerName,
-  /** A name as `from` would resolve it, an IP, or `host.docker.internal`. */
-  to: z.string().min(1),
+  /** A name as `from` would resolve it, an IP, `host.docker.internal`, or a container's address on a network. */
+  to: z.union([z.string().min(1), probeContainerTarget]),
   ports: z.array(port).min(1),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
   interval: positiveDuration.optional(),
@@ -190,6 +196,7 @@ export type ContainerNetwork = z.output<typeof containerNetwork>;
 export type LinkSpec = z.output<typeof linkSpec>;
 export type PortPublishSpec = z.output<typeof portPublishSpec>;
 export type ProbeSpec = z.output<typeof probeSpec>;
+export type ProbeContainerTarget = z.output<typeof probeContainerTarget>;
 export type Duration = z.output<typeof duration>;
 
 export interface SpecByKind {

@@ -220,10 +220,22 @@ function hostIpsOverlap(a: string, b: string): boolean {
   return (wildcard(a) || wildcard(b)) && family(a) === family(b);
 }
 
-function probeRules({ probes, containers, report }: SetIndex): void {
+function probeRules({ probes, containers, networks, report }: SetIndex): void {
   for (const probe of probes) {
     if (probe.spec.from !== 'host' && !containers.has(probe.spec.from)) {
       report(probe, ['spec', 'from'], `${undeclaredContainer(probe.spec.from, containers)} (or \`host\`)`);
+    }
+    const { to } = probe.spec;
+    if (typeof to === 'string') continue;
+    const target = containers.get(to.container);
+    if (!target) {
+      report(probe, ['spec', 'to', 'container'], undeclaredContainer(to.container, containers));
+    } else if (!isBuiltInNetwork(to.network) && !networks.has(to.network)) {
+      report(probe, ['spec', 'to', 'network'], undeclaredNetwork(to.network, networks));
+    } else if (!containerNetworks(target.spec).some((attachment) => attachment.name === to.network)) {
+      const joined = containerNetworks(target.spec).map((attachment) => attachment.name);
+      const has = joined.length > 0 ? `its networks: ${joined.join(', ')}` : `it has \`networkMode: ${target.spec.networkMode ?? ''}\``;
+      report(probe, ['spec', 'to', 'network'], `Container/${to.container} is not attached to network \`${to.network}\` (${has}): it has no address there to probe`);
     }
   }
 }

@@ -16,8 +16,14 @@ const HOST_ALIAS = 'host.docker.internal';
 export type CheckTarget =
   /** A name (resolved as the source resolves it) or an IP address. */
   | { type: 'address'; host: string; port: number }
-  /** A published port whose host port the engine chose: looked up at round time. */
-  | { type: 'ephemeral'; host: string; container: string; containerPort: number };
+  /** A container's address on a network, looked up every round. */
+  | { type: 'container'; container: string; network: string; port: number }
+  /**
+   * A published port: the host port the engine bound (`hostPort` when fixed),
+   * looked up every round, dialled from the host, and the container's own
+   * port dialled from inside the container in the same round.
+   */
+  | { type: 'publish'; host: string; hostPort?: number; container: string; containerPort: number };
 
 export interface Check {
   /** Stable and unique: `link/<name>:<port>`, `link/<name>` (DNS-only), `publish/<name>`, `probe/<name>:<port>`. */
@@ -25,8 +31,10 @@ export interface Check {
   kind: ReachabilityStatus['kind'];
   /** A container name, or {@link HOST}. */
   from: string;
-  /** As shown in the status: the name or address dialled. */
+  /** As shown in the status: the name or address dialled, or `container@network`. */
   to: string;
+  /** The container the check is about: while it is not running the check is never Healthy (TargetNotRunning). */
+  targetContainer?: string;
   /** 0 for a DNS-only check, and for a publish whose host port is still unknown. */
   port: number;
   protocol: ReachabilityStatus['protocol'];
@@ -45,7 +53,7 @@ export function checksFor(desired: DesiredState): Check[] {
   const checks = [
     ...desired.links.flatMap((link) => linkChecks(link, desired)),
     ...desired.publishes.map(publishCheck),
-    ...desired.probes.flatMap(probeChecks),
+    ...desired.probes.flatMap((probe) => probeChecks(probe, desired)),
   ];
   return checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -58,7 +66,7 @@ function linkChecks(link: Document<'Link'>, desired: DesiredState): Check[] {
   const { spec } = link;
   const alias = spec.alias ?? spec.to;
   const ports = spec.ports ?? defaultPorts(spec.to, desired);
-  const base = { kind: 'link', from: spec.from, to: alias, protocol: 'tcp', expect: 'reachable' } as const;
+  const base = { kind: 'link', from: spec.from, to: alias, targetContainer: spec.to, protocol: 'tcp', expect: 'reachable' } as const;
   if (ports.length === 0) return [{ ...base, name: `link/${link.name}`, port: 0, target: { type: 'address', host: alias, port: 0 } }];
   return ports.map((port) => ({ ...base, name: `link/${link.name}:${port}`, port, target: { type: 'address', host: alias, port } }));
 }
@@ -85,13 +93,11 @@ function publishCheck(publish: Document<'PortPublish'>): Check {
     kind: 'publish',
     from: HOST,
     to: host,
+    targetContainer: spec.container,
     port,
     protocol: spec.protocol,
     expect: 'reachable',
-    target:
-      spec.hostPort === undefined
-        ? { type: 'ephemeral', host, container: spec.container, containerPort: spec.containerPort }
-        : { type: 'address', host, port },
+    target: { type: 'publish', host, ...(spec.hostPort === undefined ? {} : { hostPort: spec.hostPort }), container: spec.container, containerPort: spec.containerPort },
   };
   if (spec.protocol === 'udp') {
     check.notProbed = 'UDP has no handshake: a datagram that gets no reply proves nothing, so UDP publishes are not probed';
@@ -99,24 +105,29 @@ function publishCheck(publish: Document<'PortPublish'>): Check {
   return check;
 }
 
-function probeChecks(probe: Document<'Probe'>): Check[] {
+/** A Probe is about a container when `to` names a declared one, or its address on a network. */
+function probeChecks(probe: Document<'Probe'>, desired: DesiredState): Check[] {
   const { spec } = probe;
-  // From the host itself, the host's alias means loopback; containers resolve it themselves, or fail to, as they would.
-  const host = spec.from === HOST && spec.to === HOST_ALIAS ? '127.0.0.1' : spec.to;
+  const { to } = spec;
   const settings = {
     ...(spec.interval === undefined ? {} : { intervalMs: durationMs(spec.interval) }),
     ...(spec.timeout === undefined ? {} : { timeoutMs: durationMs(spec.timeout) }),
     ...(spec.failureThreshold === undefined ? {} : { failureThreshold: spec.failureThreshold }),
   };
+  const declared = typeof to === 'string' && desired.containers.some((container) => container.name === to);
+  const about = typeof to === 'string' ? (declared ? { targetContainer: to } : {}) : { targetContainer: to.container };
+  // From the host itself, the host's alias means loopback; containers resolve it themselves, or fail to, as they would.
+  const host = spec.from === HOST && to === HOST_ALIAS ? '127.0.0.1' : to;
   return spec.ports.map((port) => ({
     name: `probe/${probe.name}:${port}`,
     kind: 'probe',
     from: spec.from,
-    to: spec.to,
+    to: typeof to === 'string' ? to : `${to.container}@${to.network}`,
+    ...about,
     port,
     protocol: 'tcp',
     expect: spec.expect,
-    target: { type: 'address', host, port },
+    target: typeof host === 'string' ? { type: 'address', host, port } : { type: 'container', container: host.container, network: host.network, port },
     ...settings,
   }));
 }

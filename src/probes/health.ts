@@ -8,7 +8,8 @@ import type { ProbeReason, ReachabilityStatus } from '../status/model.js';
 /**
  * What one result says about the check. `unknown`: nothing was learnt about
  * the network (the source is not running, the prober failed, the check is not
- * probed); it neither counts towards a threshold nor breaks a streak.
+ * probed, isolation from a target that is not there); it neither counts
+ * towards a threshold nor breaks a streak.
  */
 export type Outcome = 'pass' | 'fail' | 'unknown';
 
@@ -28,16 +29,29 @@ export const INITIAL_HEALTH: HealthState = { healthy: null, consecutiveFailures:
 /**
  * `expect: unreachable` passes when the connection fails in any way the
  * network decides, a name that does not resolve included: from another
- * network a container's name is unknown, and that is isolation too.
+ * network a container's name is unknown, and that is isolation too. A
+ * connection accepted and then closed reached a listener: it meets neither
+ * expectation. A target that is not running, not on the network, or not
+ * where the name leads makes `reachable` false, but proves no isolation:
+ * the target was not there to reach.
  */
 export function outcomeOf(expect: ReachabilityStatus['expect'], reason: ProbeReason): Outcome {
   switch (reason) {
     case 'Connected':
       return expect === 'reachable' ? 'pass' : 'fail';
     case 'ConnectionRefused':
+    case 'NetworkUnreachable':
     case 'Timeout':
     case 'DNSResolutionFailed':
+    case 'HostPortUnreachable':
+    case 'BackendRefused':
       return expect === 'unreachable' ? 'pass' : 'fail';
+    case 'ConnectionClosed':
+      return 'fail';
+    case 'TargetNotRunning':
+    case 'TargetNotOnNetwork':
+    case 'ResolvedElsewhere':
+      return expect === 'reachable' ? 'fail' : 'unknown';
     case 'SourceNotRunning':
     case 'NotProbed':
     case 'ProbeError':

@@ -17,7 +17,15 @@ import { realpathSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export type ProberReason = 'Connected' | 'ConnectionRefused' | 'Timeout' | 'DNSResolutionFailed' | 'ProbeError';
+export type ProberReason =
+  | 'Connected'
+  | 'ConnectionRefused'
+  | 'ConnectionClosed'
+  | 'NetworkUnreachable'
+  | 'Timeout'
+  | 'DNSResolutionFailed'
+  | 'ResolvedElsewhere'
+  | 'ProbeError';
 
 export interface ProberCheck {
   /** Echoed in the result. */
@@ -28,6 +36,17 @@ export interface ProberCheck {
   port: number;
   /** Budget for resolution and connection together. */
   timeoutMs: number;
+  /**
+   * The target container's addresses: the first of the resolved addresses
+   * among them is dialled, and a name that resolves to none of them is
+   * ResolvedElsewhere. Unset: the first resolved address.
+   */
+  addresses?: string[];
+  /**
+   * How long an accepted connection is watched for the peer closing it without
+   * a byte, which makes it ConnectionClosed. Unset: it counts once accepted.
+   */
+  closeGraceMs?: number;
 }
 
 export interface ProberInput {
@@ -57,8 +76,14 @@ export interface ProberOutput {
   results: ProberResult[];
 }
 
-/** Connection errors that mean the network answered "no": the peer, or something on the way, rejected us. */
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'EPERM']);
+/** Connection errors that mean the address answered with a reset: nothing listens on the port. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/**
+ * Connection errors that mean no packet got to a listener: no route from the
+ * source (ENETUNREACH, e.g. `networkMode: none`), no host answering at the
+ * address (EHOSTUNREACH), or a firewall of the source's (EACCES, EPERM).
+ */
+const UNREACHABLE_CODES = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EACCES', 'EPERM']);
 /** Resolver answers that mean "no such name" or "no answer", as opposed to a broken prober. */
 const DNS_FAILURE_CODES = new Set(['ENOTFOUND', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ETIMEOUT', 'ECONNREFUSED', 'ENONAME', 'EBADRESP', 'ECANCELLED', 'EAI_AGAIN']);
 
@@ -91,19 +116,24 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
   const started = performance.now();
   const deadline = started + check.timeoutMs;
   let resolvedAddresses: string[] = [];
-  const result = (reason: ProberReason, message: string): ProberResult => ({
+  /** `endedAt`: when the answer came, before any watching for a close. */
+  const result = (reason: ProberReason, message: string, endedAt = performance.now()): ProberResult => ({
     id: check.id,
     reason,
     resolvedAddresses,
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    durationMs: Math.round((endedAt - started) * 1000) / 1000,
     message,
   });
   try {
     resolvedAddresses = await resolve(check.host, hosts, resolvConf, check.timeoutMs);
+    const address = check.addresses === undefined ? resolvedAddresses[0] : resolvedAddresses.find((candidate) => check.addresses?.includes(candidate));
+    if (address === undefined) {
+      const theirs = check.addresses?.join(', ') ?? '';
+      throw new CheckFailure('ResolvedElsewhere', `${check.host} resolves to ${resolvedAddresses.join(', ')}, none of them the target's (${theirs})`);
+    }
     if (check.port === 0) return result('Connected', `${check.host} resolves to ${resolvedAddresses.join(', ')} (DNS-only check)`);
-    const address = resolvedAddresses[0] as string;
-    await connectTcp(address, check.port, Math.max(1, deadline - performance.now()));
-    return result('Connected', `connected to ${hostPort(address, check.port)}`);
+    const connected = await connectTcp(address, check.port, deadline, check.closeGraceMs ?? 0);
+    return result('Connected', connected.message, connected.at);
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);
     return result('ProbeError', `prober failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -190,25 +220,45 @@ function isDnsCode(error: unknown, code: string): boolean {
   return (error as { code?: string } | undefined)?.code === code;
 }
 
-function connectTcp(address: string, port: number, timeoutMs: number): Promise<void> {
+/**
+ * Connects, then watches the connection for up to `graceMs` (within the
+ * budget): a peer that closes it before sending anything did not answer.
+ * Resolves, for a connection that counts, to its message and when it was accepted.
+ */
+function connectTcp(address: string, port: number, deadline: number, graceMs: number): Promise<{ message: string; at: number }> {
+  const target = hostPort(address, port);
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host: address, port });
-    const timer = setTimeout(() => {
+    const started = performance.now();
+    const budget = Math.max(1, deadline - started);
+    let connectedAt: number | undefined;
+    let timer = setTimeout(() => settle(new CheckFailure('Timeout', `no answer from ${target} within ${Math.round(budget)} ms`)), budget);
+    const settle = (outcome: string | Error) => {
+      clearTimeout(timer);
       socket.destroy();
-      reject(new CheckFailure('Timeout', `no answer from ${hostPort(address, port)} within ${Math.round(timeoutMs)} ms`));
-    }, timeoutMs);
+      if (outcome instanceof Error) reject(outcome);
+      else resolvePromise({ message: outcome, at: connectedAt ?? started });
+    };
+    const closedEarly = () => {
+      const after = Math.round(performance.now() - (connectedAt ?? started));
+      settle(new CheckFailure('ConnectionClosed', `${target} accepted the connection and closed it ${after} ms later without sending anything`));
+    };
     socket.once('connect', () => {
+      connectedAt = performance.now();
       clearTimeout(timer);
-      socket.destroy();
-      resolvePromise();
+      const watchMs = Math.min(graceMs, deadline - connectedAt);
+      if (watchMs > 0) timer = setTimeout(() => settle(`connected to ${target}`), watchMs);
+      else settle(`connected to ${target}`);
     });
+    socket.once('data', () => settle(`connected to ${target}, which sent data`));
+    socket.once('end', closedEarly);
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
       const code = error.code ?? '';
-      if (REFUSED_CODES.has(code)) reject(new CheckFailure('ConnectionRefused', `${hostPort(address, port)}: ${error.message}`));
-      else if (code === 'ETIMEDOUT') reject(new CheckFailure('Timeout', `${hostPort(address, port)}: ${error.message}`));
-      else reject(error);
+      if (connectedAt !== undefined) closedEarly();
+      else if (REFUSED_CODES.has(code)) settle(new CheckFailure('ConnectionRefused', `${target}: ${error.message}`));
+      else if (UNREACHABLE_CODES.has(code)) settle(new CheckFailure('NetworkUnreachable', `${target}: ${error.message}`));
+      else if (code === 'ETIMEDOUT') settle(new CheckFailure('Timeout', `${target}: ${error.message}`));
+      else settle(error);
     });
   });
 }

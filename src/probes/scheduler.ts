@@ -1,22 +1,21 @@
 /**
- * Reachability rounds: every interval, each due check runs from its source,
- * one prober per source container doing all of that source's checks at once,
- * a bounded number of sources at a time, each source's start jittered.
+ * When checks run: every interval, each due check runs in a round (see
+ * round.ts); its results become health with the thresholds.
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { eachLimited } from '../each-limited.js';
-import type { Engine, ObservedContainer } from '../engine/port.js';
+import type { Engine } from '../engine/port.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
-import type { ProbeReason, ProbeResult, ReachabilityStatus, ReachabilitySummary } from '../status/model.js';
+import type { ProbeResult, ReachabilityStatus, ReachabilitySummary } from '../status/model.js';
 import type { Check } from './checks.js';
-import { HOST, checksFor } from './checks.js';
+import { checksFor } from './checks.js';
+import type { CheckResult } from './dials.js';
 import type { HealthState } from './health.js';
 import { DEFAULT_THRESHOLDS, INITIAL_HEALTH, nextHealth, outcomeOf } from './health.js';
-import type { ProberCheck, ProberResult } from './prober.js';
-import type { ProbeMethodOption, ProberRun, ProberRunner } from './prober-runner.js';
+import type { ProbeMethodOption, ProberRunner } from './prober-runner.js';
 import { createProberRunner } from './prober-runner.js';
+import { RoundRunner } from './round.js';
 
 export interface ProbeSchedulerOptions {
   engine: Engine;
@@ -48,7 +47,7 @@ interface Entry {
   check: Check;
   health: HealthState;
   lastProbe?: ProbeResult;
-  /** The host port the engine bound, for publishes with an ephemeral one. */
+  /** For publishes: the host port the engine bound, in the last round. */
   boundPort?: number;
   nextDueAt: number;
 }
@@ -60,21 +59,17 @@ const DUE_SLACK_MS = 100;
  * Keeps every check's health up to date. Health follows Kubernetes probes
  * (failureThreshold 3, successThreshold 1); results that say nothing about the
  * network (SourceNotRunning, ProbeError, NotProbed) make a check Unknown
- * without counting towards a threshold. Rounds never overlap.
+ * without counting towards a threshold (see `outcomeOf`). Rounds never overlap.
  */
 export class ProbeScheduler {
-  readonly #engine: Engine;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
-  readonly #concurrency: number;
   readonly #jitterMs: number;
   readonly #onRound: (() => void) | undefined;
-  readonly #runner: ProberRunner;
+  readonly #rounds: RoundRunner;
   #entries = new Map<string, Entry>();
-  /** The last prober failure per source, so that a failure repeating every round is logged once. */
-  readonly #failures = new Map<string, string>();
   #current: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #started = false;
@@ -83,19 +78,19 @@ export class ProbeScheduler {
   constructor(options: ProbeSchedulerOptions) {
     this.#intervalMs = positive('intervalMs', options.intervalMs ?? 10_000);
     this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? 1000);
-    this.#concurrency = options.concurrency ?? 8;
-    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
-      throw new TypeError(`Expected \`concurrency\` to be an integer >= 1, got ${this.#concurrency}`);
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`Expected \`concurrency\` to be an integer >= 1, got ${concurrency}`);
     }
     this.#jitterMs = options.jitterMs ?? Math.min(1000, this.#intervalMs / 10);
     if (!Number.isFinite(this.#jitterMs) || this.#jitterMs < 0) throw new TypeError(`Expected \`jitterMs\` to be a finite number >= 0, got ${this.#jitterMs}`);
-    this.#engine = options.engine;
     this.#logger = options.logger.child({ kind: 'Probe', instance: options.instance });
     this.#clock = options.clock ?? systemClock;
     this.#onRound = options.onRound;
-    this.#runner =
+    const runner =
       options.runner ??
       createProberRunner({ engine: options.engine, logger: this.#logger, method: options.method ?? 'auto', probeImage: options.probeImage });
+    this.#rounds = new RoundRunner({ engine: options.engine, runner, logger: this.#logger, clock: this.#clock, concurrency });
   }
 
   /** Derives the checks; a check whose definition is unchanged keeps its state, a new one is due at once. */
@@ -183,121 +178,22 @@ export class ProbeScheduler {
     if (entries.length === 0) return;
     const round = ++this.#round;
     const startedAt = this.#clock.now();
-    const bySource = new Map<string, Entry[]>();
-    for (const entry of entries) bySource.set(entry.check.from, [...(bySource.get(entry.check.from) ?? []), entry]);
-    // Each source gets a start offset within the window, taken in order: the window delays a round by at most its length.
-    const starts = [...bySource].map(([source, group]) => ({ source, group, offset: Math.random() * jitterMs })).sort((a, b) => a.offset - b.offset);
-    await eachLimited(starts, this.#concurrency, async ({ source, group, offset }) => {
-      const wait = startedAt + offset - this.#clock.now();
-      if (wait > 0) await sleep(wait);
-      const at = new Date(this.#clock.now()).toISOString();
-      const results = await this.#probeSource(source, group);
-      for (const entry of group) this.#record(entry, results.get(entry) ?? notRun('ProbeError', 'the prober returned no result for this check'), at);
-    });
-    for (const entry of entries) entry.nextDueAt = startedAt + (entry.check.intervalMs ?? this.#intervalMs);
-    this.#logger.debug('probe round done', { pass: round, checks: entries.length, sources: bySource.size, durationMs: this.#clock.now() - startedAt });
-  }
-
-  /** Results of one source's checks; never rejects: whatever fails outside the network is a ProbeError. */
-  async #probeSource(source: string, group: Entry[]): Promise<Map<Entry, Omit<ProbeResult, 'at'>>> {
-    const results = new Map<Entry, Omit<ProbeResult, 'at'>>();
-    const runnable: Entry[] = [];
-    for (const entry of group) {
-      if (entry.check.notProbed !== undefined) results.set(entry, notRun('NotProbed', entry.check.notProbed));
-      else runnable.push(entry);
-    }
-    if (runnable.length === 0) return results;
-    const setAll = (result: Omit<ProbeResult, 'at'>) => runnable.forEach((entry) => results.set(entry, result));
-    if (source === HOST) {
-      const checks = await this.#hostChecks(runnable, results);
-      if (checks.length > 0) this.#collect(source, runnable, await this.#runner.run({ checks }), results);
-      return results;
-    }
-    try {
-      const container = await this.#engine.inspectContainer(source);
-      if (container === undefined || container.status !== 'running') {
-        setAll(notRun('SourceNotRunning', `container ${source} is ${container?.status ?? 'missing'}`));
-        return results;
-      }
-      const checks = runnable.map((entry) => this.#proberCheck(entry, entry.check.port));
-      this.#collect(source, runnable, await this.#runner.run({ source: { id: container.id, name: source, pid: container.pid ?? 0 }, checks }), results);
-    } catch (error) {
-      const message = `inspecting container ${source}: ${errorMessage(error)}`;
-      this.#noteFailure(source, message);
-      setAll(notRun('ProbeError', message));
-    }
-    return results;
-  }
-
-  /**
-   * The host's checks, with ephemeral host ports looked up now. A publish whose
-   * container has no port bound (not running, or gone) fails as refused: that
-   * is what a client of the host sees.
-   */
-  async #hostChecks(entries: Entry[], results: Map<Entry, Omit<ProbeResult, 'at'>>): Promise<ProberCheck[]> {
-    const checks: ProberCheck[] = [];
+    const outcomes = await this.#rounds.run(
+      entries.map((entry) => ({ check: entry.check, timeoutMs: entry.check.timeoutMs ?? this.#timeoutMs })),
+      jitterMs,
+    );
     for (const entry of entries) {
-      const { target } = entry.check;
-      if (target.type === 'address') {
-        checks.push(this.#proberCheck(entry, target.port));
-        continue;
-      }
-      let container: ObservedContainer | undefined;
-      try {
-        container = await this.#engine.inspectContainer(target.container);
-      } catch (error) {
-        results.set(entry, { ...notRun('ProbeError', `looking up the host port: ${errorMessage(error)}`), method: 'host' });
-        continue;
-      }
-      const binding = container?.portBindings.find((candidate) => candidate.containerPort === target.containerPort && candidate.protocol === entry.check.protocol && candidate.hostPort);
-      if (binding?.hostPort === undefined) {
-        delete entry.boundPort;
-        results.set(entry, {
-          ...notRun('ConnectionRefused', `the engine reports no host port bound to ${target.container} ${target.containerPort}/${entry.check.protocol} (container ${container?.status ?? 'missing'})`),
-          method: 'host',
-        });
-        continue;
-      }
-      entry.boundPort = binding.hostPort;
-      checks.push(this.#proberCheck(entry, binding.hostPort));
+      const outcome = outcomes.get(entry.check.name);
+      if (outcome === undefined) continue;
+      if (outcome.boundPort === undefined) delete entry.boundPort;
+      else entry.boundPort = outcome.boundPort;
+      this.#record(entry, outcome.result, outcome.at);
+      entry.nextDueAt = startedAt + (entry.check.intervalMs ?? this.#intervalMs);
     }
-    return checks;
+    this.#logger.debug('probe round done', { pass: round, checks: entries.length, durationMs: this.#clock.now() - startedAt });
   }
 
-  #proberCheck(entry: Entry, port: number): ProberCheck {
-    return { id: entry.check.name, host: entry.check.target.host, port, timeoutMs: entry.check.timeoutMs ?? this.#timeoutMs };
-  }
-
-  #collect(source: string, entries: Entry[], run: ProberRun, results: Map<Entry, Omit<ProbeResult, 'at'>>): void {
-    if ('error' in run) {
-      const message = `prober failed (${run.method}): ${run.error}`;
-      this.#noteFailure(source, message);
-      for (const entry of entries) if (!results.has(entry)) results.set(entry, { ...notRun('ProbeError', message), method: run.method });
-      return;
-    }
-    if (this.#failures.delete(source)) this.#logger.info('prober works again', { source, method: run.method });
-    const byId = new Map<string, ProberResult>(run.results.map((result) => [result.id, result]));
-    for (const entry of entries) {
-      const result = byId.get(entry.check.name);
-      if (result === undefined || results.has(entry)) continue;
-      results.set(entry, {
-        success: false,
-        durationMs: result.durationMs,
-        resolvedAddresses: result.resolvedAddresses,
-        reason: result.reason,
-        message: result.message,
-        method: run.method,
-      });
-    }
-  }
-
-  #noteFailure(source: string, message: string): void {
-    if (this.#failures.get(source) === message) return;
-    this.#failures.set(source, message);
-    this.#logger.warn('cannot probe; its checks are Unknown', { source, error: message });
-  }
-
-  #record(entry: Entry, result: Omit<ProbeResult, 'at'>, at: string): void {
+  #record(entry: Entry, result: CheckResult, at: string): void {
     if (this.#entries.get(entry.check.name) !== entry) return;
     const { check } = entry;
     const outcome = outcomeOf(check.expect, result.reason);
@@ -319,19 +215,10 @@ export function summarizeReachability(checks: readonly ReachabilityStatus[]): Re
   return { total: checks.length, healthy, unhealthy, unknown: checks.length - healthy - unhealthy };
 }
 
-/** A result for a check that did not reach the network. */
-function notRun(reason: ProbeReason, message: string): Omit<ProbeResult, 'at'> {
-  return { success: false, durationMs: 0, resolvedAddresses: [], reason, message, method: 'none' };
-}
-
 /** What makes a check the same check across desired states; a changed one starts over. */
 function definition(check: Check): string {
-  const { from, to, target, protocol, expect, notProbed } = check;
-  return JSON.stringify({ from, to, target, protocol, expect, notProbed });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const { from, to, targetContainer, target, protocol, expect, notProbed } = check;
+  return JSON.stringify({ from, to, targetContainer, target, protocol, expect, notProbed });
 }
 
 function positive(name: string, value: number): number {
@@ -339,6 +226,3 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

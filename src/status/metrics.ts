@@ -10,7 +10,8 @@
  * while it is Unknown: a 0 would be a false "unreachable". Such checks are
  * counted in `mooring_reachability_checks{state="unknown"}`.
  */
-import type { ProbeReason, ReachabilityStatus, Status } from './model.js';
+import { outcomeOf } from '../probes/health.js';
+import type { ReachabilityStatus, Status } from './model.js';
 import { writeFileAtomic } from './write.js';
 
 type Labels = Record<string, string>;
@@ -27,12 +28,11 @@ interface Family {
   samples: Sample[];
 }
 
-/** Reasons that are the network's answer; the others are about mooring or its prober. */
-const NETWORK_REASONS: ReadonlySet<ProbeReason> = new Set(['Connected', 'ConnectionRefused', 'Timeout', 'DNSResolutionFailed']);
 
 export function renderMetrics(status: Status): string {
   const checks = status.reachability;
-  const probed = checks.filter((check) => check.lastProbe !== undefined && NETWORK_REASONS.has(check.lastProbe.reason));
+  // Only results that met or failed the expectation: the others are about mooring, its prober, or an untestable isolation.
+  const probed = checks.filter((check) => check.lastProbe !== undefined && outcomeOf(check.expect, check.lastProbe.reason) !== 'unknown');
   const summary = status.reachabilitySummary;
   const families: Family[] = [
     {

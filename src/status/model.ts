@@ -46,11 +46,19 @@ export interface ResourceStatus {
   lastError?: string;
 }
 
+/** What each one means, precisely, is in docs/status.md. */
 export type ProbeReason =
   | 'Connected'
   | 'ConnectionRefused'
+  | 'ConnectionClosed'
+  | 'NetworkUnreachable'
   | 'Timeout'
   | 'DNSResolutionFailed'
+  | 'ResolvedElsewhere'
+  | 'HostPortUnreachable'
+  | 'BackendRefused'
+  | 'TargetNotRunning'
+  | 'TargetNotOnNetwork'
   | 'SourceNotRunning'
   | 'NotProbed'
   | 'ProbeError';

@@ -52,7 +52,7 @@ describe('SetnsPool (network namespaces)', function () {
   }
 
   it("runs the checks in the container's namespace, and this process stays in its own", async () => {
-    assert.equal(await reasonFrom(isolated.pid as number), 'ConnectionRefused', 'no loopback in the fresh namespace');
+    assert.equal(await reasonFrom(isolated.pid as number), 'NetworkUnreachable', 'loopback is down in the fresh namespace: no route');
     assert.equal(await reasonFrom(process.pid), 'Connected');
   });
 
@@ -61,7 +61,7 @@ describe('SetnsPool (network namespaces)', function () {
     const reasons = await Promise.all(pids.map((pid) => reasonFrom(pid)));
     assert.deepEqual(
       reasons,
-      pids.map((pid) => (pid === process.pid ? 'Connected' : 'ConnectionRefused')),
+      pids.map((pid) => (pid === process.pid ? 'Connected' : 'NetworkUnreachable')),
     );
   });
 

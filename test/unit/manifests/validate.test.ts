@@ -114,6 +114,21 @@ const cases: Case[] = [
     files: { 'a.yaml': [prb('p1', 'from: app, to: db, ports: [1]'), prb('p2', 'from: host, to: 127.0.0.1, ports: [1]')] },
     expected: [['a.yaml', 1, 'from', 'Probe/p1: spec.from: Container/app is not declared (or `host`)']],
   },
+  {
+    title: "a Probe to an undeclared container's address",
+    files: { 'a.yaml': [prb('p', 'from: host, to: {container: ghost, network: bridge}, ports: [1]')] },
+    expected: [['a.yaml', 1, 'container', 'Probe/p: spec.to.container: Container/ghost is not declared']],
+  },
+  {
+    title: "a Probe to a container's address on an undeclared network",
+    files: { 'a.yaml': [ctr('web'), prb('p', 'from: host, to: {container: web, network: back}, ports: [1]')] },
+    expected: [['a.yaml', 3, 'network', 'Probe/p: spec.to.network: network `back` is not declared (declare a Network, with `external: true` for one that exists already)']],
+  },
+  {
+    title: "a Probe to a container's address on a network it is not attached to; on its own network is fine",
+    files: { 'a.yaml': [net('back'), ctr('web'), prb('p', 'from: host, to: {container: web, network: back}, ports: [1]'), prb('p2', 'from: host, to: {container: web, network: bridge}, ports: [1]')] },
+    expected: [['a.yaml', 5, 'network', 'Probe/p: spec.to.network: Container/web is not attached to network `back` (its networks: bridge): it has no address there to probe']],
+  },
   // Links
   {
     title: 'a network-scoped link on an undeclared network',

@@ -6,10 +6,11 @@ const probe = (name: string, spec: Record<string, unknown>) => document('Probe',
 
 /** The fields a user sees in the status, plus how each check connects. */
 function summary(documents: Parameters<typeof desiredState>[0]) {
-  return checksFor(desiredState(documents)).map(({ name, from, to, port, protocol, expect, target, notProbed }) => ({
+  return checksFor(desiredState(documents)).map(({ name, from, to, targetContainer, port, protocol, expect, target, notProbed }) => ({
     name,
     from,
     to,
+    targetContainer,
     port,
     protocol,
     expect,
@@ -21,8 +22,8 @@ function summary(documents: Parameters<typeof desiredState>[0]) {
 describe('checksFor', () => {
   it('checks a Link on its own ports, through its alias', () => {
     assert.deepEqual(summary([container('web'), container('db'), link('web-db', { from: 'web', to: 'db', alias: 'database', network: 'back', ports: [5432, 6432] })]), [
-      { name: 'link/web-db:5432', from: 'web', to: 'database', port: 5432, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'database', port: 5432 } },
-      { name: 'link/web-db:6432', from: 'web', to: 'database', port: 6432, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'database', port: 6432 } },
+      { name: 'link/web-db:5432', from: 'web', to: 'database', targetContainer: 'db', port: 5432, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'database', port: 5432 } },
+      { name: 'link/web-db:6432', from: 'web', to: 'database', targetContainer: 'db', port: 6432, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'database', port: 6432 } },
     ]);
   });
 
@@ -47,7 +48,7 @@ describe('checksFor', () => {
 
   it('makes a Link to a target without ports a DNS-only check on port 0', () => {
     assert.deepEqual(summary([container('a'), container('b'), link('a-b', { from: 'a', to: 'b' })]), [
-      { name: 'link/a-b', from: 'a', to: 'b', port: 0, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'b', port: 0 } },
+      { name: 'link/a-b', from: 'a', to: 'b', targetContainer: 'b', port: 0, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'b', port: 0 } },
     ]);
   });
 
@@ -56,16 +57,34 @@ describe('checksFor', () => {
     ['::', '::1'],
     ['127.0.0.2', '127.0.0.2'],
   ] as const) {
-    it(`dials a TCP publish on ${hostIp} from the host at ${dialled}`, () => {
+    it(`dials a TCP publish on ${hostIp} from the host at ${dialled}, and the container's own port from inside it`, () => {
       assert.deepEqual(summary([container('web'), publish('web-http', { container: 'web', containerPort: 80, hostPort: 8080, hostIp })]), [
-        { name: 'publish/web-http', from: 'host', to: dialled, port: 8080, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: dialled, port: 8080 } },
+        {
+          name: 'publish/web-http',
+          from: 'host',
+          to: dialled,
+          targetContainer: 'web',
+          port: 8080,
+          protocol: 'tcp',
+          expect: 'reachable',
+          target: { type: 'publish', host: dialled, hostPort: 8080, container: 'web', containerPort: 80 },
+        },
       ]);
     });
   }
 
   it('looks up an ephemeral host port at round time', () => {
     assert.deepEqual(summary([container('web'), publish('web-http', { container: 'web', containerPort: 80 })]), [
-      { name: 'publish/web-http', from: 'host', to: '127.0.0.1', port: 0, protocol: 'tcp', expect: 'reachable', target: { type: 'ephemeral', host: '127.0.0.1', container: 'web', containerPort: 80 } },
+      {
+        name: 'publish/web-http',
+        from: 'host',
+        to: '127.0.0.1',
+        targetContainer: 'web',
+        port: 0,
+        protocol: 'tcp',
+        expect: 'reachable',
+        target: { type: 'publish', host: '127.0.0.1', container: 'web', containerPort: 80 },
+      },
     ]);
   });
 
@@ -86,6 +105,32 @@ describe('checksFor', () => {
     );
   });
 
+  it("dials a Probe to a container on a network at that container's address, looked up every round", () => {
+    assert.deepEqual(summary([container('web'), probe('to-web', { from: 'host', to: { container: 'web', network: 'bridge' }, ports: [80] })]), [
+      {
+        name: 'probe/to-web:80',
+        from: 'host',
+        to: 'web@bridge',
+        targetContainer: 'web',
+        port: 80,
+        protocol: 'tcp',
+        expect: 'reachable',
+        target: { type: 'container', container: 'web', network: 'bridge', port: 80 },
+      },
+    ]);
+  });
+
+  it('makes a Probe by name about the container of that name, when one is declared', () => {
+    const checks = checksFor(desiredState([container('db'), probe('by-name', { from: 'web', to: 'db', ports: [1] }), probe('by-ip', { from: 'web', to: '10.0.0.1', ports: [1] })]));
+    assert.deepEqual(
+      checks.map((check) => [check.name, check.targetContainer]),
+      [
+        ['probe/by-ip:1', undefined],
+        ['probe/by-name:1', 'db'],
+      ],
+    );
+  });
+
   it('leaves settings a Probe does not give to the scheduler', () => {
     const [check] = checksFor(desiredState([probe('p', { from: 'web', to: '10.0.0.1', ports: [80] })]));
     assert.equal(check?.expect, 'reachable');
@@ -95,7 +140,7 @@ describe('checksFor', () => {
   it('dials host.docker.internal at loopback from the host, and leaves it to containers to resolve', () => {
     const checks = checksFor(desiredState([probe('from-host', { from: 'host', to: 'host.docker.internal', ports: [80] }), probe('from-web', { from: 'web', to: 'host.docker.internal', ports: [80] })]));
     assert.deepEqual(
-      checks.map((check) => [check.name, check.to, check.target.host]),
+      checks.map((check) => [check.name, check.to, check.target.type === 'address' && check.target.host]),
       [
         ['probe/from-host:80', 'host.docker.internal', '127.0.0.1'],
         ['probe/from-web:80', 'host.docker.internal', 'host.docker.internal'],

@@ -8,8 +8,17 @@ describe('outcomeOf', () => {
     // reason, expect reachable, expect unreachable
     ['Connected', 'pass', 'fail'],
     ['ConnectionRefused', 'fail', 'pass'],
+    ['NetworkUnreachable', 'fail', 'pass'],
     ['Timeout', 'fail', 'pass'],
     ['DNSResolutionFailed', 'fail', 'pass'],
+    ['HostPortUnreachable', 'fail', 'pass'],
+    ['BackendRefused', 'fail', 'pass'],
+    // Something accepted the connection: neither the service answering nor isolation.
+    ['ConnectionClosed', 'fail', 'fail'],
+    // Nothing there to reach: the expectation of reaching it fails, isolation is untested.
+    ['TargetNotRunning', 'fail', 'unknown'],
+    ['TargetNotOnNetwork', 'fail', 'unknown'],
+    ['ResolvedElsewhere', 'fail', 'unknown'],
     ['SourceNotRunning', 'unknown', 'unknown'],
     ['NotProbed', 'unknown', 'unknown'],
     ['ProbeError', 'unknown', 'unknown'],

@@ -1,12 +1,14 @@
-/** TCP ports on loopback for prober tests: one that accepts, one that refuses. */
+/** TCP ports on loopback for prober tests: one that accepts, one that refuses, one that accepts and closes at once. */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 
 export interface LoopbackPorts {
-  /** Accepts connections. */
+  /** Accepts connections and keeps them until the client closes them, as a service waiting for a request does. */
   open: number;
   /** Was free a moment ago: connections are refused. */
   closed: number;
+  /** Accepts connections and closes them at once, as docker-proxy does when its container refuses. */
+  closing: number;
   close(): Promise<void>;
 }
 
@@ -15,11 +17,15 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+const stop = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
 export async function loopbackPorts(): Promise<LoopbackPorts> {
-  const server = createServer((socket) => socket.end());
+  const server = createServer(() => undefined);
   const open = await listen(server);
+  const proxy = createServer((socket) => socket.end());
+  const closing = await listen(proxy);
   const spare = createServer();
   const closed = await listen(spare);
-  await new Promise((resolve) => spare.close(resolve));
-  return { open, closed, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await stop(spare);
+  return { open, closed, closing, close: async () => void (await Promise.all([stop(server), stop(proxy)])) };
 }

@@ -3,6 +3,8 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { ProberInput, ProberOutput } from '../../../src/probes/prober.js';
 import { parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
@@ -40,6 +42,33 @@ describe('prober', () => {
     assert.ok((results.closed?.durationMs ?? -1) >= 0);
   });
 
+  it('measures a connection until it is accepted, not while it is watched for a close', async () => {
+    const started = performance.now();
+    const [result] = (await runChecks({ checks: [{ ...check('open', '127.0.0.1', open), closeGraceMs: 100 }] })).results;
+    const elapsed = performance.now() - started;
+    assert.equal(result?.reason, 'Connected');
+    // The 100 ms watch follows the handshake, and a timer never fires more than a millisecond early.
+    assert.ok((result?.durationMs ?? Infinity) <= elapsed - 99, `expected the 100 ms watch left out of ${result?.durationMs} ms (all took ${elapsed} ms)`);
+  });
+
+  it('does not count a connection the peer accepts and closes at once without a word, as docker-proxy does when its container refuses', async () => {
+    const [result, atOnce] = (await runChecks({ checks: [{ ...check('proxy', '127.0.0.1', ports.closing), closeGraceMs: 100 }, check('at-once', '127.0.0.1', ports.closing)] })).results;
+    assert.equal(result?.reason, 'ConnectionClosed');
+    assert.equal(atOnce?.reason, 'Connected', 'without closeGraceMs, a connection counts once accepted');
+    assert.match(result?.message ?? '', /^127\.0\.0\.1:\d+ accepted the connection and closed it \d+ ms later without sending anything$/);
+  });
+
+  it('counts a connection at once when the peer sends something, even if it then closes', async () => {
+    const banner = createServer((socket) => socket.end('220 ready\r\n'));
+    await new Promise<void>((resolve) => banner.listen(0, '127.0.0.1', resolve));
+    try {
+      const [result] = (await runChecks({ checks: [{ ...check('banner', '127.0.0.1', (banner.address() as AddressInfo).port), closeGraceMs: 1000 }] })).results;
+      assert.deepEqual([result?.reason, result?.message], ['Connected', `connected to 127.0.0.1:${(banner.address() as AddressInfo).port}, which sent data`]);
+    } finally {
+      await new Promise((resolve) => banner.close(resolve));
+    }
+  });
+
   it("resolves through the source's hosts file first, as legacy links and extraHosts need", async () => {
     const hostsFile = join(directory, 'hosts');
     await writeFile(hostsFile, '127.0.0.1\tlocalhost\n# 10.0.0.9 db\n127.0.0.1\tdb 0123abcd mt-db  # a legacy link\n::1 ip6-localhost\n');
@@ -49,6 +78,20 @@ describe('prober', () => {
     assert.deepEqual([results.db?.reason, results.db?.resolvedAddresses], ['Connected', ['127.0.0.1']]);
     assert.equal(results['dns-only']?.reason, 'Connected');
     assert.match(results['dns-only']?.message ?? '', /DNS-only/);
+  });
+
+  it("dials the target's own address among those a name resolves to, and none when it resolves only elsewhere", async () => {
+    const hostsFile = join(directory, 'hosts-shared');
+    await writeFile(hostsFile, '127.0.0.9\tdb\n127.0.0.1\tdb\n');
+    const results = byId(
+      await runChecks({
+        hostsFile,
+        checks: [{ ...check('ours', 'db', open), addresses: ['127.0.0.1'] }, { ...check('elsewhere', 'db', open), addresses: ['10.0.0.7'] }, { ...check('dns', 'db', 0), addresses: ['10.0.0.7'] }],
+      }),
+    );
+    assert.deepEqual([results.ours?.reason, results.ours?.message], ['Connected', `connected to 127.0.0.1:${open}`]);
+    assert.deepEqual([results.elsewhere?.reason, results.elsewhere?.message], ['ResolvedElsewhere', "db resolves to 127.0.0.9, 127.0.0.1, none of them the target's (10.0.0.7)"]);
+    assert.equal(results.dns?.reason, 'ResolvedElsewhere');
   });
 
   it("reports DNSResolutionFailed when the container's resolv.conf has no nameserver", async () => {

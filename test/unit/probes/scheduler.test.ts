@@ -3,39 +3,15 @@ import { Writable } from 'node:stream';
 import sinon from 'sinon';
 import { EngineError } from '../../../src/engine/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
-import type { ProberCheck, ProberReason } from '../../../src/probes/prober.js';
-import type { ProberRun, ProberRunner, ProberSource } from '../../../src/probes/prober-runner.js';
+import type { ProberRunner } from '../../../src/probes/prober-runner.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
 import { ProbeScheduler, summarizeReachability } from '../../../src/probes/scheduler.js';
 import type { ReachabilityStatus } from '../../../src/status/model.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { container, desiredState, document, link, publish } from '../reconcile/fixtures.js';
+import { FakeRunner } from './fake-runner.js';
 
 const probe = (name: string, spec: Record<string, unknown>) => document('Probe', name, spec);
-
-/** A prober that answers what the test says, per check name (default Connected), and records its calls. */
-class FakeRunner implements ProberRunner {
-  readonly calls: { source?: ProberSource; checks: ProberCheck[] }[] = [];
-  readonly reasons = new Map<string, ProberReason>();
-  /** Set: the prober itself fails with this message. */
-  failure: string | undefined;
-
-  async run(request: { source?: ProberSource; checks: ProberCheck[] }): Promise<ProberRun> {
-    this.calls.push(structuredClone(request));
-    const method = request.source ? 'nsenter' : 'host';
-    if (this.failure !== undefined) return { method, error: this.failure };
-    return {
-      method,
-      results: request.checks.map((check) => ({
-        id: check.id,
-        reason: this.reasons.get(check.id) ?? 'Connected',
-        resolvedAddresses: ['172.18.0.3'],
-        durationMs: 2.5,
-        message: 'fake',
-      })),
-    };
-  }
-}
 
 const START = Date.parse('2024-05-01T12:00:00Z');
 
@@ -89,15 +65,17 @@ describe('ProbeScheduler', () => {
         link('web-db', { from: 'web', to: 'db', ports: [5432, 5433] }),
         link('web-api', { from: 'web', to: 'api', ports: [80] }),
         link('api-db', { from: 'api', to: 'db', ports: [5432] }),
-        publish('api-http', { container: 'api', containerPort: 80, hostPort: 8080 }),
+        publish('www-http', { container: 'www', containerPort: 80, hostPort: 8080 }),
       ]),
     );
+    engine.seedContainer({ name: 'www', portBindings: [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 }] });
     await probes.runRound();
     const calls = runner.calls.map((call) => [call.source?.name ?? 'host', call.checks.map((check) => `${check.host}:${check.port}`).sort()]);
     assert.deepEqual(calls.sort(), [
       ['api', ['db:5432']],
       ['host', ['127.0.0.1:8080']],
       ['web', ['api:80', 'db:5432', 'db:5433']],
+      ['www', [`${engine.container('www')?.endpoints[0]?.ipv4Address}:80`]],
     ]);
     const web = runner.calls.find((call) => call.source?.name === 'web');
     assert.equal(web?.source?.id, engine.container('web')?.id);
@@ -217,23 +195,22 @@ describe('ProbeScheduler', () => {
     assert.match(check.lastProbe?.message ?? '', /ECONNREFUSED/);
   });
 
-  it('looks up an ephemeral host port from the engine, and fails the publish when none is bound', async () => {
+  it('looks up an ephemeral host port from the engine, and fails the publish once its container is gone', async () => {
     engine.seedContainer({ name: 'eph', image: 'mooring/busybox:latest', portBindings: [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0' }] });
     const bound = engine.container('eph')?.portBindings[0]?.hostPort;
     assert.ok(bound);
     const probes = scheduler();
     probes.setDesired(desiredState([publish('eph-http', { container: 'eph', containerPort: 80 })]));
     await probes.runRound();
-    assert.deepEqual(runner.calls.map((call) => [call.source, call.checks.map((check) => `${check.host}:${check.port}`)]), [[undefined, [`127.0.0.1:${bound}`]]]);
+    const host = runner.calls.find((call) => call.source === undefined);
+    assert.deepEqual(host?.checks.map((check) => `${check.host}:${check.port}`), [`127.0.0.1:${bound}`]);
     const check = byName(probes.snapshot(), 'publish/eph-http');
     assert.deepEqual([check.port, check.healthy, check.lastProbe?.method], [bound, true, 'host']);
 
     await engine.removeContainer('eph');
     for (let round = 0; round < 3; round++) await probes.runRound();
     const gone = byName(probes.snapshot(), 'publish/eph-http');
-    assert.equal(gone.healthy, false);
-    assert.equal(gone.lastProbe?.reason, 'ConnectionRefused');
-    assert.match(gone.lastProbe?.message ?? '', /no host port bound/);
+    assert.deepEqual([gone.healthy, gone.port, gone.lastProbe?.reason, gone.lastProbe?.message], [false, 0, 'TargetNotRunning', 'container eph does not exist: nothing there can answer']);
   });
 
   it('records a UDP publish as NotProbed and never probes it', async () => {

@@ -61,6 +61,17 @@ describe('renderMetrics', () => {
     assert.doesNotMatch(text, /mooring_reachability_healthy\{check="publish\/web-http"/);
   });
 
+  it('has a 0 sample for a target that is not running when reachable is expected, and none when unreachable is (isolation untested)', () => {
+    const status = sampleStatus();
+    const [link, isolated] = status.reachability;
+    assert.ok(link?.lastProbe && isolated?.lastProbe);
+    link.lastProbe = { ...link.lastProbe, success: false, reason: 'TargetNotRunning' };
+    isolated.lastProbe = { ...isolated.lastProbe, success: false, reason: 'TargetNotRunning' };
+    const text = renderMetrics(status);
+    assert.match(text, /^mooring_probe_success\{check="link\/web-db:5432",.*\} 0$/m);
+    assert.doesNotMatch(text, /mooring_probe_success\{check="probe\/isolated:5432"/);
+  });
+
   it('escapes backslashes, quotes and newlines in label values', () => {
     const status = sampleStatus();
     status.manifests = [{ file: 'a\\b"c\nd.yaml', valid: true, usingLastKnownGood: false, errors: [], documents: [] }];
