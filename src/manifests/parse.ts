@@ -3,7 +3,7 @@
  * and able to say where any of its fields stands in the file. Pure: the loader
  * reads the file, this never touches the file system, and never throws for any input.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
 import type { z } from 'zod';
 import type { AnyDocument, InvalidDocument, SourcePosition } from './model.js';
@@ -20,6 +20,9 @@ import { describeValue, schemaProblems } from './schema-issues.js';
  * by a few dozen containers, far too few for a "billion laughs".
  */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Documents per file: far more than a host runs, and what keeps a file's parse, validation and status bounded. */
+export const MAX_DOCUMENTS_PER_FILE = 1000;
 
 export interface ParsedManifest {
   documents: AnyDocument[];
@@ -38,11 +41,21 @@ export function parseManifest(file: string, text: string): ParsedManifest {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  let yamlDocuments: YamlDocument.Parsed[];
+  const yamlDocuments: YamlDocument.Parsed[] = [];
   try {
     // `merge` lets documents share settings through `<<: *anchor`, as many YAML users expect;
     // `logLevel` keeps the parser's warnings (such as keys that are collections) off the process's stderr.
-    yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' }) as YamlDocument.Parsed[];
+    const composer = new Composer({ uniqueKeys: true, merge: true, logLevel: 'error' });
+    // Document by document, so that parsing stops at the limit rather than after the whole file.
+    for (const yamlDocument of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+      if (yamlDocuments.length === MAX_DOCUMENTS_PER_FILE) {
+        const detail = `too many documents: more than ${MAX_DOCUMENTS_PER_FILE} in one file; split it into several files`;
+        result.errors.push(new ManifestError(detail, at(yamlDocument.range[0])));
+        result.failed++;
+        break;
+      }
+      yamlDocuments.push(yamlDocument as YamlDocument.Parsed);
+    }
   } catch (error) {
     // The parser reports bad YAML as errors; a throw means input beyond its limits (such as nesting too deep for the stack).
     result.errors.push(new ManifestError(`cannot parse: ${errorText(error)}`, { file, line: 1, column: 1, cause: error }));
