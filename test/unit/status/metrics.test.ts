@@ -104,7 +104,7 @@ describe('renderMetrics', () => {
   });
 
   it('passes promtool check metrics', async () => {
-    const { code, output } = await promtoolCheck(renderMetrics(sampleStatus()));
+    const { code, output } = await promtoolCheck(renderMetrics(sampleStatus(), { fileWrites: [{ file: '/s/status.json', failure: { error: 'EROFS', since: '2024-05-01T12:00:00.000Z', count: 1 } }, { file: '/m/mooring.prom' }] }));
     assert.equal(output, '');
     assert.equal(code, 0);
   });
