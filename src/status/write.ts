@@ -17,6 +17,12 @@ import { capStatus } from './size-cap.js';
 
 /** The file system calls an atomic write makes; tests pass one that fails midway. */
 export type AtomicWriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm'>;
+/** The file system calls a {@link StatusWriter} makes. */
+export type StatusWriterFs = AtomicWriteFs & Pick<typeof nodeFs, 'readdir'>;
+
+/** `.status.json.<12 hex>.tmp` beside `status.json`: hidden, and recognisable as ours. */
+const tempName = (path: string) => `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`;
+const isTempOf = (path: string, name: string) => name.startsWith(`.${basename(path)}.`) && /^\.[0-9a-f]{12}\.tmp$/.test(name.slice(basename(path).length + 1));
 
 /**
  * Replaces `path` with `content` so that readers see the old file or the new
@@ -24,7 +30,7 @@ export type AtomicWriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm'>;
  * On any failure the temp file is removed and the old file stays.
  */
 export async function writeFileAtomic(path: string, content: string, fs: AtomicWriteFs = nodeFs): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dirname(path), tempName(path));
   const handle = await fs.open(temp, 'w', 0o644);
   try {
     try {
@@ -62,7 +68,7 @@ export interface StatusWriterOptions {
   /** @default systemClock */
   clock?: Clock;
   /** @default node:fs/promises */
-  fs?: AtomicWriteFs;
+  fs?: StatusWriterFs;
 }
 
 /**
@@ -75,9 +81,11 @@ export class StatusWriter {
   readonly #metricsFile: string | undefined;
   readonly #logger: Logger;
   readonly #clock: Clock;
-  readonly #fs: AtomicWriteFs;
+  readonly #fs: StatusWriterFs;
   /** Every file written so far, and how its last write went. */
   readonly #written = new Map<string, FileWrite>();
+  /** Files whose directory was cleared of temp files left by an earlier process. */
+  readonly #swept = new Set<string>();
 
   constructor(options: StatusWriterOptions) {
     this.#statusFile = options.statusFile;
@@ -101,6 +109,7 @@ export class StatusWriter {
 
   async #writeOne(file: string, what: 'status' | 'metrics', render: () => string): Promise<void> {
     const before = this.#written.get(file)?.failure;
+    if (!this.#swept.has(file)) await this.#sweep(file);
     try {
       await writeFileAtomic(file, render(), this.#fs);
     } catch (error) {
@@ -114,6 +123,20 @@ export class StatusWriter {
     }
     this.#written.set(file, { file });
     if (before !== undefined) this.#logger.info(`writing the ${what} file works again`, { file, failedWrites: before.count, since: before.since });
+  }
+
+  /**
+   * Removes the temp files of `file` that a process killed mid-write left (a
+   * failed write removes its own): on a full disk they would keep it full.
+   * Once, at the first write; best effort.
+   */
+  async #sweep(file: string): Promise<void> {
+    this.#swept.add(file);
+    const names = await this.#fs.readdir(dirname(file)).catch(() => [] as string[]);
+    for (const name of names.filter((candidate) => isTempOf(file, candidate))) {
+      await this.#fs.rm(join(dirname(file), name), { force: true }).catch(() => undefined);
+      this.#logger.info('removed a temporary file an earlier process left', { file: join(dirname(file), name) });
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log.js';
-import type { AtomicWriteFs } from '../../../src/status/write.js';
+import type { AtomicWriteFs, StatusWriterFs } from '../../../src/status/write.js';
 import { StatusWriter, writeFileAtomic } from '../../../src/status/write.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { sampleStatus } from './status-fixture.js';
@@ -14,9 +14,10 @@ import { sampleStatus } from './status-fixture.js';
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
 /** A disk that fills up midway through writing any file whose name contains `failing`: half the bytes land, then ENOSPC. */
-function fillingDisk(failing: string): AtomicWriteFs & { full: boolean } {
+function fillingDisk(failing: string): StatusWriterFs & { full: boolean } {
   const disk = {
     full: true,
+    readdir: fs.readdir,
     rename: fs.rename,
     rm: fs.rm,
     open: (async (path: string, flags: string, mode: number) => {
@@ -80,7 +81,7 @@ describe('StatusWriter', () => {
   });
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
-  function writer(fs?: AtomicWriteFs): StatusWriter {
+  function writer(fs?: StatusWriterFs): StatusWriter {
     const stream = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
     return new StatusWriter({
       statusFile: join(directory, 'status.json'),
@@ -122,6 +123,13 @@ describe('StatusWriter', () => {
     assert.deepEqual(JSON.parse(await readFile(join(directory, 'status.json'), 'utf8')), sampleStatus());
     assert.deepEqual(statusWriter.writes.map((write) => write.failure), [undefined, undefined]);
     assert.equal(logged('writing the status file works again').length, 1);
+  });
+
+  it('removes the temp files a process killed mid-write left, and nothing else', async () => {
+    const kept = ['.status.json.swp', 'status.json.0123456789ab.tmp', '.status.json.0123456789ab.tmp.old', '.other.json.0123456789ab.tmp'];
+    for (const name of [...kept, '.status.json.0123456789ab.tmp', '.mooring.prom.ba9876543210.tmp']) await writeFile(join(directory, name), 'partial');
+    await writer().write(sampleStatus());
+    assert.deepEqual((await readdir(directory)).sort(), [...kept, 'mooring.prom', 'status.json'].sort());
   });
 
   it('writes the status when the metrics write fails, and logs the metrics file', async () => {
