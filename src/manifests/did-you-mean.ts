@@ -25,7 +25,7 @@ export function editDistance(a: string, b: string, max = Math.max(a.length, b.le
     if (least > max) return max + 1;
     [before, above, row] = [above, row, before];
   }
-  return above[b.length]!;
+  return Math.min(above[b.length]!, max + 1);
 }
 
 /**
