@@ -6,11 +6,11 @@ import { observe } from '../reconcile/observe.js';
 import { plan } from '../reconcile/plan.js';
 import { formatPlan } from '../reconcile/format-plan.js';
 
-/** `mooring plan`: what `apply` would do, as a diff. Exit 0 nothing to do, 2 changes, 1 error. */
+/** `mooring plan`: what `apply` would do, as a diff. Exit 0 nothing to do, 2 changes, 1 a problem or pruning refused (apply would not converge). */
 export function createPlanCommand(deps: EngineCommandDeps): CommandFactory {
   return manifestCommand({
     name: 'plan',
-    description: 'Show what apply would change; exit 0 when nothing, 2 when there are changes, 1 on error',
+    description: 'Show what apply would change; exit 0 when nothing, 2 when there are changes, 1 on an error, a problem or a refusal to prune',
     deps,
     async run({ io, options, desired, engine }) {
       const observed = await observe({ engine, instance: options.instance });

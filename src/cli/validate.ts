@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import type { CommandFactory } from './main.js';
 import { EXIT, writeLine } from './io.js';
+import { manifestsDirectory } from './engine-options.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 
 interface ValidateOptions {
-  manifests: string;
   output: 'text' | 'json';
 }
 
@@ -19,9 +19,9 @@ export const validateCommand: CommandFactory = (io, done) => {
     .argument('[directory]', 'manifests directory (same as -m)')
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (directory: string | undefined) => {
+    .action(async () => {
       const options = command.opts<ValidateOptions>();
-      const loaded = await loadDesiredState({ directory: directory ?? options.manifests });
+      const loaded = await loadDesiredState({ directory: manifestsDirectory(command) });
       const errors = loaded.files.flatMap((file) => file.errors);
       const valid = loaded.directoryExists && errors.length === 0;
       const summary = summarize(loaded, errors.length);
@@ -38,8 +38,9 @@ export const validateCommand: CommandFactory = (io, done) => {
 
 function summarize(loaded: LoadedManifests, errorCount: number): string {
   if (!loaded.directoryExists) return `${loaded.directory}: no such directory`;
-  const documents = loaded.files.reduce((sum, file) => sum + file.documents.length, 0);
-  const counted = `${plural(loaded.files.length, 'file')}, ${plural(documents, 'document')}`;
+  const failed = loaded.files.reduce((sum, file) => sum + (file.failed ?? 0), 0);
+  const documents = loaded.files.reduce((sum, file) => sum + file.documents.length, 0) + failed;
+  const counted = `${plural(loaded.files.length, 'file')}, ${plural(documents, 'document')}${failed > 0 ? `, ${failed} of them malformed` : ''}`;
   if (errorCount === 0) return `${loaded.directory}: valid (${counted})`;
   const invalidFiles = loaded.files.filter((file) => file.errors.length > 0).length;
   return `${loaded.directory}: ${plural(errorCount, 'error')} in ${plural(invalidFiles, 'file')} (${counted})`;
@@ -51,7 +52,14 @@ function report(loaded: LoadedManifests, valid: boolean, summary: string) {
     directoryExists: loaded.directoryExists,
     valid,
     summary,
-    files: loaded.files.map((file) => ({ file: file.file, digest: file.digest, valid: file.errors.length === 0, documents: file.documents.length, errors: file.errors.length })),
+    files: loaded.files.map((file) => ({
+      file: file.file,
+      digest: file.digest,
+      valid: file.errors.length === 0,
+      documents: file.documents.length,
+      malformedDocuments: file.failed ?? 0,
+      errors: file.errors.length,
+    })),
     documents: loaded.files.flatMap((file) => file.documents.map((document) => ({ kind: document.kind, name: document.name, ...document.source }))),
     errors: loaded.files.flatMap((file) => file.errors.map((error) => error.toJSON())),
   };

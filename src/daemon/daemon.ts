@@ -31,9 +31,8 @@ import type { HoldBack, PassInFlight, PassRecord } from '../status/build.js';
 import { buildStatus, manifestErrors } from '../status/build.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
-import { writeMetricsFile } from '../status/metrics.js';
 import type { Status } from '../status/model.js';
-import { writeFileAtomic } from '../status/write.js';
+import { StatusWriter } from '../status/write.js';
 import { VERSION } from '../version.js';
 import type { BackoffOptions } from './backoff.js';
 import type { CrashLoop, CrashLoopOptions } from './crash-loop.js';
@@ -104,7 +103,7 @@ export class Daemon {
   readonly #instance: string;
   readonly #directory: string;
   readonly #statusFile: string;
-  readonly #metricsFile: string | undefined;
+  readonly #writer: StatusWriter;
   readonly #listen: string | undefined;
   readonly #resyncMs: number;
   readonly #allowEmpty: boolean;
@@ -165,7 +164,7 @@ export class Daemon {
     this.#instance = options.instance;
     this.#directory = resolve(options.manifestsDirectory);
     this.#statusFile = options.statusFile;
-    this.#metricsFile = options.metricsFile;
+    this.#writer = new StatusWriter({ statusFile: options.statusFile, metricsFile: options.metricsFile, logger: this.#logger, clock: this.#clock });
     this.#listen = options.listen;
     this.#resyncMs = positive('resyncMs', options.resyncMs ?? 30_000);
     this.#allowEmpty = options.allowEmpty ?? false;
@@ -210,6 +209,7 @@ export class Daemon {
         logger: this.#logger,
         getStatus: () => this.#status,
         isReady: () => this.#lastPass !== undefined,
+        fileWrites: () => this.#writer.writes,
       });
     }
     this.#queue.add(ALL);
@@ -651,13 +651,7 @@ export class Daemon {
   async #flush(): Promise<void> {
     do {
       this.#writeAgain = false;
-      const status = this.#status!;
-      try {
-        await writeFileAtomic(this.#statusFile, `${JSON.stringify(status, null, 2)}\n`);
-        if (this.#metricsFile !== undefined) await writeMetricsFile(this.#metricsFile, status);
-      } catch (error) {
-        this.#logger.error('writing the status failed', { file: this.#statusFile, error: error instanceof Error ? error.message : String(error) });
-      }
+      await this.#writer.write(this.#status!);
     } while (this.#writeAgain);
     this.#writing = undefined;
   }

@@ -41,7 +41,8 @@ export async function loadDesiredState(options: { directory: string; lastGood?: 
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
   const loaded = await loadManifestDirectory(directory);
   const files = new Map(loaded.files.map((file) => [file.file, file]));
-  for (const error of validateManifestSet(loaded.files.flatMap((file) => file.documents))) {
+  // Documents that failed the schema take part, so that nothing referring to them gets a false error.
+  for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
     files.get(error.file)?.errors.push(error);
   }
   for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -1,21 +1,31 @@
 /**
  * Levenshtein distance with transpositions (optimal string alignment): the
  * edits a typo makes, where swapping two neighbours (`imgae`) counts as one.
+ * Stops as soon as the distance must exceed `max` (then it answers `max + 1`):
+ * thousands of names, each compared with thousands of references, stay cheap.
  */
-export function editDistance(a: string, b: string): number {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
+export function editDistance(a: string, b: string, max = Math.max(a.length, b.length)): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  // Three rows of the table: two back (for transpositions), the one above, the current one.
+  let before = new Uint32Array(b.length + 1);
+  let above = new Uint32Array(b.length + 1);
+  let row = new Uint32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) above[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    row[0] = i;
+    let least = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const above = rows[i - 1] ?? [];
-      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      row.push(best);
+      let best = Math.min(above[j]! + 1, row[j - 1]! + 1, above[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      row[j] = best;
+      least = Math.min(least, best);
     }
-    rows.push(row);
+    // Every later row is at least this row's least: past `max` already, it cannot come back.
+    if (least > max) return max + 1;
+    [before, above, row] = [above, row, before];
   }
-  return rows[a.length]?.[b.length] ?? 0;
+  return Math.min(above[b.length]!, max + 1);
 }
 
 /**
@@ -27,8 +37,9 @@ export function closest(value: string, candidates: Iterable<string>): string | u
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     if (candidate === value) continue;
-    const distance = candidate.toLowerCase() === value.toLowerCase() ? 0 : editDistance(value, candidate);
-    if (distance <= Math.floor(candidate.length / 3) && (!best || distance < best.distance)) {
+    const allowed = Math.floor(candidate.length / 3);
+    const distance = candidate.toLowerCase() === value.toLowerCase() ? 0 : editDistance(value, candidate, allowed);
+    if (distance <= allowed && (!best || distance < best.distance)) {
       best = { candidate, distance };
     }
   }

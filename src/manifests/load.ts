@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
@@ -29,6 +29,14 @@ export interface LoadedDirectory {
   files: ManifestFile[];
 }
 
+/** The file system calls the loader makes; tests pass one that changes the tree mid-walk. */
+export type LoaderFs = Pick<typeof nodeFs, 'open' | 'readdir' | 'realpath' | 'stat'>;
+
+export interface LoadDirectoryOptions {
+  /** @default node:fs/promises */
+  fs?: LoaderFs;
+}
+
 /** Whether a directory entry is a manifest: `*.yaml`, `*.yml`, `*.json`, not hidden, not an editor's leftover. */
 export function isManifestFileName(name: string): boolean {
   return !isIgnored(name) && /\.(ya?ml|json)$/i.test(name);
@@ -39,10 +47,11 @@ function isIgnored(name: string): boolean {
   return name.startsWith('.') || name.endsWith('.swp') || name.endsWith('~') || (name.startsWith('#') && name.endsWith('#'));
 }
 
-export async function loadManifestDirectory(directory: string): Promise<LoadedDirectory> {
+export async function loadManifestDirectory(directory: string, options: LoadDirectoryOptions = {}): Promise<LoadedDirectory> {
+  const fs = options.fs ?? nodeFs;
   let rootInfo;
   try {
-    rootInfo = await stat(directory);
+    rootInfo = await fs.stat(directory);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { directory, directoryExists: false, files: [] };
     return { directory, directoryExists: true, files: [problemEntry(ROOT_ENTRY, `cannot read the manifests directory: ${reason(error)}`, error)] };
@@ -51,9 +60,9 @@ export async function loadManifestDirectory(directory: string): Promise<LoadedDi
     return { directory, directoryExists: true, files: [problemEntry(ROOT_ENTRY, `${directory} is not a directory`)] };
   }
   const found: Found[] = [];
-  await walk({ absolute: directory, relative: '', visited: new Set([await realpath(directory).catch(() => directory)]), found });
+  await walk({ fs, absolute: directory, relative: '', visited: new Set([await fs.realpath(directory).catch(() => directory)]), found });
   const files: ManifestFile[] = [];
-  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(entry.file, entry.absolute));
+  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(fs, entry.file, entry.absolute));
   return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
 
@@ -63,11 +72,11 @@ type Found = { file: string; absolute: string } | { problem: ManifestFile };
  * Lists manifest files beneath a directory, following symbolic links; each
  * real directory is walked once, so a link back up the tree cannot loop.
  */
-async function walk(options: { absolute: string; relative: string; visited: Set<string>; found: Found[] }): Promise<void> {
-  const { absolute, relative, visited, found } = options;
+async function walk(options: { fs: LoaderFs; absolute: string; relative: string; visited: Set<string>; found: Found[] }): Promise<void> {
+  const { fs, absolute, relative, visited, found } = options;
   let entries: Dirent[];
   try {
-    entries = await readdir(absolute, { withFileTypes: true });
+    entries = await fs.readdir(absolute, { withFileTypes: true });
   } catch (error) {
     found.push({ problem: problemEntry(`${relative || '.'}/`, `cannot list directory: ${reason(error)}`, error) });
     return;
@@ -80,7 +89,7 @@ async function walk(options: { absolute: string; relative: string; visited: Set<
     let isDirectory = entry.isDirectory();
     if (entry.isSymbolicLink()) {
       try {
-        isDirectory = (await stat(path)).isDirectory();
+        isDirectory = (await fs.stat(path)).isDirectory();
       } catch (error) {
         // A dangling or looping link: an error only where it looks like a manifest.
         if (isManifestFileName(entry.name)) found.push({ problem: problemEntry(file, `cannot read: ${reason(error)}`, error) });
@@ -90,21 +99,21 @@ async function walk(options: { absolute: string; relative: string; visited: Set<
     if (isDirectory) {
       let real: string;
       try {
-        real = await realpath(path);
+        real = await fs.realpath(path);
       } catch (error) {
         found.push({ problem: problemEntry(`${file}/`, `cannot list directory: ${reason(error)}`, error) });
         continue;
       }
       if (visited.has(real)) continue;
       visited.add(real);
-      await walk({ absolute: path, relative: file, visited, found });
+      await walk({ fs, absolute: path, relative: file, visited, found });
     } else if (isManifestFileName(entry.name)) {
       found.push({ file, absolute: path });
     }
   }
 }
 
-async function readManifestFile(file: string, absolute: string): Promise<ManifestFile> {
+async function readManifestFile(fs: LoaderFs, file: string, absolute: string): Promise<ManifestFile> {
   let bytes: Buffer;
   try {
     bytes = await readBounded(absolute);
@@ -121,7 +130,7 @@ async function readManifestFile(file: string, absolute: string): Promise<Manifes
 
   async function readBounded(path: string): Promise<Buffer> {
     // Non-blocking, so that opening a FIFO does not wait for a writer; it is then refused as not a regular file.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new ManifestError('not a regular file', { file, line: 1, column: 1 });

@@ -26,6 +26,22 @@ export interface Document<K extends Kind = Kind> {
 
 export type AnyDocument = { [K in Kind]: Document<K> }[Kind];
 
+/**
+ * A document that failed the schema but whose `kind` and `metadata.name` are
+ * valid. It is never applied, but it counts in the rules across documents:
+ * what refers to it gets no false "not declared", a duplicate of its name is
+ * still one, and its own references are checked through `salvaged`.
+ */
+export interface InvalidDocument extends Pick<Document, 'kind' | 'name' | 'source' | 'positionOf'> {
+  invalid: true;
+  /**
+   * The document without its invalid fields, when they were all optional ones
+   * (or unknown): its other fields are checked across documents like any
+   * valid document's, so all its errors are reported at once.
+   */
+  salvaged?: AnyDocument;
+}
+
 /** One manifest file as the loader found it. */
 export interface ManifestFile {
   file: string;
@@ -35,6 +51,10 @@ export interface ManifestFile {
   documents: AnyDocument[];
   /** Every problem found in the file; the file is valid when this is empty. */
   errors: ManifestError[];
+  /** The documents that failed the schema, as far as the rules across documents can use them. Absent: none. */
+  invalid?: InvalidDocument[];
+  /** How many documents failed to parse or match the schema, named or not. Absent: none. */
+  failed?: number;
 }
 
 /** The validated set of documents mooring reconciles towards. */

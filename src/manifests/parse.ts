@@ -3,14 +3,16 @@
  * and able to say where any of its fields stands in the file. Pure: the loader
  * reads the file, this never touches the file system, and never throws for any input.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
-import type { AnyDocument, SourcePosition } from './model.js';
+import type { z } from 'zod';
+import type { AnyDocument, InvalidDocument, SourcePosition } from './model.js';
 import type { Kind } from './schema.js';
 import { API_VERSION, documentSchemas, KINDS } from './schema.js';
 import { ManifestError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
-import type { FieldPath } from './schema-issues.js';
+import type { FieldPath, FieldProblem } from './schema-issues.js';
+import { HABIT_HINTS } from './habits.js';
 import { describeValue, schemaProblems } from './schema-issues.js';
 
 /**
@@ -19,31 +21,49 @@ import { describeValue, schemaProblems } from './schema-issues.js';
  */
 export const MAX_ALIAS_COUNT = 100;
 
+/** Documents per file: far more than a host runs, and what keeps a file's parse, validation and status bounded. */
+export const MAX_DOCUMENTS_PER_FILE = 1000;
+
 export interface ParsedManifest {
   documents: AnyDocument[];
   errors: ManifestError[];
+  /** Documents that failed the schema with a valid kind and name, for the rules across documents. */
+  invalid: InvalidDocument[];
+  /** How many documents failed, named or not: YAML errors, schema errors. */
+  failed: number;
 }
 
 /** Parses a manifest file's text: every document that matches the schema, and every problem found. */
 export function parseManifest(file: string, text: string): ParsedManifest {
   const lineCounter = new LineCounter();
-  const result: ParsedManifest = { documents: [], errors: [] };
+  const result: ParsedManifest = { documents: [], errors: [], invalid: [], failed: 0 };
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  let yamlDocuments: YamlDocument.Parsed[];
+  const yamlDocuments: YamlDocument.Parsed[] = [];
   try {
     // `merge` lets documents share settings through `<<: *anchor`, as many YAML users expect;
     // `logLevel` keeps the parser's warnings (such as keys that are collections) off the process's stderr.
-    yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' }) as YamlDocument.Parsed[];
+    const composer = new Composer({ uniqueKeys: true, merge: true, logLevel: 'error' });
+    // Document by document, so that parsing stops at the limit rather than after the whole file.
+    for (const yamlDocument of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+      if (yamlDocuments.length === MAX_DOCUMENTS_PER_FILE) {
+        const detail = `too many documents: more than ${MAX_DOCUMENTS_PER_FILE} in one file; split it into several files`;
+        result.errors.push(new ManifestError(detail, at(yamlDocument.range[0])));
+        result.failed++;
+        break;
+      }
+      yamlDocuments.push(yamlDocument as YamlDocument.Parsed);
+    }
   } catch (error) {
     // The parser reports bad YAML as errors; a throw means input beyond its limits (such as nesting too deep for the stack).
     result.errors.push(new ManifestError(`cannot parse: ${errorText(error)}`, { file, line: 1, column: 1, cause: error }));
-    return result;
+    return { ...result, failed: 1 };
   }
   for (const yamlDocument of yamlDocuments) {
     if (yamlDocument.errors.length > 0) {
+      result.failed++;
       for (const error of yamlDocument.errors) {
         result.errors.push(new ManifestError(yamlErrorMessage(error.code, error.message), at(error.pos[0])));
       }
@@ -56,12 +76,18 @@ export function parseManifest(file: string, text: string): ParsedManifest {
     try {
       value = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
+      result.failed++;
       result.errors.push(new ManifestError(conversionErrorMessage(error), { ...start, cause: error }));
       continue;
     }
     const checked = checkDocument(value, positionFinder(yamlDocument, at), start);
-    if ('errors' in checked) result.errors.push(...checked.errors);
-    else result.documents.push(checked.document);
+    if ('document' in checked) {
+      result.documents.push(checked.document);
+      continue;
+    }
+    result.failed++;
+    result.errors.push(...checked.errors);
+    if (checked.invalid) result.invalid.push(checked.invalid);
   }
   return result;
 }
@@ -85,7 +111,7 @@ function conversionErrorMessage(error: unknown): string {
 
 type PositionOf = (path: readonly (string | number)[]) => SourcePosition;
 
-function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosition): { document: AnyDocument } | { errors: ManifestError[] } {
+function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosition): { document: AnyDocument } | { errors: ManifestError[]; invalid?: InvalidDocument } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const detail = `expected a mapping with apiVersion, kind, metadata and spec, got ${describeValue(value)}`;
     return { errors: [new ManifestError(detail, start)] };
@@ -107,19 +133,51 @@ function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosi
   }
   const schema = documentSchemas[kind as Kind];
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    return { errors: schemaProblems(schema, parsed.error.issues).map((problem) => error(problem.path, problem.message)) };
-  }
-  const data = parsed.data;
-  const document = {
-    kind: data.kind,
-    name: data.metadata.name,
-    labels: data.metadata.labels ?? {},
-    spec: data.spec,
+  if (parsed.success) return { document: toDocument(parsed.data, start, positionOf) };
+  const problems = schemaProblems(schema, parsed.error.issues, { hints: HABIT_HINTS[kind as Kind] });
+  const errors = problems.map((problem) => error(problem.path, problem.message));
+  const name = (raw.metadata as Record<string, unknown> | undefined)?.name;
+  if (!schema.shape.metadata.shape.name.safeParse(name).success) return { errors };
+  const salvaged = salvage(kind as Kind, raw, problems);
+  const invalid: InvalidDocument = {
+    invalid: true,
+    kind: kind as Kind,
+    name: name as string,
     source: start,
     positionOf,
-  } as AnyDocument;
-  return { document };
+    ...(salvaged === undefined ? {} : { salvaged: toDocument(salvaged, start, positionOf) }),
+  };
+  return { errors, invalid };
+}
+
+type DocumentData = z.output<(typeof documentSchemas)[Kind]>;
+
+function toDocument(data: DocumentData, source: SourcePosition, positionOf: PositionOf): AnyDocument {
+  return { kind: data.kind, name: data.metadata.name, labels: data.metadata.labels ?? {}, spec: data.spec, source, positionOf } as AnyDocument;
+}
+
+/**
+ * The document without the fields its problems are in, when each of them may
+ * be left out (an optional field, an unknown one); undefined when a required
+ * field is wrong, since nothing can stand in for it.
+ */
+function salvage(kind: Kind, raw: Record<string, unknown>, problems: readonly FieldProblem[]): DocumentData | undefined {
+  const schema = documentSchemas[kind];
+  const specFields = schema.shape.spec.shape as Record<string, z.ZodType | undefined>;
+  if (typeof raw.spec !== 'object' || raw.spec === null || Array.isArray(raw.spec)) return undefined;
+  const spec = { ...(raw.spec as Record<string, unknown>) };
+  const metadata = { ...(raw.metadata as Record<string, unknown>) };
+  const copy: Record<string, unknown> = { ...raw, apiVersion: API_VERSION, metadata, spec };
+  for (const { path } of problems) {
+    const [top, field] = path;
+    if (top === 'apiVersion') continue;
+    if (top === 'spec' && typeof field === 'string' && (specFields[field]?.safeParse(undefined).success ?? true)) delete spec[field];
+    else if (top === 'metadata' && field === 'labels') delete metadata.labels;
+    else if (typeof top === 'string' && path.length === 1 && !(top in schema.shape)) delete copy[top];
+    else return undefined;
+  }
+  const again = schema.safeParse(copy);
+  return again.success ? again.data : undefined;
 }
 
 /** `Kind/name` as far as the raw document says, for errors found before the schema accepts it. */

@@ -13,16 +13,24 @@ export interface FieldProblem {
   message: string;
 }
 
-/** Every problem zod found in `input` against `schema`, in the order zod found them. */
-export function schemaProblems(schema: z.ZodType, issues: readonly Issue[]): FieldProblem[] {
-  return issues.flatMap((issue) => problemsOf(schema, issue, []));
+export interface SchemaProblemOptions {
+  /** What to say of an unknown field, by dotted path, in place of a "did you mean". @default none */
+  hints?: Readonly<Record<string, string>>;
 }
 
-function problemsOf(schema: z.ZodType, issue: Issue, prefix: FieldPath): FieldProblem[] {
+/** Every problem zod found in `input` against `schema`, in the order zod found them. */
+export function schemaProblems(schema: z.ZodType, issues: readonly Issue[], options: SchemaProblemOptions = {}): FieldProblem[] {
+  return issues.flatMap((issue) => problemsOf(schema, issue, [], options.hints ?? {}));
+}
+
+function problemsOf(schema: z.ZodType, issue: Issue, prefix: FieldPath, hints: Readonly<Record<string, string>>): FieldProblem[] {
   const path = [...prefix, ...issue.path.map(pathSegment)];
   if (issue.code === 'unrecognized_keys') {
     const known = fieldNamesAt(schema, path);
-    return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field \`${key}\`${didYouMean(key, known)}` }));
+    return issue.keys.map((key) => {
+      const hint = hints[[...path, key].join('.')];
+      return { path: [...path, key], message: `unknown field \`${key}\`${hint === undefined ? didYouMean(key, known) : `: ${hint}`}` };
+    });
   }
   if (issue.code === 'invalid_key') {
     const key = String(issue.input ?? path[path.length - 1]);
@@ -31,7 +39,7 @@ function problemsOf(schema: z.ZodType, issue: Issue, prefix: FieldPath): FieldPr
   if (issue.code === 'invalid_union') {
     // zod keeps only the branches whose type matched; when exactly one did, its own problems say more than "expected A or B".
     const branches = issue.errors.filter((branch) => branch.some((inner) => inner.code !== 'invalid_type' || inner.path.length > 0));
-    if (branches.length === 1 && branches[0]) return branches[0].flatMap((inner) => problemsOf(schema, inner, path));
+    if (branches.length === 1 && branches[0]) return branches[0].flatMap((inner) => problemsOf(schema, inner, path, hints));
   }
   return [{ path, message: messageOf(issue) }];
 }

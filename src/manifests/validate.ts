@@ -3,7 +3,7 @@
  * published ports, cycles. Each error stands at the field that breaks the
  * rule, so the file it is in is the one held back.
  */
-import type { AnyDocument, Document } from './model.js';
+import type { AnyDocument, Document, InvalidDocument } from './model.js';
 import type { Kind } from './schema.js';
 import { ManifestError } from './errors.js';
 import { BUILT_IN_NETWORKS, containerNetworks } from './container-networks.js';
@@ -13,19 +13,28 @@ import { ipv4InSubnet, subnetWithin } from './ipv4.js';
 type Path = (string | number)[];
 
 interface SetIndex {
-  /** By name; of duplicates, the first declared. */
+  /** By name; of duplicates, the first declared. Only documents whose fields can be checked: valid or salvaged. */
   networks: Map<string, Document<'Network'>>;
   containers: Map<string, Document<'Container'>>;
   links: Document<'Link'>[];
   publishes: Document<'PortPublish'>[];
   probes: Document<'Probe'>[];
-  report(document: AnyDocument, path: Path, detail: string): void;
+  /** Every name declared, by documents that failed the schema too: a reference to one is no "not declared". */
+  declared: { Network: Set<string>; Container: Set<string> };
+  report(document: Reported, path: Path, detail: string): void;
 }
 
-/** Every error of the set, sorted by file, line and column. */
-export function validateManifestSet(documents: readonly AnyDocument[]): ManifestError[] {
+/** What an error can be reported against. */
+type Reported = Pick<AnyDocument, 'kind' | 'name' | 'positionOf'>;
+
+/**
+ * Every error of the set, sorted by file, line and column. Documents that
+ * failed the schema take part as far as they can (see {@link InvalidDocument}),
+ * so that one schema error does not bring false errors elsewhere.
+ */
+export function validateManifestSet(documents: readonly (AnyDocument | InvalidDocument)[]): ManifestError[] {
   const errors: ManifestError[] = [];
-  const report = (document: AnyDocument, path: Path, detail: string) => {
+  const report = (document: Reported, path: Path, detail: string) => {
     errors.push(new ManifestError(detail, { ...document.positionOf(path), resource: resourceName(document), path: path.join('.') }));
   };
   const index = indexDocuments(documents, report);
@@ -35,17 +44,20 @@ export function validateManifestSet(documents: readonly AnyDocument[]): Manifest
   );
 }
 
-function indexDocuments(documents: readonly AnyDocument[], report: SetIndex['report']): SetIndex {
-  const seen = new Map<string, AnyDocument>();
-  const index: SetIndex = { networks: new Map(), containers: new Map(), links: [], publishes: [], probes: [], report };
-  for (const document of documents) {
-    const key = resourceName(document);
+function indexDocuments(documents: readonly (AnyDocument | InvalidDocument)[], report: SetIndex['report']): SetIndex {
+  const seen = new Map<string, Reported>();
+  const index: SetIndex = { networks: new Map(), containers: new Map(), links: [], publishes: [], probes: [], declared: { Network: new Set(), Container: new Set() }, report };
+  for (const entry of documents) {
+    const key = resourceName(entry);
     const first = seen.get(key);
     if (first) {
-      report(document, ['metadata', 'name'], `duplicate ${key}: already declared at ${where(first)}`);
+      report(entry, ['metadata', 'name'], `duplicate ${key}: already declared at ${where(first)}`);
       continue;
     }
-    seen.set(key, document);
+    seen.set(key, entry);
+    if (entry.kind === 'Network' || entry.kind === 'Container') index.declared[entry.kind].add(entry.name);
+    const document = 'invalid' in entry ? entry.salvaged : entry;
+    if (document === undefined) continue;
     if (document.kind === 'Network') index.networks.set(document.name, document);
     else if (document.kind === 'Container') index.containers.set(document.name, document);
     else if (document.kind === 'Link') index.links.push(document);
@@ -73,7 +85,7 @@ function networkRules({ networks, report }: SetIndex): void {
 }
 
 function containerRules(index: SetIndex): void {
-  const { containers, networks, report } = index;
+  const { containers, networks, declared, report } = index;
   for (const container of containers.values()) {
     const { spec } = container;
     if (spec.networks && spec.networkMode) {
@@ -86,8 +98,8 @@ function containerRules(index: SetIndex): void {
       listed.add(attachment.name);
       if (attachment.name === 'host' || attachment.name === 'none') {
         report(container, [...at, 'name'], `\`${attachment.name}\` cannot be joined as a network: use \`networkMode: ${attachment.name}\``);
-      } else if (attachment.name !== 'bridge' && !networks.has(attachment.name)) {
-        report(container, [...at, 'name'], undeclaredNetwork(attachment.name, networks));
+      } else if (attachment.name !== 'bridge' && !declared.Network.has(attachment.name)) {
+        report(container, [...at, 'name'], undeclaredNetwork(attachment.name, declared.Network));
       }
     });
     containerNetworks(spec).forEach((attachment, i) => {
@@ -105,11 +117,11 @@ function containerRules(index: SetIndex): void {
       }
     });
     const peer = sharedNetworkPeer(spec.networkMode);
-    if (peer !== undefined && !containers.has(peer)) {
-      report(container, ['spec', 'networkMode'], undeclaredContainer(peer, containers));
+    if (peer !== undefined && !declared.Container.has(peer)) {
+      report(container, ['spec', 'networkMode'], undeclaredContainer(peer, declared.Container));
     }
     spec.dependsOn.forEach((name, i) => {
-      if (!containers.has(name)) report(container, ['spec', 'dependsOn', i], undeclaredContainer(name, containers));
+      if (!declared.Container.has(name)) report(container, ['spec', 'dependsOn', i], undeclaredContainer(name, declared.Container));
     });
   }
 }
@@ -140,18 +152,18 @@ function nameRules({ containers, report }: SetIndex): void {
   }
 }
 
-function linkRules({ links, containers, networks, report }: SetIndex): void {
+function linkRules({ links, containers, declared, report }: SetIndex): void {
   const aliases = new Map<string, Document<'Link'>>();
   for (const link of links) {
     const { spec } = link;
     const ends = (['from', 'to'] as const).map((end) => ({ end, name: spec[end], container: containers.get(spec[end]) }));
-    for (const { end, name, container } of ends) {
-      if (!container) report(link, ['spec', end], undeclaredContainer(name, containers));
+    for (const { end, name } of ends) {
+      if (!declared.Container.has(name)) report(link, ['spec', end], undeclaredContainer(name, declared.Container));
     }
     if (spec.network !== undefined && isBuiltInNetwork(spec.network)) {
       report(link, ['spec', 'network'], 'a network-scoped link needs a user-defined network; leave `network` out for a legacy link on the default bridge');
-    } else if (spec.network !== undefined && !networks.has(spec.network)) {
-      report(link, ['spec', 'network'], undeclaredNetwork(spec.network, networks));
+    } else if (spec.network !== undefined && !declared.Network.has(spec.network)) {
+      report(link, ['spec', 'network'], undeclaredNetwork(spec.network, declared.Network));
     } else {
       const required = spec.network ?? 'bridge';
       for (const { end, name, container } of ends) {
@@ -190,14 +202,14 @@ const NO_PUBLISH: Record<string, string> = {
   none: 'it has no network',
 };
 
-function publishRules({ publishes, containers, report }: SetIndex): void {
+function publishRules({ publishes, containers, declared, report }: SetIndex): void {
   const bound: Document<'PortPublish'>[] = [];
   for (const publish of publishes) {
     const { spec } = publish;
     const container = containers.get(spec.container);
     const mode = container?.spec.networkMode;
-    if (!container) {
-      report(publish, ['spec', 'container'], undeclaredContainer(spec.container, containers));
+    if (!declared.Container.has(spec.container)) {
+      report(publish, ['spec', 'container'], undeclaredContainer(spec.container, declared.Container));
     } else if (mode !== undefined) {
       const why = NO_PUBLISH[mode] ?? `it shares the network of ${mode.slice('container:'.length)}; publish on that container instead`;
       report(publish, ['spec', 'container'], `Container/${spec.container} has \`networkMode: ${mode}\`: its ports cannot be published, since ${why}`);
@@ -220,19 +232,20 @@ function hostIpsOverlap(a: string, b: string): boolean {
   return (wildcard(a) || wildcard(b)) && family(a) === family(b);
 }
 
-function probeRules({ probes, containers, networks, report }: SetIndex): void {
+function probeRules({ probes, containers, declared, report }: SetIndex): void {
   for (const probe of probes) {
-    if (probe.spec.from !== 'host' && !containers.has(probe.spec.from)) {
-      report(probe, ['spec', 'from'], `${undeclaredContainer(probe.spec.from, containers)} (or \`host\`)`);
+    if (probe.spec.from !== 'host' && !declared.Container.has(probe.spec.from)) {
+      report(probe, ['spec', 'from'], `${undeclaredContainer(probe.spec.from, declared.Container)} (or \`host\`)`);
     }
     const { to } = probe.spec;
     if (typeof to === 'string') continue;
+    // A target that failed the schema is declared, but its networks cannot be checked.
     const target = containers.get(to.container);
-    if (!target) {
-      report(probe, ['spec', 'to', 'container'], undeclaredContainer(to.container, containers));
-    } else if (!isBuiltInNetwork(to.network) && !networks.has(to.network)) {
-      report(probe, ['spec', 'to', 'network'], undeclaredNetwork(to.network, networks));
-    } else if (!containerNetworks(target.spec).some((attachment) => attachment.name === to.network)) {
+    if (!declared.Container.has(to.container)) {
+      report(probe, ['spec', 'to', 'container'], undeclaredContainer(to.container, declared.Container));
+    } else if (!isBuiltInNetwork(to.network) && !declared.Network.has(to.network)) {
+      report(probe, ['spec', 'to', 'network'], undeclaredNetwork(to.network, declared.Network));
+    } else if (target && !containerNetworks(target.spec).some((attachment) => attachment.name === to.network)) {
       const joined = containerNetworks(target.spec).map((attachment) => attachment.name);
       const has = joined.length > 0 ? `its networks: ${joined.join(', ')}` : `it has \`networkMode: ${target.spec.networkMode ?? ''}\``;
       report(probe, ['spec', 'to', 'network'], `Container/${to.container} is not attached to network \`${to.network}\` (${has}): it has no address there to probe`);
@@ -315,19 +328,19 @@ function isBuiltInNetwork(name: string): boolean {
   return (BUILT_IN_NETWORKS as readonly string[]).includes(name);
 }
 
-function undeclaredNetwork(name: string, networks: Map<string, unknown>): string {
-  return `network \`${name}\` is not declared (declare a Network, with \`external: true\` for one that exists already)${didYouMean(name, [...networks.keys(), 'bridge'])}`;
+function undeclaredNetwork(name: string, networks: ReadonlySet<string>): string {
+  return `network \`${name}\` is not declared (declare a Network, with \`external: true\` for one that exists already)${didYouMean(name, [...networks, 'bridge'])}`;
 }
 
-function undeclaredContainer(name: string, containers: Map<string, unknown>): string {
-  return `Container/${name} is not declared${didYouMean(name, containers.keys())}`;
+function undeclaredContainer(name: string, containers: ReadonlySet<string>): string {
+  return `Container/${name} is not declared${didYouMean(name, containers)}`;
 }
 
 function resourceName(document: { kind: Kind; name: string }): string {
   return `${document.kind}/${document.name}`;
 }
 
-function where(document: AnyDocument, path: Path = ['metadata', 'name']): string {
+function where(document: Reported, path: Path = ['metadata', 'name']): string {
   const position = document.positionOf(path);
   return `${position.file}:${position.line}:${position.column}`;
 }

@@ -70,7 +70,9 @@ function summary(plan: Plan): string {
     [plan.problems.length, plan.problems.length === 1 ? 'problem' : 'problems'],
   ] as const;
   const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
-  return `Plan: ${shown.length > 0 ? shown.join(', ') : 'no changes'}.`;
+  const changes = shown.length > 0 ? shown.join(', ') : 'no changes';
+  if (!plan.pruneRefused) return `Plan: ${changes}.`;
+  return `Plan: ${changes}. Pruning is refused (see above), so nothing is removed${plan.actions.length === 0 ? ', and nothing else changes' : ''}.`;
 }
 
 function keptLine(kept: Kept): string {

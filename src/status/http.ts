@@ -2,6 +2,10 @@
  * The optional HTTP endpoints (`--listen`): `/healthz` answers while the
  * process serves, `/readyz` once the first sync is done, `/metrics` and
  * `/status` give the status as Prometheus text and as JSON.
+ *
+ * `/healthz` stays 200 when the status or metrics file cannot be written: a
+ * restart mends neither a full nor a read-only disk, and a liveness probe that
+ * restarted mooring for it would stop it reconciling. Its body names the failure.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Status } from './model.js';
 import { renderMetrics } from './metrics.js';
+import type { FileWrite } from './write.js';
 
 export interface StatusServerOptions {
   /** `host:port`, `[ipv6]:port`, or `:port` for every interface; port 0 picks a free one. */
@@ -18,6 +23,8 @@ export interface StatusServerOptions {
   getStatus: () => Status | undefined;
   /** Whether the first sync is done. */
   isReady: () => boolean;
+  /** The status and metrics files, and how their last writes went. @default none */
+  fileWrites?: () => readonly FileWrite[];
 }
 
 export interface StatusServer {
@@ -66,7 +73,7 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Sta
   const path = new URL(request.url ?? '/', 'http://status').pathname;
   switch (path) {
     case '/healthz':
-      send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+      send(response, 200, 'text/plain; charset=utf-8', healthz(options.fileWrites?.() ?? []));
       return;
     case '/readyz':
       if (options.isReady()) send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
@@ -76,13 +83,20 @@ function handle(request: IncomingMessage, response: ServerResponse, options: Sta
     case '/status': {
       const status = options.getStatus();
       if (status === undefined) send(response, 503, 'text/plain; charset=utf-8', 'no status yet\n');
-      else if (path === '/metrics') send(response, 200, METRICS_CONTENT_TYPE, renderMetrics(status));
+      else if (path === '/metrics') send(response, 200, METRICS_CONTENT_TYPE, renderMetrics(status, { fileWrites: options.fileWrites?.() ?? [] }));
       else send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(status, null, 2)}\n`);
       return;
     }
     default:
       send(response, 404, 'text/plain; charset=utf-8', 'not found: try /healthz, /readyz, /metrics or /status\n');
   }
+}
+
+/** `ok`, or `degraded:` and a line per file that cannot be written: what an alert on the body matches. */
+function healthz(writes: readonly FileWrite[]): string {
+  const lines = writes.flatMap(({ file, failure }) => (failure ? [`writing ${file} fails since ${failure.since} (${failure.count} in a row): ${failure.error}`] : []));
+  if (lines.length === 0) return 'ok\n';
+  return `degraded: reconciling goes on, but the status cannot be written\n${lines.join('\n')}\n`;
 }
 
 function send(response: ServerResponse, code: number, contentType: string, body: string): void {

@@ -12,7 +12,7 @@
  */
 import { outcomeOf } from '../probes/health.js';
 import type { ReachabilityStatus, Status } from './model.js';
-import { writeFileAtomic } from './write.js';
+import type { FileWrite } from './write.js';
 
 type Labels = Record<string, string>;
 
@@ -29,7 +29,12 @@ interface Family {
 }
 
 
-export function renderMetrics(status: Status): string {
+export interface MetricsOptions {
+  /** The files the daemon writes, and how the last write of each went. */
+  fileWrites?: readonly FileWrite[];
+}
+
+export function renderMetrics(status: Status, options: MetricsOptions = {}): string {
   const checks = status.reachability;
   // Only results that met or failed the expectation: the others are about mooring, its prober, or an untestable isolation.
   const probed = checks.filter((check) => check.lastProbe !== undefined && outcomeOf(check.expect, check.lastProbe.reason) !== 'unknown');
@@ -103,18 +108,20 @@ export function renderMetrics(status: Status): string {
       name: 'mooring_build_info',
       help: 'Always 1; the labels say which mooring this is.',
       type: 'gauge',
-      samples: [{ labels: { version: status.daemon.version, instance: status.daemon.instance }, value: 1 }],
+      // Not `instance`: Prometheus gives every scraped sample an `instance` label of its own (the target).
+      samples: [{ labels: { version: status.daemon.version, mooring_instance: status.daemon.instance }, value: 1 }],
+    },
+    {
+      name: 'mooring_status_write_success',
+      help: 'Whether the last write of the file (status or metrics) succeeded (1) or failed (0).',
+      type: 'gauge',
+      samples: (options.fileWrites ?? []).map((write) => ({ labels: { file: write.file }, value: write.failure === undefined ? 1 : 0 })),
     },
   ];
   return families
     .filter((family) => family.samples.length > 0)
     .map(renderFamily)
     .join('');
-}
-
-/** Writes {@link renderMetrics} to `path` atomically, as the textfile collector needs. */
-export async function writeMetricsFile(path: string, status: Status): Promise<void> {
-  await writeFileAtomic(path, renderMetrics(status));
 }
 
 function checkLabels(check: ReachabilityStatus): Labels {
@@ -144,5 +151,6 @@ function renderValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
-  return String(value);
+  // To the microsecond: a duration of 3.284 ms is 0.003284, not the float noise 0.0032839999999999996.
+  return String(Number.isInteger(value) ? value : Math.round(value * 1e6) / 1e6);
 }

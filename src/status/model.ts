@@ -133,4 +133,10 @@ export interface Status {
   resources: ResourceStatus[];
   reachability: ReachabilityStatus[];
   reachabilitySummary: ReachabilitySummary;
+  /** Set when the file would pass its size cap: what was left out of it. */
+  truncated?: {
+    maxBytes: number;
+    omitted: { resources: number; reachability: number; manifestErrors: number; manifestDocuments: number };
+    message: string;
+  };
 }

@@ -16,7 +16,8 @@ import { ProbeScheduler, summarizeReachability } from '../../../src/probes/sched
 import { createProberRunner } from '../../../src/probes/prober-runner.js';
 import { proberProgram } from '../../../src/probes/prober-program.js';
 import type { ReachabilityStatus, Status } from '../../../src/status/model.js';
-import { writeMetricsFile } from '../../../src/status/metrics.js';
+import { renderMetrics } from '../../../src/status/metrics.js';
+import { writeFileAtomic } from '../../../src/status/write.js';
 import { promtoolCheck } from '../../helpers/promtool.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';
 import { container, desiredState, document, link, publish } from '../../unit/reconcile/fixtures.js';
@@ -227,7 +228,7 @@ describe('reachability probes (engine)', function () {
     const directory = await mkdtemp(join(tmpdir(), 'mooring-metrics-'));
     try {
       const path = join(directory, 'mooring.prom');
-      await writeMetricsFile(path, status);
+      await writeFileAtomic(path, renderMetrics(status));
       const text = await readFile(path, 'utf8');
       assert.match(text, /^mooring_reachability_healthy\{check="link\/web-db:5432",.*\} 1$/m);
       assert.deepEqual(await promtoolCheck(text), { code: 0, output: '' });

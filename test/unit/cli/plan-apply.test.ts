@@ -48,15 +48,22 @@ describe('mooring plan and mooring apply', () => {
 
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
-  async function run(factory: (deps: ApplyCommandDeps) => CommandFactory, ...args: string[]) {
+  /** Runs the command with exactly `args`; a CommanderError (a usage error) is exit code 1, as `main` makes it. */
+  async function runWith(factory: (deps: ApplyCommandDeps) => CommandFactory, args: string[]) {
     const { io, output } = captureIo();
     let code = -1;
     const command = factory(deps)(io, (exit) => (code = exit))
       .exitOverride()
       .configureOutput({ writeOut: (text) => (output.stdout += text), writeErr: (text) => (output.stderr += text) });
-    await command.parseAsync(['-m', directory, '--instance', 'cli-test', ...args], { from: 'user' });
+    try {
+      await command.parseAsync(args, { from: 'user' });
+    } catch (error) {
+      if (!(error instanceof CommanderError)) throw error;
+      code = 1;
+    }
     return { code, ...output };
   }
+  const run = (factory: (deps: ApplyCommandDeps) => CommandFactory, ...args: string[]) => runWith(factory, ['-m', directory, '--instance', 'cli-test', ...args]);
   const plan = (...args: string[]) => run(createPlanCommand, ...args);
   const apply = (...args: string[]) => run(createApplyCommand, ...args);
 
@@ -80,9 +87,20 @@ describe('mooring plan and mooring apply', () => {
 
   it('takes the manifests directory as an argument too, as `mooring plan manifests`', async () => {
     const empty = join(directory, 'empty');
-    const result = await plan(empty);
+    const result = await runWith(createPlanCommand, [empty, '--instance', 'cli-test']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`the manifests directory ${empty} does not exist`));
+  });
+
+  it('refuses two different manifests directories, as the argument and with -m, rather than pick one', async () => {
+    for (const factory of [createPlanCommand, createApplyCommand]) {
+      const result = await runWith(factory, [join(directory, 'other'), '-m', directory]);
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, `error: two manifests directories: ${join(directory, 'other')} as the argument and ${directory} with -m; give one of them\n`);
+    }
+    assert.equal(deps.openEngine.callCount, 0);
+    // The same directory twice is no choice.
+    assert.equal((await runWith(createPlanCommand, [`${directory}/`, '-m', directory])).code, 2);
   });
 
   it('apply twice: the second makes no mutating engine call', async () => {
@@ -138,7 +156,8 @@ describe('mooring plan and mooring apply', () => {
     await rm(join(directory, 'app.yaml'));
     const refused = await plan();
     assert.equal(refused.code, 1);
-    assert.match(refused.stdout, /^! not pruning: no manifest declares anything, .*--allow-empty/m);
+    assert.match(refused.stdout, /^! not pruning: no manifest declares anything, .*--allow-empty to remove them$/m);
+    assert.match(refused.stdout, /^Plan: no changes\. Pruning is refused \(see above\), so nothing is removed, and nothing else changes\.$/m);
     assert.equal((await apply()).code, 1);
     assert.equal(engine.container('web')?.status, 'running');
 
@@ -156,7 +175,9 @@ describe('mooring plan and mooring apply', () => {
   });
 
   it('refuses a malformed instance name', async () => {
-    await assert.rejects(plan('--instance', 'no spaces'), (error: unknown) => error instanceof CommanderError && /expected a name/.test(error.message));
+    const result = await plan('--instance', 'no spaces');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /expected a name/);
   });
 
   describe('apply, interrupted', () => {

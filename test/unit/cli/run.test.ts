@@ -134,6 +134,11 @@ describe('mooring run', () => {
     assert.equal(engine.container('web')?.status, 'running');
   });
 
+  it('refuses two different manifests directories, as the argument and with -m, and starts nothing', async () => {
+    await assert.rejects(run(new EventEmitter(), directory).done, /two manifests directories: .* as the argument and .*manifests with -m; give one of them/);
+    assert.equal(await readStatus(), undefined);
+  });
+
   it('refuses a duration it cannot read', async () => {
     await assert.rejects(run(new EventEmitter(), '--resync', 'soon').done, /expected a duration such as "30s", "500ms" or "1m" \(a plain number is seconds\), got "soon"/);
   });

@@ -35,6 +35,11 @@ describe('mooring validate', () => {
     assert.deepEqual(result, { code: 0, stdout: `${directory}: valid (1 file, 1 document)\n`, stderr: '' });
   });
 
+  it('refuses two different directories, as the argument and with -m, rather than pick one', async () => {
+    const result = await run('validate', EXAMPLES, '-m', directory);
+    assert.deepEqual(result, { code: 1, stdout: '', stderr: `error: two manifests directories: ${EXAMPLES} as the argument and ${directory} with -m; give one of them\n` });
+  });
+
   it('exits 1 on a missing directory', async () => {
     const result = await run('validate', '-m', join(directory, 'missing'));
     assert.deepEqual(result, { code: 1, stdout: '', stderr: `${join(directory, 'missing')}: no such directory\n` });
@@ -63,7 +68,8 @@ describe('mooring validate', () => {
       'schema.yaml:24:3: PortPublish/web-http: spec.hostIp: expected an IPv4 address or an IPv6 address, got "localhost"',
       // The parser notices the unclosed quote where the file ends.
       'syntax.yaml:13:1: invalid YAML: Missing closing "quote',
-      `${BROKEN}: 17 errors in 5 files (6 files, 8 documents)`,
+      // Documents that do not parse or match the format count too.
+      `${BROKEN}: 17 errors in 5 files (6 files, 14 documents, 6 of them malformed)`,
       '',
     ]);
   });
@@ -74,18 +80,18 @@ describe('mooring validate', () => {
     assert.equal(result.stderr, '');
     const report = JSON.parse(result.stdout) as {
       valid: boolean;
-      files: { file: string; valid: boolean; documents: number; errors: number }[];
+      files: { file: string; valid: boolean; documents: number; malformedDocuments: number; errors: number }[];
       documents: { kind: string; name: string; file: string; line: number; column: number }[];
       errors: Record<string, unknown>[];
     };
     assert.equal(report.valid, false);
-    assert.deepEqual(report.files.map((file) => [file.file, file.valid, file.documents, file.errors]), [
-      ['good.yaml', true, 2, 0],
-      ['list.json', false, 0, 1],
-      ['nested/duplicates.yml', false, 1, 2],
-      ['references.yaml', false, 4, 6],
-      ['schema.yaml', false, 0, 7],
-      ['syntax.yaml', false, 1, 1],
+    assert.deepEqual(report.files.map((file) => [file.file, file.valid, file.documents, file.malformedDocuments, file.errors]), [
+      ['good.yaml', true, 2, 0, 0],
+      ['list.json', false, 0, 1, 1],
+      ['nested/duplicates.yml', false, 1, 1, 2],
+      ['references.yaml', false, 4, 0, 6],
+      ['schema.yaml', false, 0, 3, 7],
+      ['syntax.yaml', false, 1, 1, 1],
     ]);
     assert.deepEqual(report.documents[1], { kind: 'Container', name: 'web', file: 'good.yaml', line: 10, column: 1 });
     assert.equal(report.errors.length, 17);

@@ -33,6 +33,25 @@ describe('loadDesiredState', () => {
     return [...networks, ...containers, ...links, ...publishes, ...probes].map((document) => `${document.source.file}: ${document.kind}/${document.name}`).sort();
   }
 
+  it('reports every error at once: a document with a schema error is still declared, and its own references are checked', async () => {
+    await put({
+      'web.yaml': ctr('web', 'ports: ["8080:80"], networks: [{ name: frnt }]'),
+      'app.yaml': ctr('app', 'dependsOn: [web]'),
+      'publish.yaml': doc('PortPublish', 'web-http', '{ container: web, containerPort: 80 }'),
+      'net.yaml': doc('Network', 'front', '{ subnet: 10.0.0.0/24 }'),
+    });
+    const loaded = await load();
+    const errors = loaded.files.flatMap((file) => file.errors.map((error) => `${error.file}: ${error.resource ?? ''}: ${error.path ?? ''}: ${error.detail}`));
+    assert.deepEqual(errors, [
+      'net.yaml: Network/front: spec.subnet: unknown field `subnet`: set it under `ipam`: `ipam: {subnet: ...}`',
+      'web.yaml: Container/web: spec.ports: unknown field `ports`: publish ports with a PortPublish (`kind: PortPublish`, `spec: {container, containerPort, hostPort}`)',
+      'web.yaml: Container/web: spec.networks.0.name: network `frnt` is not declared (declare a Network, with `external: true` for one that exists already); did you mean `front`?',
+    ]);
+    // Nothing declared in the invalid files is applied; what refers to it is held back, and says why.
+    assert.deepEqual(desired(loaded), []);
+    assert.ok(loaded.heldBackErrors.every((error) => /this follows from holding back invalid files net\.yaml, web\.yaml$/.test(error.detail)));
+  });
+
   it('takes valid files as they are', async () => {
     await put({ 'net.yaml': net('front'), 'app/web.yaml': `${ctr('web', 'networks: [{ name: front }]')}---\n${ctr('db')}` });
     const loaded = await load();

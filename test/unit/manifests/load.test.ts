@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs/promises';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
+import type { LoaderFs } from '../../../src/manifests/load.js';
 import { loadManifestDirectory, MAX_FILE_BYTES } from '../../../src/manifests/load.js';
-import { parseManifest } from '../../../src/manifests/parse.js';
+import { MAX_DOCUMENTS_PER_FILE, parseManifest } from '../../../src/manifests/parse.js';
 
 const NETWORK = 'apiVersion: mooring/v1\nkind: Network\nmetadata:\n  name: front\nspec: {}\n';
 const network = (name: string) => NETWORK.replace('front', name);
@@ -138,6 +140,66 @@ describe('loadManifestDirectory', () => {
     await symlink('sub', join(directory, 'z-sub'));
     const { summary } = await load();
     assert.deepEqual(summary.map((file) => file.file), ['a.yaml', 'sub/b.yaml']);
+  });
+
+  describe('hostile input: a clear error with the file (and line), bounded work, the other files loaded', () => {
+    it('a 5 MB file is refused unread', async () => {
+      await put({ 'good.yaml': NETWORK, 'huge.yaml': Buffer.alloc(5 * 1024 * 1024, 0x23) });
+      const { summary } = await load();
+      assert.deepEqual(summary, [
+        { file: 'good.yaml', documents: ['front'], errors: [] },
+        { file: 'huge.yaml', documents: [], errors: [`huge.yaml:1:1: file too large: ${5 * 1024 * 1024} bytes, the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`] },
+      ]);
+    });
+
+    it('a YAML alias bomb is refused at the document that would expand it', async () => {
+      const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+      await put({ 'bomb.yaml': `${NETWORK}---\napiVersion: mooring/v1\nkind: Network\nmetadata: { name: bomb }\nspec:\n  options:\n    ${levels.join('\n    ')}\n` });
+      const { summary } = await load();
+      assert.deepEqual(summary, [
+        { file: 'bomb.yaml', documents: ['front'], errors: ['bomb.yaml:7:1: too many alias expansions (more than 100): the document would grow without bound'] },
+      ]);
+    });
+
+    it(`${MAX_DOCUMENTS_PER_FILE + 1000} documents in a file: an error at the first past the limit, which is not parsed further`, async () => {
+      const documents = Array.from({ length: MAX_DOCUMENTS_PER_FILE + 1000 }, (_, i) => network(`n${i}`));
+      await put({ 'many.yaml': documents.join('---\n') });
+      const loaded = await loadManifestDirectory(directory);
+      const [file] = loaded.files;
+      // The `---` that starts document 1001: each document is 5 lines and its separator.
+      const line = MAX_DOCUMENTS_PER_FILE * 6;
+      assert.deepEqual(file?.errors.map((error) => error.message), [`many.yaml:${line}:1: too many documents: more than ${MAX_DOCUMENTS_PER_FILE} in one file; split it into several files`]);
+      assert.equal(file?.documents.length, MAX_DOCUMENTS_PER_FILE);
+    });
+
+    it('a directory replaced by a file while the directory is walked', async () => {
+      await put({ 'good.yaml': NETWORK, 'sub/inner.yaml': network('inner') });
+      const replacing: LoaderFs = {
+        ...fs,
+        readdir: (async (path: string, options: { withFileTypes: true }) => {
+          if (path === join(directory, 'sub')) {
+            await rm(path, { recursive: true });
+            await writeFile(path, 'now a file');
+          }
+          return fs.readdir(path, options);
+        }) as LoaderFs['readdir'],
+      };
+      const loaded = await loadManifestDirectory(directory, { fs: replacing });
+      assert.deepEqual(loaded.files.map((file) => [file.file, file.errors.map((error) => error.message)]), [
+        ['good.yaml', []],
+        ['sub/', ['sub/:1:1: cannot list directory: a path component is not a directory']],
+      ]);
+    });
+
+    it('a loop of directory links is walked once', async () => {
+      await put({ 'a/x.yaml': network('x') });
+      await symlink('../b', join(directory, 'a', 'to-b'));
+      await mkdir(join(directory, 'b'));
+      await symlink('../a', join(directory, 'b', 'to-a'));
+      const { summary } = await load();
+      assert.deepEqual(summary, [{ file: 'a/x.yaml', documents: ['x'], errors: [] }]);
+    });
   });
 
   it('never throws, whatever bytes a file holds', async () => {

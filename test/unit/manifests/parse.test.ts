@@ -20,6 +20,16 @@ describe('parseManifest: schema rules', () => {
     // Container
     { title: 'unknown field, close to a known one', text: container('  imgae: x'), expected: ['m.yaml:7:3: Container/web: spec.imgae: unknown field `imgae`; did you mean `image`?'] },
     { title: 'unknown field, nothing close', text: container('  colour: red'), expected: ['m.yaml:7:3: Container/web: spec.colour: unknown field `colour`'] },
+    {
+      title: '`ports` on a Container, as with docker run -p',
+      text: container('  ports: ["8080:80"]'),
+      expected: ['m.yaml:7:3: Container/web: spec.ports: unknown field `ports`: publish ports with a PortPublish (`kind: PortPublish`, `spec: {container, containerPort, hostPort}`)'],
+    },
+    {
+      title: '`subnet` on a Network, as with docker network create --subnet',
+      text: network('  subnet: 10.0.0.0/24'),
+      expected: ['m.yaml:6:3: Network/front: spec.subnet: unknown field `subnet`: set it under `ipam`: `ipam: {subnet: ...}`'],
+    },
     { title: 'unknown field with a different case', text: container('  WorkingDir: /'), expected: ['m.yaml:7:3: Container/web: spec.WorkingDir: unknown field `WorkingDir`; did you mean `workingDir`?'] },
     { title: 'missing required field', text: manifest('Container', 'web', '  command: [sleep, "1"]'), expected: ['m.yaml:5:1: Container/web: spec.image: required field is missing (expected a string)'] },
     { title: 'command of the wrong type', text: container('  command: 5'), expected: ['m.yaml:7:3: Container/web: spec.command: expected a string or a list, got 5'] },
@@ -152,7 +162,7 @@ describe('parseManifest: schema rules', () => {
 describe('parseManifest: documents', () => {
   it('accepts empty files, comments only and empty documents', () => {
     for (const text of ['', '\n\n', '# nothing yet\n', '---\n', '---\n---\n', '~\n']) {
-      assert.deepEqual(parseManifest('e.yaml', text), { documents: [], errors: [] }, JSON.stringify(text));
+      assert.deepEqual(parseManifest('e.yaml', text), { documents: [], errors: [], invalid: [], failed: 0 }, JSON.stringify(text));
     }
   });
 
@@ -160,6 +170,18 @@ describe('parseManifest: documents', () => {
     const result = parseManifest('m.yaml', `${network('')}\n---\n${container('  state: paused')}\n---\n${link('')}`);
     assert.deepEqual(result.documents.map((document) => `${document.kind}/${document.name}`), ['Network/front', 'Link/a-b']);
     assert.deepEqual(result.errors.map((error) => error.message), ['m.yaml:14:3: Container/web: spec.state: expected one of running, stopped, got "paused"']);
+  });
+
+  it('keeps what the rules across documents need of a document that fails the schema: its kind and name, and its valid fields', () => {
+    const text = [container('  ports: [80]\n  networks: [{ name: front }]'), manifest('Container', 'db', '  image: 5'), manifest('Container', 'Bad Name', '  image: x\n  colour: red')].join('\n---\n');
+    const { documents, invalid } = parseManifest('m.yaml', text);
+    assert.deepEqual(documents, []);
+    assert.deepEqual(invalid.map(({ kind, name, source, salvaged }) => ({ kind, name, line: source.line, salvaged: salvaged?.spec })), [
+      // `ports` is unknown, so the rest is checked as it is.
+      { kind: 'Container', name: 'web', line: 1, salvaged: { ...parseManifest('x.yaml', container('  networks: [{ name: front }]')).documents[0]?.spec } },
+      // A required field is wrong: only the name counts.
+      { kind: 'Container', name: 'db', line: 10, salvaged: undefined },
+    ]);
   });
 
   it('fills in schema defaults, and the document and its fields know where they stand', () => {

@@ -5,6 +5,7 @@ import type { StatusServer } from '../../../src/status/http.js';
 import { startStatusServer } from '../../../src/status/http.js';
 import type { Status } from '../../../src/status/model.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
+import type { FileWrite } from '../../../src/status/write.js';
 import { sampleStatus } from './status-fixture.js';
 
 interface Answer {
@@ -30,11 +31,13 @@ describe('startStatusServer', () => {
   let server: StatusServer | undefined;
   let status: Status | undefined;
   let ready: boolean;
+  let writes: FileWrite[];
 
   beforeEach(async () => {
     status = undefined;
     ready = false;
-    server = await startStatusServer({ listen: '127.0.0.1:0', logger: silentLogger(), getStatus: () => status, isReady: () => ready });
+    writes = [];
+    server = await startStatusServer({ listen: '127.0.0.1:0', logger: silentLogger(), getStatus: () => status, isReady: () => ready, fileWrites: () => writes });
   });
 
   afterEach(async () => {
@@ -47,6 +50,26 @@ describe('startStatusServer', () => {
 
   it('answers /healthz while it serves, before the first sync too', async () => {
     assert.deepEqual(await get(server!.address, '/healthz'), { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
+  });
+
+  it('answers /healthz with 200 and a body that names each file that cannot be written; /metrics says so too', async () => {
+    writes = [
+      { file: '/var/lib/mooring/status.json', failure: { error: 'EROFS: read-only file system', since: '2024-05-01T12:00:00.000Z', count: 7 } },
+      { file: '/var/lib/node-exporter/mooring.prom' },
+    ];
+    assert.deepEqual(await get(server!.address, '/healthz'), {
+      status: 200,
+      contentType: 'text/plain; charset=utf-8',
+      body:
+        'degraded: reconciling goes on, but the status cannot be written\n' +
+        'writing /var/lib/mooring/status.json fails since 2024-05-01T12:00:00.000Z (7 in a row): EROFS: read-only file system\n',
+    });
+    status = sampleStatus();
+    const metrics = (await get(server!.address, '/metrics')).body;
+    assert.match(metrics, /^mooring_status_write_success\{file="\/var\/lib\/mooring\/status\.json"\} 0$/m);
+    assert.match(metrics, /^mooring_status_write_success\{file="\/var\/lib\/node-exporter\/mooring\.prom"\} 1$/m);
+    writes = [{ file: '/var/lib/mooring/status.json' }];
+    assert.equal((await get(server!.address, '/healthz')).body, 'ok\n');
   });
 
   it('answers /readyz with 503 until the first sync, then 200', async () => {

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { renderMetrics, writeMetricsFile } from '../../../src/status/metrics.js';
+import { renderMetrics } from '../../../src/status/metrics.js';
 import { sampleStatus } from './status-fixture.js';
 import { promtoolCheck } from '../../helpers/promtool.js';
 
@@ -47,7 +44,7 @@ mooring_reconcile_errors_total 2
 mooring_last_reconcile_timestamp_seconds 1714564800.5
 # HELP mooring_build_info Always 1; the labels say which mooring this is.
 # TYPE mooring_build_info gauge
-mooring_build_info{version="0.1.0",instance="default"} 1
+mooring_build_info{version="0.1.0",mooring_instance="default"} 1
 `;
 
 describe('renderMetrics', () => {
@@ -93,24 +90,33 @@ describe('renderMetrics', () => {
     assert.doesNotMatch(renderMetrics(status), /mooring_last_reconcile_timestamp_seconds/);
   });
 
+  it('names the instance `mooring_instance`, not the `instance` label Prometheus gives every target', () => {
+    assert.match(renderMetrics(sampleStatus()), /^mooring_build_info\{version="0\.1\.0",mooring_instance="default"\} 1$/m);
+    assert.doesNotMatch(renderMetrics(sampleStatus()), /[{,]instance=/);
+  });
+
+  it('rounds durations to the microsecond, without float noise', () => {
+    const status = sampleStatus();
+    status.reachability[0]!.lastProbe!.durationMs = (0.1 + 0.2) * 10;
+    assert.match(renderMetrics(status), /^mooring_probe_duration_seconds\{check="link\/web-db:5432",.*\} 0\.003$/m);
+    status.reachability[0]!.lastProbe!.durationMs = 3.284;
+    assert.match(renderMetrics(status), /^mooring_probe_duration_seconds\{check="link\/web-db:5432",.*\} 0\.003284$/m);
+    status.reachability[0]!.lastProbe!.durationMs = 0.0004;
+    assert.match(renderMetrics(status), /^mooring_probe_duration_seconds\{check="link\/web-db:5432",.*\} 0$/m);
+  });
+
+  it('says which of the files the daemon writes failed their last write', () => {
+    const text = renderMetrics(sampleStatus(), {
+      fileWrites: [{ file: '/var/lib/mooring/status.json', failure: { error: 'ENOSPC', since: '2024-05-01T12:00:00.000Z', count: 2 } }, { file: '/m/mooring.prom' }],
+    });
+    assert.match(text, /^mooring_status_write_success\{file="\/var\/lib\/mooring\/status\.json"\} 0$/m);
+    assert.match(text, /^mooring_status_write_success\{file="\/m\/mooring\.prom"\} 1$/m);
+    assert.doesNotMatch(renderMetrics(sampleStatus()), /mooring_status_write_success/);
+  });
+
   it('passes promtool check metrics', async () => {
-    const { code, output } = await promtoolCheck(renderMetrics(sampleStatus()));
+    const { code, output } = await promtoolCheck(renderMetrics(sampleStatus(), { fileWrites: [{ file: '/s/status.json', failure: { error: 'EROFS', since: '2024-05-01T12:00:00.000Z', count: 1 } }, { file: '/m/mooring.prom' }] }));
     assert.equal(output, '');
     assert.equal(code, 0);
-  });
-});
-
-describe('writeMetricsFile', () => {
-  it('replaces the file atomically, leaving no temporary file', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'mooring-metrics-'));
-    try {
-      const path = join(directory, 'mooring.prom');
-      await writeMetricsFile(path, sampleStatus());
-      await writeMetricsFile(path, sampleStatus());
-      assert.equal(await readFile(path, 'utf8'), GOLDEN);
-      assert.deepEqual(await readdir(directory), ['mooring.prom']);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
   });
 });
