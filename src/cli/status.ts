@@ -47,12 +47,17 @@ async function readStatus(io: CliIo, file: string): Promise<{ text: string; pars
   }
 }
 
+function engineLine(engine: Status['engine']): string {
+  if (engine.reachable === null) return 'unknown: not contacted yet';
+  return engine.reachable ? `reachable${engine.version ? `, version ${engine.version}` : ''}` : `NOT reachable: ${engine.lastError ?? 'unknown error'}`;
+}
+
 export function formatStatus(status: Status, now: number): string {
   const { daemon, engine, sync } = status;
   const lines = [
     `mooring ${daemon.version}, instance ${daemon.instance}, pid ${daemon.pid}, manifests ${daemon.manifestsDirectory}`,
     `Status written ${status.generatedAt} (${ago(status.generatedAt, now)})${daemon.stoppedAt ? `; the daemon stopped at ${daemon.stoppedAt}` : ''}`,
-    `Engine:  ${engine.reachable ? `reachable${engine.version ? `, version ${engine.version}` : ''}` : `NOT reachable: ${engine.lastError ?? 'unknown error'}`}`,
+    `Engine:  ${engineLine(engine)}`,
     `Sync:    ${sync.state}, revision ${sync.revision.slice(0, 12) || '-'}${
       sync.lastReconcileAt ? `, last pass ${sync.lastReconcileAt} (${ago(sync.lastReconcileAt, now)}, ${sync.lastReconcileDurationMs ?? 0} ms)` : ''
     }, ${sync.reconcileTotal} passes, ${sync.reconcileErrorsTotal} with errors`,

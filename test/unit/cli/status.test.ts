@@ -60,6 +60,8 @@ describe('mooring status', () => {
     ];
     const text = formatStatus(sample, NOW);
     assert.match(text, /^Engine: {2}NOT reachable: connect ECONNREFUSED \/var\/run\/docker\.sock$/m);
+    sample.engine = { reachable: null };
+    assert.match(formatStatus(sample, NOW), /^Engine: {2}unknown: not contacted yet$/m);
     assert.match(text, /; the daemon stopped at 2024-05-01T12:00:10\.000Z$/m);
     assert.match(text, /^ {9}the engine does not answer$/m);
     assert.match(text, /^Container +web +Healthy +app\.yaml +Ready=False CrashLoopBackOff: back-off 20s$/m);
