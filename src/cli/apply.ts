@@ -1,5 +1,5 @@
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps, EngineCommandOptions } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { reconcile } from '../reconcile/reconcile.js';

@@ -10,9 +10,8 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
-import type { CommandFactory } from './main.js';
+import type { CliIo, CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 
 export interface EngineCommandOptions {
   manifests: string;

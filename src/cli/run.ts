@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions } from './engine-options.js';
 import type { EngineCommandOptions } from './engine-options.js';

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
+import type { CliIo, CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import type { Condition, ReachabilityStatus, ResourceStatus, Status } from '../status/model.js';
 
 export interface StatusCommandDeps {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import { manifestsDirectory } from './engine-options.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';

@@ -6,9 +6,10 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
 import type { z } from 'zod';
-import type { AnyDocument, InvalidDocument, SourcePosition } from './model.js';
+import type { AnyDocument, InvalidDocument } from './model.js';
 import type { Kind } from './schema.js';
 import { API_VERSION, documentSchemas, KINDS } from './schema.js';
+import type { SourcePosition } from './errors.js';
 import { ManifestError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
 import type { FieldPath, FieldProblem } from './schema-issues.js';
