@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import type { Engine } from '../engine/port.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
-import type { ProbeResult, ReachabilityStatus, ReachabilitySummary } from '../status/model.js';
+import type { ProbeResult, ReachabilityStatus } from './model.js';
 import type { Check } from './checks.js';
 import { checksFor } from './checks.js';
 import type { CheckResult } from './dials.js';
@@ -139,6 +139,7 @@ export class ProbeScheduler {
   snapshot(): ReachabilityStatus[] {
     return [...this.#entries.values()].map(({ check, health, lastProbe, boundPort }) => ({
       name: check.name,
+      resource: check.resource,
       kind: check.kind,
       from: check.from,
       to: check.to,
@@ -206,13 +207,6 @@ export class ProbeScheduler {
     entry.health = health;
     entry.lastProbe = { at, ...result, success: outcome === 'pass' };
   }
-}
-
-/** Counts for the status summary. */
-export function summarizeReachability(checks: readonly ReachabilityStatus[]): ReachabilitySummary {
-  const healthy = checks.filter((check) => check.healthy === true).length;
-  const unhealthy = checks.filter((check) => check.healthy === false).length;
-  return { total: checks.length, healthy, unhealthy, unknown: checks.length - healthy - unhealthy };
 }
 
 /** What makes a check the same check across desired states; a changed one starts over. */

@@ -11,9 +11,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
-import type { Status } from './model.js';
+import type { FileWrite, Status } from './model.js';
 import { renderMetrics } from './metrics.js';
-import type { FileWrite } from './write.js';
 
 export interface StatusServerOptions {
   /** `host:port`, `[ipv6]:port`, or `:port` for every interface; port 0 picks a free one. */

@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { renderMetrics } from './metrics.js';
-import type { Status } from './model.js';
+import type { FileWrite, Status } from './model.js';
 import { capStatus } from './size-cap.js';
 
 /** The file system calls an atomic write makes; tests pass one that fails midway. */
@@ -45,19 +45,6 @@ export async function writeFileAtomic(path: string, content: string, fs: AtomicW
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-}
-
-/** A file the daemon writes, and how its last write went. */
-export interface FileWrite {
-  file: string;
-  /** Unset when the last write succeeded. */
-  failure?: {
-    error: string;
-    /** When its writes started failing, ISO 8601. */
-    since: string;
-    /** Failed writes in a row. */
-    count: number;
-  };
 }
 
 export interface StatusWriterOptions {
