@@ -12,6 +12,7 @@ import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
+import { count } from '../plural.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -86,7 +87,7 @@ export async function loadValidDesiredState(io: CliIo, options: EngineCommandOpt
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
     const files = loaded.files.filter((file) => file.errors.length > 0).length;
-    writeLine(io.stderr, `${errors.length} error${errors.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was changed`);
+    writeLine(io.stderr, `${count(errors.length, 'error')} in ${count(files, 'file')}; nothing was changed`);
     return undefined;
   }
   if (!loaded.directoryExists) {

@@ -8,6 +8,7 @@ import { planCommand } from './plan.js';
 import { applyCommand } from './apply.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { errorMessage } from '../errors.js';
 
 const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand];
 
@@ -29,7 +30,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.failed;
     }
-    writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
+    writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
     return EXIT.failed;
   }
   return exitCode;

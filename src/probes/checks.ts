@@ -5,6 +5,7 @@
 import type { DesiredState, Document } from '../manifests/model.js';
 import type { ReachabilityStatus } from './model.js';
 import { durationMs } from '../manifests/desired-state.js';
+import { compare } from '../compare.js';
 
 /** `from` of checks that run in the mooring process rather than in a container. */
 export const HOST = 'host';
@@ -57,7 +58,7 @@ export function checksFor(desired: DesiredState): Check[] {
     ...desired.publishes.map(publishCheck),
     ...desired.probes.flatMap((probe) => probeChecks(probe, desired)),
   ];
-  return checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return checks.sort((a, b) => compare(a.name, b.name));
 }
 
 /**

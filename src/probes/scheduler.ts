@@ -16,6 +16,7 @@ import { DEFAULT_THRESHOLDS, INITIAL_HEALTH, nextHealth, outcomeOf } from './hea
 import type { ProbeMethodOption, ProberRunner } from './prober-runner.js';
 import { createProberRunner } from './prober-runner.js';
 import { RoundRunner } from './round.js';
+import { positive } from '../positive.js';
 
 export interface ProbeSchedulerOptions {
   engine: Engine;
@@ -213,10 +214,5 @@ export class ProbeScheduler {
 function definition(check: Check): string {
   const { from, to, targetContainer, target, protocol, expect, notProbed } = check;
   return JSON.stringify({ from, to, targetContainer, target, protocol, expect, notProbed });
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${value}`);
-  return value;
 }
 

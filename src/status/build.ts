@@ -15,6 +15,7 @@ import type { ReachabilityStatus } from '../probes/model.js';
 import { summarizeReachability } from '../probes/model.js';
 import type { Condition, ConditionStatus, Health, ManifestFileStatus, ResourceStatus, Status, SyncState } from './model.js';
 import { STATUS_API_VERSION } from './model.js';
+import { count } from '../plural.js';
 
 /** Why a resource was left alone in the last pass. */
 export interface HoldBack {
@@ -347,8 +348,4 @@ function withTransitionTimes(drafts: Draft[], previous: Status | undefined, now:
       }),
     };
   });
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

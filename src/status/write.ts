@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { renderMetrics } from './metrics.js';
 import type { FileWrite, Status } from './model.js';
 import { capStatus } from './size-cap.js';
+import { errorMessage } from '../errors.js';
 
 /** The file system calls an atomic write makes; tests pass one that fails midway. */
 export type AtomicWriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm'>;
@@ -100,7 +101,7 @@ export class StatusWriter {
     try {
       await writeFileAtomic(file, render(), this.#fs);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#written.set(file, { file, failure: { error: message, since: before?.since ?? new Date(this.#clock.now()).toISOString(), count: (before?.count ?? 0) + 1 } });
       // Once per cause, since the writes repeat every few seconds; the messages differ by the temp file's name.
       if (before === undefined || errorCode(before.error) !== errorCode(message)) {
