@@ -1,5 +1,5 @@
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps, EngineCommandOptions } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { reconcile } from '../reconcile/reconcile.js';
@@ -10,6 +10,7 @@ import { describeHolder, findInstanceLockHolder } from '../daemon/lock.js';
 import type { SignalSource } from '../daemon/signals.js';
 import { handleSignals, signalExitCode } from '../daemon/signals.js';
 import { systemClock } from '../clock.js';
+import { count } from '../plural.js';
 
 export interface ApplyCommandDeps extends EngineCommandDeps {
   /** Where SIGINT and SIGTERM come from. */
@@ -79,8 +80,7 @@ export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
 function interruptedSummary(signal: NodeJS.Signals, result: ReconcileResult): string {
   const done = result.outcomes.filter((outcome) => outcome.ok).length;
   const notBegun = result.outcomes.filter((outcome) => outcome.skipped && outcome.error === STOPPING).length;
-  const actions = (n: number) => `${n} action${n === 1 ? '' : 's'}`;
-  return `Interrupted (${signal}): ${actions(done)} done, ${notBegun} not begun. Run \`mooring apply\` again to finish.`;
+  return `Interrupted (${signal}): ${count(done, 'action')} done, ${notBegun} not begun. Run \`mooring apply\` again to finish.`;
 }
 
 export const applyCommand: CommandFactory = createApplyCommand({ ...dockerEngineDeps, signals: process, exit: (code) => process.exit(code) });

@@ -10,9 +10,9 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
-import type { CommandFactory } from './main.js';
+import type { CliIo, CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
+import { count } from '../plural.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -87,7 +87,7 @@ export async function loadValidDesiredState(io: CliIo, options: EngineCommandOpt
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
     const files = loaded.files.filter((file) => file.errors.length > 0).length;
-    writeLine(io.stderr, `${errors.length} error${errors.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was changed`);
+    writeLine(io.stderr, `${count(errors.length, 'error')} in ${count(files, 'file')}; nothing was changed`);
     return undefined;
   }
   if (!loaded.directoryExists) {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
+import type { CliIo, CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import { VERSION } from '../version.js';
 import { validateCommand } from './validate.js';
 import { schemaCommand } from './schema.js';
@@ -8,9 +8,7 @@ import { planCommand } from './plan.js';
 import { applyCommand } from './apply.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
-
-/** Each subcommand is built by a factory that reports its exit code through `done`. */
-export type CommandFactory = (io: CliIo, done: (code: number) => void) => Command;
+import { errorMessage } from '../errors.js';
 
 const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand];
 
@@ -32,7 +30,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.failed;
     }
-    writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
+    writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
     return EXIT.failed;
   }
   return exitCode;

@@ -1,5 +1,5 @@
-import type { CommandFactory } from './main.js';
-import { EXIT } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { observe } from '../reconcile/observe.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions } from './engine-options.js';
 import type { EngineCommandOptions } from './engine-options.js';
@@ -12,6 +12,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
 import type { SignalSource } from '../daemon/signals.js';
 import { handleSignals, signalExitCode } from '../daemon/signals.js';
+import { errorMessage } from '../errors.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -106,7 +107,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           dispose();
           await daemon.stop();
           await lock.release();
-          writeLine(io.stderr, `mooring: ${error instanceof Error ? error.message : String(error)}`);
+          writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
           return done(EXIT.failed);
         }
         await finishing;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CommandFactory } from './main.js';
+import type { CommandFactory } from './command.js';
 import { manifestJsonSchema } from '../manifests/json-schema.js';
 
 export const schemaCommand: CommandFactory = (io, done) =>

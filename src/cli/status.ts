@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
-import type { Condition, ReachabilityStatus, ResourceStatus, Status } from '../status/model.js';
+import type { CliIo, CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
+import type { ReachabilityStatus } from '../probes/model.js';
+import type { Condition, ResourceStatus, Status } from '../status/model.js';
 
 export interface StatusCommandDeps {
   /** For "written 5s ago". */

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import type { CommandFactory } from './main.js';
-import { EXIT, writeLine } from './io.js';
+import type { CommandFactory } from './command.js';
+import { EXIT, writeLine } from './command.js';
 import { manifestsDirectory } from './engine-options.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
+import { count } from '../plural.js';
 
 interface ValidateOptions {
   output: 'text' | 'json';
@@ -40,10 +41,10 @@ function summarize(loaded: LoadedManifests, errorCount: number): string {
   if (!loaded.directoryExists) return `${loaded.directory}: no such directory`;
   const failed = loaded.files.reduce((sum, file) => sum + (file.failed ?? 0), 0);
   const documents = loaded.files.reduce((sum, file) => sum + file.documents.length, 0) + failed;
-  const counted = `${plural(loaded.files.length, 'file')}, ${plural(documents, 'document')}${failed > 0 ? `, ${failed} of them malformed` : ''}`;
+  const counted = `${count(loaded.files.length, 'file')}, ${count(documents, 'document')}${failed > 0 ? `, ${failed} of them malformed` : ''}`;
   if (errorCount === 0) return `${loaded.directory}: valid (${counted})`;
   const invalidFiles = loaded.files.filter((file) => file.errors.length > 0).length;
-  return `${loaded.directory}: ${plural(errorCount, 'error')} in ${plural(invalidFiles, 'file')} (${counted})`;
+  return `${loaded.directory}: ${count(errorCount, 'error')} in ${count(invalidFiles, 'file')} (${counted})`;
 }
 
 function report(loaded: LoadedManifests, valid: boolean, summary: string) {
@@ -63,8 +64,4 @@ function report(loaded: LoadedManifests, valid: boolean, summary: string) {
     documents: loaded.files.flatMap((file) => file.documents.map((document) => ({ kind: document.kind, name: document.name, ...document.source }))),
     errors: loaded.files.flatMap((file) => file.errors.map((error) => error.toJSON())),
   };
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -47,11 +47,6 @@ export class KeyedBackoff<K> {
     return this.#failures.get(key) ?? 0;
   }
 
-  /** Every key with at least one failure. */
-  keys(): K[] {
-    return [...this.#failures.keys()];
-  }
-
   reset(key: K): void {
     this.#failures.delete(key);
   }

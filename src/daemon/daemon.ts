@@ -41,6 +41,9 @@ import { followEngineEvents } from './events.js';
 import type { ManifestWatcherOptions } from './watch.js';
 import { ManifestWatcher } from './watch.js';
 import { WorkQueue } from './work-queue.js';
+import { errorMessage } from '../errors.js';
+import { count } from '../plural.js';
+import { positive } from '../positive.js';
 
 /** The key that asks for the manifests to be read again and a full pass. */
 export const ALL = '*';
@@ -311,7 +314,7 @@ export class Daemon {
       this.#lastPass = { result, endedAt: this.#clock.now(), durationMs: this.#clock.now() - started, heldBack };
     } catch (error) {
       // Unknown, never a guess: the status must not show the last pass's view as what runs now.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#logger.warn('could not observe the engine for the final status', { error: message });
       this.#engineState = { ...this.#engineState, reachable: false, lastError: message };
     } finally {
@@ -491,7 +494,7 @@ export class Daemon {
       const failures = this.#queue.failures(resource);
       held.set(resource, {
         reason: 'BackOff',
-        message: `${failures} failed pass${failures === 1 ? '' : 'es'} in a row; next try at ${new Date(retryAt).toISOString()}: ${this.#resourceErrors.get(resource) ?? ''}`,
+        message: `${count(failures, 'failed pass')} in a row; next try at ${new Date(retryAt).toISOString()}: ${this.#resourceErrors.get(resource) ?? ''}`,
         retryAt,
       });
     }
@@ -612,7 +615,7 @@ export class Daemon {
   }
 
   #engineUnreachable(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (this.#engineState.reachable !== false || this.#engineState.lastError !== message) {
       this.#logger.error('the engine does not answer; retrying with backoff', { error: message });
     }
@@ -675,9 +678,4 @@ function deadlineIn(ms: number): { reached: Promise<void>; clear(): void } {
 /** True once `work` settles, false when `deadline` comes first. */
 function settlesBefore(work: Promise<unknown>, deadline: Promise<void>): Promise<boolean> {
   return Promise.race([work.then(() => true, () => true), deadline.then(() => false)]);
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${value}`);
-  return value;
 }

@@ -14,6 +14,11 @@ export const LABELS = {
 
 export const MANAGED_BY = 'mooring';
 
+/** Whether a label key is one of mooring's own (`io.mooring.*`) rather than the user's. */
+export function isMooringLabel(key: string): boolean {
+  return key.startsWith('io.mooring.');
+}
+
 export interface OwnerLabels {
   instance: string;
   kind: 'Network' | 'Container';

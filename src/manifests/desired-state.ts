@@ -10,8 +10,7 @@ import { ManifestError } from './errors.js';
 import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
 import { canonicalJson } from '../engine/spec-hash.js';
-
-export { containerNetworks } from './container-networks.js';
+import { plural } from '../plural.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -106,7 +105,7 @@ function holdBackUntilConsistent(options: {
       const choice = choices.get(file);
       if (choice === 'current') {
         choices.set(file, hasLastGood(file) ? 'lastGood' : 'unavailable');
-        const because = `; this follows from holding back invalid ${heldBack.length === 1 ? 'file' : 'files'} ${heldBack.join(', ')}`;
+        const because = `; this follows from holding back invalid ${plural(heldBack.length, 'file')} ${heldBack.join(', ')}`;
         found.push(...errors.filter((error) => error.file === file).map((error) => new ManifestError(`${error.detail}${because}`, { file, line: error.line, column: error.column, resource: error.resource, path: error.path })));
       } else if (choice === 'lastGood') {
         choices.set(file, 'unavailable');

@@ -1,4 +1,10 @@
-import type { SourcePosition } from './model.js';
+/** Where a document (or one of its fields) stands in its file. Lines and columns count from 1. */
+export interface SourcePosition {
+  /** Relative to the manifests directory, with `/` separators. */
+  file: string;
+  line: number;
+  column: number;
+}
 
 export interface ManifestErrorOptions extends SourcePosition {
   /** `Kind/name` of the document, when the error belongs to one. */

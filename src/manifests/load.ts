@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
 import { parseManifest } from './parse.js';
+import { errorMessage } from '../errors.js';
+import { compare } from '../compare.js';
 
 /** Larger files are refused unread: manifests are small, and a huge file is a mistake (or an attack). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -81,7 +83,7 @@ async function walk(options: { fs: LoaderFs; absolute: string; relative: string;
     found.push({ problem: problemEntry(`${relative || '.'}/`, `cannot list directory: ${reason(error)}`, error) });
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compare(a.name, b.name));
   for (const entry of entries) {
     if (isIgnored(entry.name)) continue;
     const path = join(absolute, entry.name);
@@ -217,5 +219,5 @@ const REASONS: Record<string, string> = {
 
 function reason(error: unknown): string {
   const code = errorCode(error);
-  return (code && REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+  return (code && REASONS[code]) ?? errorMessage(error);
 }

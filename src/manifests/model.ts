@@ -3,15 +3,7 @@
  * with the place they came from.
  */
 import type { Kind, SpecByKind } from './schema.js';
-import type { ManifestError } from './errors.js';
-
-/** Where a document (or one of its fields) stands in its file. Lines and columns count from 1. */
-export interface SourcePosition {
-  /** Relative to the manifests directory, with `/` separators. */
-  file: string;
-  line: number;
-  column: number;
-}
+import type { ManifestError, SourcePosition } from './errors.js';
 
 export interface Document<K extends Kind = Kind> {
   kind: K;

@@ -6,14 +6,16 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
 import type { z } from 'zod';
-import type { AnyDocument, InvalidDocument, SourcePosition } from './model.js';
+import type { AnyDocument, InvalidDocument } from './model.js';
 import type { Kind } from './schema.js';
 import { API_VERSION, documentSchemas, KINDS } from './schema.js';
+import type { SourcePosition } from './errors.js';
 import { ManifestError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
 import type { FieldPath, FieldProblem } from './schema-issues.js';
 import { HABIT_HINTS } from './habits.js';
 import { describeValue, schemaProblems } from './schema-issues.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * How many alias expansions a document may make: enough for anchors shared
@@ -58,7 +60,7 @@ export function parseManifest(file: string, text: string): ParsedManifest {
     }
   } catch (error) {
     // The parser reports bad YAML as errors; a throw means input beyond its limits (such as nesting too deep for the stack).
-    result.errors.push(new ManifestError(`cannot parse: ${errorText(error)}`, { file, line: 1, column: 1, cause: error }));
+    result.errors.push(new ManifestError(`cannot parse: ${errorMessage(error)}`, { file, line: 1, column: 1, cause: error }));
     return { ...result, failed: 1 };
   }
   for (const yamlDocument of yamlDocuments) {
@@ -97,12 +99,8 @@ function yamlErrorMessage(code: string, message: string): string {
   return `invalid YAML: ${message.replace(/\s+/g, ' ').trim()}`;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function conversionErrorMessage(error: unknown): string {
-  const message = errorText(error);
+  const message = errorMessage(error);
   if (/excessive alias count/i.test(message)) {
     return `too many alias expansions (more than ${MAX_ALIAS_COUNT}): the document would grow without bound`;
   }

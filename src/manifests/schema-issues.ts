@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
+import { count } from '../plural.js';
 
 type Issue = z.core.$ZodIssue;
 export type FieldPath = (string | number)[];
@@ -102,8 +103,8 @@ function alternatives(options: string[]): string {
 
 function bound(origin: string, operator: string, limit: number): string {
   if (origin === 'array') {
-    const count = operator === '>' ? limit + 1 : operator === '<' ? limit - 1 : limit;
-    return `${operator.startsWith('>') ? 'at least' : 'at most'} ${count} item${count === 1 ? '' : 's'}`;
+    const items = operator === '>' ? limit + 1 : operator === '<' ? limit - 1 : limit;
+    return `${operator.startsWith('>') ? 'at least' : 'at most'} ${count(items, 'item')}`;
   }
   if (origin === 'string' && operator === '>=' && limit === 1) return 'a non-empty string';
   if (origin === 'string') return `a string of ${operator} ${limit} characters`;

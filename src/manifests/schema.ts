@@ -100,6 +100,9 @@ export const healthcheck = z.strictObject({
 
 export const restartPolicy = z.enum(['no', 'always', 'unless-stopped', 'on-failure']);
 
+/** A Container's `stopTimeout` when its manifest gives none, and when a container's label no longer says it (Docker's own default). */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+
 export const containerSpec = z.strictObject({
   image: z.string().min(1),
   command: commandLine.optional(),
@@ -119,7 +122,7 @@ export const containerSpec = z.strictObject({
   extraHosts: z.array(extraHost).default([]),
   dependsOn: z.array(dockerName).default([]),
   healthcheck: healthcheck.optional(),
-  stopTimeout: z.number().int().min(0).default(10),
+  stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
 });

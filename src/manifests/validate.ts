@@ -6,7 +6,7 @@
 import type { AnyDocument, Document, InvalidDocument } from './model.js';
 import type { Kind } from './schema.js';
 import { ManifestError } from './errors.js';
-import { BUILT_IN_NETWORKS, containerNetworks } from './container-networks.js';
+import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './container-networks.js';
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
 
@@ -98,19 +98,19 @@ function containerRules(index: SetIndex): void {
       listed.add(attachment.name);
       if (attachment.name === 'host' || attachment.name === 'none') {
         report(container, [...at, 'name'], `\`${attachment.name}\` cannot be joined as a network: use \`networkMode: ${attachment.name}\``);
-      } else if (attachment.name !== 'bridge' && !declared.Network.has(attachment.name)) {
+      } else if (attachment.name !== DEFAULT_NETWORK && !declared.Network.has(attachment.name)) {
         report(container, [...at, 'name'], undeclaredNetwork(attachment.name, declared.Network));
       }
     });
     containerNetworks(spec).forEach((attachment, i) => {
       const at: Path = ['spec', 'networks', i];
-      if (attachment.name === 'bridge' && attachment.aliases.length > 0) {
+      if (attachment.name === DEFAULT_NETWORK && attachment.aliases.length > 0) {
         report(container, [...at, 'aliases'], 'aliases need a user-defined network: the default `bridge` does not resolve names');
       }
       if (attachment.ipv4Address === undefined) return;
       const network = networks.get(attachment.name);
       const subnet = network?.spec.ipam?.subnet;
-      if (attachment.name === 'bridge' || (network && !network.spec.external && subnet === undefined)) {
+      if (attachment.name === DEFAULT_NETWORK || (network && !network.spec.external && subnet === undefined)) {
         report(container, [...at, 'ipv4Address'], `a fixed ipv4Address needs a user-defined network with \`ipam.subnet\`; \`${attachment.name}\` has none`);
       } else if (subnet !== undefined && !ipv4InSubnet(attachment.ipv4Address, subnet)) {
         report(container, [...at, 'ipv4Address'], `expected an address in subnet ${subnet} of network \`${attachment.name}\`, got ${attachment.ipv4Address}`);
@@ -165,7 +165,7 @@ function linkRules({ links, containers, declared, report }: SetIndex): void {
     } else if (spec.network !== undefined && !declared.Network.has(spec.network)) {
       report(link, ['spec', 'network'], undeclaredNetwork(spec.network, declared.Network));
     } else {
-      const required = spec.network ?? 'bridge';
+      const required = spec.network ?? DEFAULT_NETWORK;
       for (const { end, name, container } of ends) {
         if (!container) continue;
         if (container.spec.networkMode === 'none') {
@@ -329,7 +329,7 @@ function isBuiltInNetwork(name: string): boolean {
 }
 
 function undeclaredNetwork(name: string, networks: ReadonlySet<string>): string {
-  return `network \`${name}\` is not declared (declare a Network, with \`external: true\` for one that exists already)${didYouMean(name, [...networks, 'bridge'])}`;
+  return `network \`${name}\` is not declared (declare a Network, with \`external: true\` for one that exists already)${didYouMean(name, [...networks, DEFAULT_NETWORK])}`;
 }
 
 function undeclaredContainer(name: string, containers: ReadonlySet<string>): string {

@@ -3,8 +3,9 @@
  * desired state, as a flat list of checks. Pure; the scheduler runs them.
  */
 import type { DesiredState, Document } from '../manifests/model.js';
-import type { ReachabilityStatus } from '../status/model.js';
+import type { ReachabilityStatus } from './model.js';
 import { durationMs } from '../manifests/desired-state.js';
+import { compare } from '../compare.js';
 
 /** `from` of checks that run in the mooring process rather than in a container. */
 export const HOST = 'host';
@@ -28,6 +29,8 @@ export type CheckTarget =
 export interface Check {
   /** Stable and unique: `link/<name>:<port>`, `link/<name>` (DNS-only), `publish/<name>`, `probe/<name>:<port>`. */
   name: string;
+  /** The manifest the check belongs to: `Link/<name>`, `PortPublish/<name>`, `Probe/<name>`. */
+  resource: string;
   kind: ReachabilityStatus['kind'];
   /** A container name, or {@link HOST}. */
   from: string;
@@ -55,7 +58,7 @@ export function checksFor(desired: DesiredState): Check[] {
     ...desired.publishes.map(publishCheck),
     ...desired.probes.flatMap((probe) => probeChecks(probe, desired)),
   ];
-  return checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return checks.sort((a, b) => compare(a.name, b.name));
 }
 
 /**
@@ -66,7 +69,7 @@ function linkChecks(link: Document<'Link'>, desired: DesiredState): Check[] {
   const { spec } = link;
   const alias = spec.alias ?? spec.to;
   const ports = spec.ports ?? defaultPorts(spec.to, desired);
-  const base = { kind: 'link', from: spec.from, to: alias, targetContainer: spec.to, protocol: 'tcp', expect: 'reachable' } as const;
+  const base = { resource: `Link/${link.name}`, kind: 'link', from: spec.from, to: alias, targetContainer: spec.to, protocol: 'tcp', expect: 'reachable' } as const;
   if (ports.length === 0) return [{ ...base, name: `link/${link.name}`, port: 0, target: { type: 'address', host: alias, port: 0 } }];
   return ports.map((port) => ({ ...base, name: `link/${link.name}:${port}`, port, target: { type: 'address', host: alias, port } }));
 }
@@ -90,6 +93,7 @@ function publishCheck(publish: Document<'PortPublish'>): Check {
   const port = spec.hostPort ?? 0;
   const check: Check = {
     name: `publish/${publish.name}`,
+    resource: `PortPublish/${publish.name}`,
     kind: 'publish',
     from: HOST,
     to: host,
@@ -120,6 +124,7 @@ function probeChecks(probe: Document<'Probe'>, desired: DesiredState): Check[] {
   const host = spec.from === HOST && to === HOST_ALIAS ? '127.0.0.1' : to;
   return spec.ports.map((port) => ({
     name: `probe/${probe.name}:${port}`,
+    resource: `Probe/${probe.name}`,
     kind: 'probe',
     from: spec.from,
     to: typeof to === 'string' ? to : `${to.container}@${to.network}`,

@@ -6,7 +6,7 @@
  * port may be taken by another process, which would answer.
  */
 import type { ObservedContainer } from '../engine/port.js';
-import type { ProbeReason, ProbeResult } from '../status/model.js';
+import type { ProbeReason, ProbeResult } from './model.js';
 import type { Check } from './checks.js';
 import { HOST } from './checks.js';
 

@@ -3,7 +3,7 @@
  * unhealthy after `failureThreshold` failures in a row and healthy after
  * `successThreshold` successes in a row; in between it keeps its state.
  */
-import type { ProbeReason, ReachabilityStatus } from '../status/model.js';
+import type { ProbeReason, ReachabilityStatus } from './model.js';
 
 /**
  * What one result says about the check. `unknown`: nothing was learnt about

@@ -16,6 +16,7 @@ import { proberProgram } from './prober-program.js';
 import { nsenterAvailable, runInNetns } from './netns.js';
 import { SetnsPool } from './setns.js';
 import { ownImage, runInProbeContainer } from './probe-container.js';
+import { errorMessage } from '../errors.js';
 
 /** How long after a failed try the probe threads are tried again. */
 const SETNS_RETRY_MS = 10 * 60_000;
@@ -105,7 +106,7 @@ class DefaultProberRunner implements ProberRunner {
             : await runInProbeContainer({ engine: this.#engine, image: await this.#probeImage(), source, checks, program: this.#program });
       return { method, results: output.results };
     } catch (error) {
-      return { method, error: error instanceof Error ? error.message : String(error) };
+      return { method, error: errorMessage(error) };
     }
   }
 

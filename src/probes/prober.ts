@@ -136,7 +136,7 @@ async function runCheck(check: ProberCheck, hosts: HostsTable | Error, resolvCon
     return result('Connected', connected.message, connected.at);
   } catch (error) {
     if (error instanceof CheckFailure) return result(error.reason, error.message);
-    return result('ProbeError', `prober failed: ${error instanceof Error ? error.message : String(error)}`);
+    return result('ProbeError', `prober failed: ${errorMessage(error)}`);
   }
 }
 
@@ -280,7 +280,7 @@ async function readParsed<T>(path: string, parse: (text: string) => T): Promise<
   try {
     return parse(await readFile(path, 'utf8'));
   } catch (error) {
-    return new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    return new Error(`cannot read ${path}: ${errorMessage(error)}`);
   }
 }
 
@@ -329,7 +329,7 @@ export async function main(): Promise<void> {
     input = JSON.parse(process.env.MOORING_PROBE_INPUT ?? (await readStdin())) as ProberInput;
     if (!Array.isArray(input.checks)) throw new Error(`expected an object with a "checks" list, got ${JSON.stringify(input).slice(0, 100)}`);
   } catch (error) {
-    process.stderr.write(`mooring prober: bad input: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`mooring prober: bad input: ${errorMessage(error)}\n`);
     process.exitCode = 2;
     return;
   }
@@ -347,3 +347,8 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) void main();
+
+/** mooring's `errorMessage` (src/errors.ts), repeated: this program imports nothing but Node's built-ins. */
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -15,6 +15,7 @@ import type { CheckResult, Dial, DialPlan } from './dials.js';
 import { notRun, planDials, publishResult } from './dials.js';
 import type { ProberCheck, ProberResult } from './prober.js';
 import type { ProberRun, ProberRunner } from './prober-runner.js';
+import { errorMessage } from '../errors.js';
 
 export interface RoundCheck {
   check: Check;
@@ -167,10 +168,6 @@ export class RoundRunner {
     this.#failures.set(source, message);
     this.#logger.warn('cannot probe; its checks are Unknown', { source, error: message });
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number): Promise<void> {

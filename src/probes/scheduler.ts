@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import type { Engine } from '../engine/port.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
-import type { ProbeResult, ReachabilityStatus, ReachabilitySummary } from '../status/model.js';
+import type { ProbeResult, ReachabilityStatus } from './model.js';
 import type { Check } from './checks.js';
 import { checksFor } from './checks.js';
 import type { CheckResult } from './dials.js';
@@ -16,6 +16,7 @@ import { DEFAULT_THRESHOLDS, INITIAL_HEALTH, nextHealth, outcomeOf } from './hea
 import type { ProbeMethodOption, ProberRunner } from './prober-runner.js';
 import { createProberRunner } from './prober-runner.js';
 import { RoundRunner } from './round.js';
+import { positive } from '../positive.js';
 
 export interface ProbeSchedulerOptions {
   engine: Engine;
@@ -139,6 +140,7 @@ export class ProbeScheduler {
   snapshot(): ReachabilityStatus[] {
     return [...this.#entries.values()].map(({ check, health, lastProbe, boundPort }) => ({
       name: check.name,
+      resource: check.resource,
       kind: check.kind,
       from: check.from,
       to: check.to,
@@ -208,21 +210,9 @@ export class ProbeScheduler {
   }
 }
 
-/** Counts for the status summary. */
-export function summarizeReachability(checks: readonly ReachabilityStatus[]): ReachabilitySummary {
-  const healthy = checks.filter((check) => check.healthy === true).length;
-  const unhealthy = checks.filter((check) => check.healthy === false).length;
-  return { total: checks.length, healthy, unhealthy, unknown: checks.length - healthy - unhealthy };
-}
-
 /** What makes a check the same check across desired states; a changed one starts over. */
 function definition(check: Check): string {
   const { from, to, targetContainer, target, protocol, expect, notProbed } = check;
   return JSON.stringify({ from, to, targetContainer, target, protocol, expect, notProbed });
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${value}`);
-  return value;
 }
 

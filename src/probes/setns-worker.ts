@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import koffi from 'koffi';
 import type { ProberInput, ProberOutput } from './prober.js';
 import { runChecks } from './prober.js';
+import { errorMessage } from '../errors.js';
 
 /** From <sched.h>. */
 const CLONE_NEWNET = 0x40000000;
@@ -44,7 +45,7 @@ async function checksIn(task: SetnsTask): Promise<SetnsReply> {
     }
     return { output: await runChecks(task.input) };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorMessage(error) };
   }
 }
 

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { Action } from './actions.js';
 import { actionSubject } from './actions.js';
 import { Sequences } from './sequences.js';
+import { errorMessage } from '../errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 3 */
@@ -220,7 +221,7 @@ class ActionRunner {
       logger.info(`${PAST_TENSE[action.type]} ${actionSubject(action).name}`, { reason: action.reason, durationMs });
       return { action, ok: true, durationMs };
     }
-    const message = failure instanceof Error ? failure.message : String(failure);
+    const message = errorMessage(failure);
     logger.error(`${action.id} failed: ${message}`, { reason: action.reason, durationMs });
     return { action, ok: false, error: message, terminal: !retries.aborted && !isTransient(failure), durationMs };
   }

@@ -10,13 +10,15 @@
 import type { ContainerConfig, EndpointConfig, HealthcheckConfig, NetworkConfig, PortBinding } from '../engine/port.js';
 import type { DesiredState, Document } from '../manifests/model.js';
 import type { ContainerSpec } from '../manifests/schema.js';
-import { containerNetworks, durationMs } from '../manifests/desired-state.js';
-import { LABELS, ownerLabels } from '../engine/labels.js';
+import { durationMs } from '../manifests/desired-state.js';
+import { DEFAULT_NETWORK, containerNetworks } from '../manifests/container-networks.js';
+import { LABELS, isMooringLabel, ownerLabels } from '../engine/labels.js';
 import { specHash } from '../engine/spec-hash.js';
 import { splitCommand } from '../manifests/command-line.js';
 import { dropUndefined } from '../drop-undefined.js';
 import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
+import { compare } from '../compare.js';
 
 export interface EffectiveNetwork {
   name: string;
@@ -81,8 +83,6 @@ export interface EffectiveContainer {
     networkModeContainer?: string;
   };
 }
-
-const BRIDGE = 'bridge';
 
 export function effectiveNetwork(options: { document: Document<'Network'>; instance: string }): EffectiveNetwork {
   const { document, instance } = options;
@@ -175,7 +175,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
       [LABELS.stopTimeout]: String(spec.stopTimeout),
     },
     restartPolicy: { name: spec.restartPolicy },
-    networkMode: spec.networkMode ?? endpoints[0]?.network ?? BRIDGE,
+    networkMode: spec.networkMode ?? endpoints[0]?.network ?? DEFAULT_NETWORK,
     endpoints: endpoints.slice(0, 1),
     exposedPorts: creation.exposedPorts,
     portBindings: [...portBindings].sort((a, b) => compare(bindingString(a), bindingString(b))),
@@ -265,13 +265,9 @@ function linkString(link: { to: string; alias?: string }): string {
 }
 
 function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('io.mooring.')).sort(([a], [b]) => compare(a, b)));
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !isMooringLabel(key)).sort(([a], [b]) => compare(a, b)));
 }
 
 function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(compare);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import type { Action, Kept, Plan } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import type { ReconcileResult } from './reconcile.js';
 import { describeChanges } from './plan.js';
+import { count, plural } from '../plural.js';
 
 const SYMBOL: Record<Action['type'], string> = {
   'create-network': '+',
@@ -60,14 +61,14 @@ export function formatPlan(plan: Plan): string {
 }
 
 function summary(plan: Plan): string {
-  const count = (...types: Action['type'][]) => plan.actions.filter((action) => types.includes(action.type)).length;
+  const planned = (...types: Action['type'][]) => plan.actions.filter((action) => types.includes(action.type)).length;
   const parts = [
-    [count('create-network', 'create-container'), 'to create'],
-    [count('recreate-network', 'recreate-container'), 'to recreate'],
-    [count('remove-network', 'remove-container'), 'to remove'],
-    [count('connect', 'disconnect'), 'to connect or disconnect'],
-    [count('start-container', 'stop-container'), 'to start or stop'],
-    [plan.problems.length, plan.problems.length === 1 ? 'problem' : 'problems'],
+    [planned('create-network', 'create-container'), 'to create'],
+    [planned('recreate-network', 'recreate-container'), 'to recreate'],
+    [planned('remove-network', 'remove-container'), 'to remove'],
+    [planned('connect', 'disconnect'), 'to connect or disconnect'],
+    [planned('start-container', 'stop-container'), 'to start or stop'],
+    [plan.problems.length, plural(plan.problems.length, 'problem')],
   ] as const;
   const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   const changes = shown.length > 0 ? shown.join(', ') : 'no changes';
@@ -93,6 +94,6 @@ export function formatReconcileResult(result: ReconcileResult): string {
   if (result.pruneRefused) lines.push(`! not pruning: ${result.pruneRefused}`);
   if (result.outcomes.length === 0 && result.converged) return 'Nothing to do: the engine matches the manifests.\n';
   const failed = result.errors.length;
-  lines.push('', result.converged ? 'Converged.' : `Not converged: ${failed} resource${failed === 1 ? '' : 's'} with errors${result.pruneRefused ? ', pruning refused' : ''}.`);
+  lines.push('', result.converged ? 'Converged.' : `Not converged: ${count(failed, 'resource')} with errors${result.pruneRefused ? ', pruning refused' : ''}.`);
   return `${lines.join('\n')}\n`;
 }

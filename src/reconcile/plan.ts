@@ -5,13 +5,15 @@
  */
 import type { DesiredState } from '../manifests/model.js';
 import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
-import { LABELS, MANAGED_BY, isOwnedBy } from '../engine/labels.js';
+import { LABELS, MANAGED_BY, isMooringLabel, isOwnedBy } from '../engine/labels.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import type { Action, ActionType, FieldChange, Kept, Plan, Problem } from './actions.js';
 import { resourceKey } from './actions.js';
 import type { CreationSpec, EffectiveContainer, EffectiveNetwork } from './effective-config.js';
 import { bindingString, effectiveContainer, effectiveNetwork, fieldDigest, normalizeImage } from './effective-config.js';
 import type { ObservedState } from './observe.js';
+import { compare } from '../compare.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../manifests/schema.js';
 
 export interface PlanOptions {
   desired: DesiredState;
@@ -540,7 +542,7 @@ function takenMessage(kind: 'network' | 'container', name: string, labels: Recor
 
 function stopTimeoutOf(container: ObservedContainer): number {
   const seconds = Number(container.labels[LABELS.stopTimeout]);
-  return Number.isInteger(seconds) && seconds >= 0 ? seconds : 10;
+  return Number.isInteger(seconds) && seconds >= 0 ? seconds : DEFAULT_STOP_TIMEOUT_SECONDS;
 }
 
 function names(containers: ObservedContainer[]): string {
@@ -549,10 +551,6 @@ function names(containers: ObservedContainer[]): string {
 
 function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function describeChanges(changes: FieldChange[]): string {
@@ -665,7 +663,7 @@ function diffMaps(
 }
 
 function userLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('io.mooring.')));
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !isMooringLabel(key)));
 }
 
 function parseDigests(label: string | undefined): Record<string, string> | undefined {

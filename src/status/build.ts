@@ -11,9 +11,11 @@ import type { ManifestError } from '../manifests/errors.js';
 import type { AnyDocument, DesiredState } from '../manifests/model.js';
 import type { Action } from '../reconcile/actions.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import { summarizeReachability } from '../probes/scheduler.js';
-import type { Condition, ConditionStatus, Health, ManifestFileStatus, ReachabilityStatus, ResourceStatus, Status, SyncState } from './model.js';
+import type { ReachabilityStatus } from '../probes/model.js';
+import { summarizeReachability } from '../probes/model.js';
+import type { Condition, ConditionStatus, Health, ManifestFileStatus, ResourceStatus, Status, SyncState } from './model.js';
 import { STATUS_API_VERSION } from './model.js';
+import { count } from '../plural.js';
 
 /** Why a resource was left alone in the last pass. */
 export interface HoldBack {
@@ -159,9 +161,9 @@ function resourceStatuses(input: StatusInput, desired: DesiredState): Draft[] {
   return [
     ...desired.networks.map((document) => context.network(document.name, document.source.file, document.spec.external)),
     ...desired.containers.map((document) => context.container(document.name, document.source.file, document.spec.state)),
-    ...desired.links.map((document) => context.reachability('Link', 'link', document.name, document.source.file)),
-    ...desired.publishes.map((document) => context.reachability('PortPublish', 'publish', document.name, document.source.file)),
-    ...desired.probes.map((document) => context.reachability('Probe', 'probe', document.name, document.source.file)),
+    ...desired.links.map((document) => context.reachability('Link', document.name, document.source.file)),
+    ...desired.publishes.map((document) => context.reachability('PortPublish', document.name, document.source.file)),
+    ...desired.probes.map((document) => context.reachability('Probe', document.name, document.source.file)),
   ];
 }
 
@@ -237,8 +239,8 @@ class ResourceContext {
   }
 
   /** Links, publishes and Probes: healthy when every check that can be probed is. */
-  reachability(kind: 'Link' | 'PortPublish' | 'Probe', prefix: ReachabilityStatus['kind'], name: string, source: string): Draft {
-    const own = this.#input.reachability.filter((check) => check.name === `${prefix}/${name}` || check.name.startsWith(`${prefix}/${name}:`));
+  reachability(kind: 'Link' | 'PortPublish' | 'Probe', name: string, source: string): Draft {
+    const own = this.#input.reachability.filter((check) => check.resource === `${kind}/${name}`);
     const probed = own.filter((check) => check.lastProbe?.reason !== 'NotProbed');
     const failing = probed.find((check) => check.healthy === false);
     const pending = probed.find((check) => check.healthy === null);
@@ -346,8 +348,4 @@ function withTransitionTimes(drafts: Draft[], previous: Status | undefined, now:
       }),
     };
   });
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -11,9 +11,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
-import type { Status } from './model.js';
+import type { FileWrite, Status } from './model.js';
 import { renderMetrics } from './metrics.js';
-import type { FileWrite } from './write.js';
+import { errorMessage } from '../errors.js';
 
 export interface StatusServerOptions {
   /** `host:port`, `[ipv6]:port`, or `:port` for every interface; port 0 picks a free one. */
@@ -42,7 +42,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     try {
       handle(request, response, options);
     } catch (error) {
-      logger.error('status request failed', { path: request.url, error: error instanceof Error ? error.message : String(error) });
+      logger.error('status request failed', { path: request.url, error: errorMessage(error) });
       if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else response.destroy();
     }

@@ -11,8 +11,8 @@
  * counted in `mooring_reachability_checks{state="unknown"}`.
  */
 import { outcomeOf } from '../probes/health.js';
-import type { ReachabilityStatus, Status } from './model.js';
-import type { FileWrite } from './write.js';
+import type { ReachabilityStatus } from '../probes/model.js';
+import type { FileWrite, Status } from './model.js';
 
 type Labels = Record<string, string>;
 

@@ -2,6 +2,7 @@
  * The status file: what monitoring reads. Lists rather than maps, and
  * conditions in the Kubernetes shape. Its JSON Schema is `schema/status.schema.json`.
  */
+import type { ReachabilityStatus, ReachabilitySummary } from '../probes/model.js';
 
 export const STATUS_API_VERSION = 'mooring/v1';
 
@@ -46,58 +47,17 @@ export interface ResourceStatus {
   lastError?: string;
 }
 
-/** What each one means, precisely, is in docs/status.md. */
-export type ProbeReason =
-  | 'Connected'
-  | 'ConnectionRefused'
-  | 'ConnectionClosed'
-  | 'NetworkUnreachable'
-  | 'Timeout'
-  | 'DNSResolutionFailed'
-  | 'ResolvedElsewhere'
-  | 'HostPortUnreachable'
-  | 'BackendRefused'
-  | 'TargetNotRunning'
-  | 'TargetNotOnNetwork'
-  | 'SourceNotRunning'
-  | 'NotProbed'
-  | 'ProbeError';
-
-export interface ProbeResult {
-  at: string;
-  /** Whether the result met the check's `expect` (a refused connection is a success for `expect: unreachable`). */
-  success: boolean;
-  durationMs: number;
-  resolvedAddresses: string[];
-  reason: ProbeReason;
-  message: string;
-  /** How the check ran: `setns`, `nsenter`, `probe-container`, or `host`; `none` when nothing ran (SourceNotRunning, NotProbed, an engine error). */
-  method: string;
-}
-
-export interface ReachabilityStatus {
-  /** Stable name, e.g. `link/web-to-db:5432`. */
-  name: string;
-  kind: 'link' | 'publish' | 'probe';
-  from: string;
-  to: string;
-  /** 0 for a DNS-only check. */
-  port: number;
-  protocol: 'tcp' | 'udp';
-  expect: 'reachable' | 'unreachable';
-  /** null → Unknown (no result yet, the source is not running, or the prober failed). */
-  healthy: boolean | null;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
-  lastTransitionTime?: string;
-  lastProbe?: ProbeResult;
-}
-
-export interface ReachabilitySummary {
-  total: number;
-  healthy: number;
-  unhealthy: number;
-  unknown: number;
+/** A file the daemon writes, and how its last write went: for `/healthz` and the metrics, not in the status file. */
+export interface FileWrite {
+  file: string;
+  /** Unset when the last write succeeded. */
+  failure?: {
+    error: string;
+    /** When its writes started failing, ISO 8601. */
+    since: string;
+    /** Failed writes in a row. */
+    count: number;
+  };
 }
 
 export interface Status {

@@ -6,6 +6,7 @@
  * lists of documents), and `truncated` says how many of each.
  */
 import type { Status } from './model.js';
+import { count } from '../plural.js';
 
 /** 256 KiB: a few hundred resources with their conditions fit, with room to spare. */
 export const MAX_STATUS_BYTES = 256 * 1024;
@@ -67,7 +68,7 @@ function without(status: Status, omitted: ReadonlySet<object>, maxBytes: number)
   };
   const named = Object.entries(counts)
     .filter(([, count]) => count > 0)
-    .map(([what, count]) => `${count} ${NOUNS[what as keyof typeof counts]}${count === 1 ? '' : 's'}`);
+    .map(([what, n]) => count(n, NOUNS[what as keyof typeof counts]));
   return {
     ...status,
     manifests,

@@ -12,8 +12,9 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { renderMetrics } from './metrics.js';
-import type { Status } from './model.js';
+import type { FileWrite, Status } from './model.js';
 import { capStatus } from './size-cap.js';
+import { errorMessage } from '../errors.js';
 
 /** The file system calls an atomic write makes; tests pass one that fails midway. */
 export type AtomicWriteFs = Pick<typeof nodeFs, 'open' | 'rename' | 'rm'>;
@@ -45,19 +46,6 @@ export async function writeFileAtomic(path: string, content: string, fs: AtomicW
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-}
-
-/** A file the daemon writes, and how its last write went. */
-export interface FileWrite {
-  file: string;
-  /** Unset when the last write succeeded. */
-  failure?: {
-    error: string;
-    /** When its writes started failing, ISO 8601. */
-    since: string;
-    /** Failed writes in a row. */
-    count: number;
-  };
 }
 
 export interface StatusWriterOptions {
@@ -113,7 +101,7 @@ export class StatusWriter {
     try {
       await writeFileAtomic(file, render(), this.#fs);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#written.set(file, { file, failure: { error: message, since: before?.since ?? new Date(this.#clock.now()).toISOString(), count: (before?.count ?? 0) + 1 } });
       // Once per cause, since the writes repeat every few seconds; the messages differ by the temp file's name.
       if (before === undefined || errorCode(before.error) !== errorCode(message)) {

@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ReachabilityStatus, Status } from '../../src/status/model.js';
+import type { ReachabilityStatus } from '../../src/probes/model.js';
+import type { Status } from '../../src/status/model.js';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
 import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
 

@@ -1,6 +1,6 @@
 /** Streams for a CLI command under test, and what the command wrote to them. */
 import { PassThrough } from 'node:stream';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/command.js';
 
 export interface CapturedIo {
   io: CliIo;

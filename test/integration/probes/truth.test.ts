@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/log.js';
 import { CLOSE_GRACE_MS } from '../../../src/probes/dials.js';
 import { runChecks } from '../../../src/probes/prober.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
-import type { ReachabilityStatus } from '../../../src/status/model.js';
+import type { ReachabilityStatus } from '../../../src/probes/model.js';
 import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';
 import { container, desiredState, document, publish } from '../../unit/reconcile/fixtures.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { CommanderError } from 'commander';
-import type { CommandFactory } from '../../../src/cli/main.js';
+import type { CommandFactory } from '../../../src/cli/command.js';
 import type { ApplyCommandDeps } from '../../../src/cli/apply.js';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';

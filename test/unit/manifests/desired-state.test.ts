@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LoadedManifests } from '../../../src/manifests/desired-state.js';
-import { containerNetworks, durationMs, loadDesiredState } from '../../../src/manifests/desired-state.js';
+import { durationMs, loadDesiredState } from '../../../src/manifests/desired-state.js';
+import { containerNetworks } from '../../../src/manifests/container-networks.js';
 import { containerSpec } from '../../../src/manifests/schema.js';
 
 const doc = (kind: string, name: string, spec: string) => `apiVersion: mooring/v1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec: ${spec}\n`;

@@ -137,6 +137,27 @@ describe('checksFor', () => {
     assert.deepEqual([check?.intervalMs, check?.timeoutMs, check?.failureThreshold], [undefined, undefined, undefined]);
   });
 
+  it('names the manifest each check belongs to as Kind/name', () => {
+    const checks = checksFor(
+      desiredState([
+        container('web'),
+        container('db', { expose: [5432] }),
+        link('web-db', { from: 'web', to: 'db' }),
+        publish('web-http', { container: 'web', containerPort: 80, hostPort: 8080 }),
+        probe('web-out', { from: 'web', to: '10.0.0.1', ports: [80, 443] }),
+      ]),
+    );
+    assert.deepEqual(
+      checks.map((check) => [check.name, check.resource]),
+      [
+        ['link/web-db:5432', 'Link/web-db'],
+        ['probe/web-out:443', 'Probe/web-out'],
+        ['probe/web-out:80', 'Probe/web-out'],
+        ['publish/web-http', 'PortPublish/web-http'],
+      ],
+    );
+  });
+
   it('dials host.docker.internal at loopback from the host, and leaves it to containers to resolve', () => {
     const checks = checksFor(desiredState([probe('from-host', { from: 'host', to: 'host.docker.internal', ports: [80] }), probe('from-web', { from: 'web', to: 'host.docker.internal', ports: [80] })]));
     assert.deepEqual(

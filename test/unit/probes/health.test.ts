@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { HealthState, Outcome } from '../../../src/probes/health.js';
 import { DEFAULT_THRESHOLDS, INITIAL_HEALTH, nextHealth, outcomeOf } from '../../../src/probes/health.js';
-import type { ProbeReason } from '../../../src/status/model.js';
+import type { ProbeReason } from '../../../src/probes/model.js';
 
 describe('outcomeOf', () => {
   const table: [ProbeReason, Outcome, Outcome][] = [

@@ -5,8 +5,9 @@ import { EngineError } from '../../../src/engine/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import type { ProberRunner } from '../../../src/probes/prober-runner.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
-import { ProbeScheduler, summarizeReachability } from '../../../src/probes/scheduler.js';
-import type { ReachabilityStatus } from '../../../src/status/model.js';
+import { ProbeScheduler } from '../../../src/probes/scheduler.js';
+import { summarizeReachability } from '../../../src/probes/model.js';
+import type { ReachabilityStatus } from '../../../src/probes/model.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { container, desiredState, document, link, publish } from '../reconcile/fixtures.js';
 import { FakeRunner } from './fake-runner.js';
@@ -51,7 +52,7 @@ describe('ProbeScheduler', () => {
     const probes = scheduler();
     probes.setDesired(webToDb);
     assert.deepEqual(probes.snapshot(), [
-      { name: 'link/web-db:5432', kind: 'link', from: 'web', to: 'db', port: 5432, protocol: 'tcp', expect: 'reachable', healthy: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
+      { name: 'link/web-db:5432', resource: 'Link/web-db', kind: 'link', from: 'web', to: 'db', port: 5432, protocol: 'tcp', expect: 'reachable', healthy: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
     ]);
   });
 
@@ -88,6 +89,7 @@ describe('ProbeScheduler', () => {
     await probes.runRound();
     assert.deepEqual(byName(probes.snapshot(), 'link/web-db:5432'), {
       name: 'link/web-db:5432',
+      resource: 'Link/web-db',
       kind: 'link',
       from: 'web',
       to: 'db',

@@ -7,7 +7,7 @@ import sinon from 'sinon';
 import { EngineError } from '../../../src/engine/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
-import type { ReachabilityStatus } from '../../../src/status/model.js';
+import type { ReachabilityStatus } from '../../../src/probes/model.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { container, desiredState, document, link, publish } from '../reconcile/fixtures.js';
 import { FakeRunner } from './fake-runner.js';

@@ -47,6 +47,7 @@ async function pass(engine: FakeEngine, documents: AnyDocument[]): Promise<PassR
 
 const check = (name: string, healthy: boolean | null) => ({
   name,
+  resource: 'Link/web-db',
   kind: 'link' as const,
   from: 'web',
   to: 'db',
@@ -176,5 +177,14 @@ describe('buildStatus', () => {
     assert.deepEqual(linkStatus.conditions.map((condition) => `${condition.type} ${condition.status} ${condition.reason} ${condition.message}`), ['Reachable False ConnectionRefused link/web-db:5432: refused']);
     const pending = buildStatus(input(loaded(documents), record, { reachability: [check('link/web-db:5432', null)] }));
     assert.equal(pending.resources.find((resource) => resource.kind === 'Link')?.health, 'Unknown');
+  });
+
+  it("counts a check in the resource it carries, whatever the check's name", async () => {
+    const engine = new FakeEngine();
+    await converge(engine, desiredState(documents));
+    const record = await pass(engine, documents);
+    const status = buildStatus(input(loaded(documents), record, { reachability: [{ ...check('renamed', false), resource: 'Link/web-db' }, { ...check('link/web-db:5432', false), resource: 'Link/other' }] }));
+    const linkStatus = status.resources.find((resource) => resource.kind === 'Link')!;
+    assert.deepEqual(linkStatus.conditions.map((condition) => `${condition.status} ${condition.message}`), ['False renamed: ']);
   });
 });

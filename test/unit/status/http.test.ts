@@ -3,9 +3,8 @@ import { request } from 'node:http';
 import { silentLogger } from '../../../src/log.js';
 import type { StatusServer } from '../../../src/status/http.js';
 import { startStatusServer } from '../../../src/status/http.js';
-import type { Status } from '../../../src/status/model.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
-import type { FileWrite } from '../../../src/status/write.js';
+import type { FileWrite, Status } from '../../../src/status/model.js';
 import { sampleStatus } from './status-fixture.js';
 
 interface Answer {

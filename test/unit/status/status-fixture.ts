@@ -20,6 +20,7 @@ export function sampleStatus(): Status {
     reachability: [
       {
         name: 'link/web-db:5432',
+        resource: 'Link/web-db',
         kind: 'link',
         from: 'web',
         to: 'db',
@@ -34,6 +35,7 @@ export function sampleStatus(): Status {
       },
       {
         name: 'probe/isolated:5432',
+        resource: 'Probe/isolated',
         kind: 'probe',
         from: 'web',
         to: 'other',
@@ -47,6 +49,7 @@ export function sampleStatus(): Status {
       },
       {
         name: 'publish/web-http',
+        resource: 'PortPublish/web-http',
         kind: 'publish',
         from: 'host',
         to: '127.0.0.1',

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
 
 /** Where a command writes; tests pass their own streams. */
 export interface CliIo {
@@ -7,8 +8,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** A subcommand's action resolves to its exit code. */
-export type CommandResult = Promise<number>;
+/** Each subcommand is built by a factory that reports its exit code through `done`. */
+export type CommandFactory = (io: CliIo, done: (code: number) => void) => Command;
 
 export const EXIT = {
   ok: 0,
