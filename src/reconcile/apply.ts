@@ -155,7 +155,8 @@ class ActionRunner {
         maxTimeout: this.#retry.maxTimeoutMs,
         factor: 2,
         signal: this.#signal,
-        shouldRetry: ({ error }) => isTransient(error),
+        // A request that timed out is not tried again at once: the engine is likely hung, and the next pass finds out.
+        shouldRetry: ({ error }) => isTransient(error) && !(error instanceof EngineError && error.kind === 'timeout'),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isTransient(error) && retriesLeft > 0) logger.warn(`${action.id} failed, retrying: ${error.message}`, { attempt: attemptNumber, retriesLeft });
         },
@@ -211,7 +212,16 @@ class ActionRunner {
         await call('createContainer', () => engine.createContainer(action.container));
         return;
       case 'start-container':
-        await call('startContainer', () => engine.startContainer(action.name));
+        try {
+          await call('startContainer', () => engine.startContainer(action.name));
+        } catch (error) {
+          const replacement = action.replaceIfUnstartable;
+          if (!replacement || !(error instanceof EngineError) || error.kind !== 'unstartable') throw error;
+          logger.warn(`${error.message}; replacing the container, which never ran, with a new one`);
+          await call('removeContainer', () => engine.removeContainer(replacement.containerId));
+          await call('createContainer', () => engine.createContainer(replacement.container));
+          await call('startContainer', () => engine.startContainer(action.name));
+        }
         return;
       case 'stop-container':
         await call('stopContainer', () => engine.stopContainer(action.name, action.stopTimeoutSeconds));

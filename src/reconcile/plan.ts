@@ -262,7 +262,14 @@ class Planner {
       if (fresh) {
         this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `${fresh}; state: running`) });
       } else if (observed && (observed.status === 'created' || observed.status === 'exited')) {
-        this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `the container is ${observed.status}; state: running`) });
+        // `created`: the engine has never started it. Those it is bound to by id are left alone: a new id would strand them.
+        const replaceable = observed.status === 'created' && !this.#boundByOthers(container.name);
+        this.#add({
+          type: 'start-container',
+          name: container.name,
+          ...(replaceable && { replaceIfUnstartable: { container: container.config, containerId: observed.id } }),
+          ...this.#base('start-container', container.resource, `the container is ${observed.status}; state: running`),
+        });
       }
     } else if (!fresh && observed && RUNNING_STATES.has(observed.status)) {
       this.#add({
@@ -272,6 +279,11 @@ class Planner {
         ...this.#base('stop-container', container.resource, `the container is ${observed.status}; state: stopped`),
       });
     }
+  }
+
+  /** Whether another declared container shares this one's network namespace or has a legacy link to it: both name its id. */
+  #boundByOthers(name: string): boolean {
+    return [...this.#containers.values()].some(({ needs }) => needs.networkModeContainer === name || needs.legacyLinks.includes(name));
   }
 
   // ── prune ────────────────────────────────────────────────────────────────

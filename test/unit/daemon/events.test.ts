@@ -71,6 +71,33 @@ describe('followEngineEvents', () => {
     assert.equal(log.at(-1), 'drop 500: the engine ended its event stream');
   });
 
+  it('drops a quiet stream whose engine no longer answers, and reconnects once it does', async () => {
+    following = followEngineEvents({
+      engine,
+      signal: abort.signal,
+      clock: { now: () => Date.now() },
+      backoff: { initialMs: 500, maxMs: 4000 },
+      livenessMs: 3000,
+      onConnect: (info) => log.push(`connect ${info.version}`),
+      onEvent: (event) => events.push(event),
+      onDisconnect: (error, retryInMs) => log.push(`drop ${retryInMs}: ${error.message}`),
+    });
+    await clock.tickAsync(3000 * 3);
+    assert.deepEqual(log, ['connect 20.10.24'], 'a quiet stream whose engine answers stays up');
+    const hung = new EngineError('read the engine version: the engine at unix:///x.sock did not answer within 10000 ms', { transient: true, kind: 'timeout' });
+    engine.failNext('info', hung);
+    await clock.tickAsync(3000);
+    assert.deepEqual(log, [
+      'connect 20.10.24',
+      `drop 500: the engine no longer answers while its event stream is open: ${hung.message}`,
+    ]);
+    await clock.tickAsync(500);
+    assert.equal(log.at(-1), 'connect 20.10.24');
+    await engine.createNetwork({ name: 'back', driver: 'bridge', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
+    await clock.tickAsync(0);
+    assert.deepEqual(events.map((event) => `${event.action} ${event.name}`), ['create back'], 'the new stream delivers events');
+  });
+
   it('ends quietly when aborted, also while waiting to retry', async () => {
     engine.available = false;
     follow();

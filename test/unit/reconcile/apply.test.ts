@@ -49,6 +49,44 @@ describe('apply', () => {
     });
   }
 
+  describe('a container the engine refuses to start for good (it kept the task of an interrupted start)', () => {
+    const unstartable = () => new EngineError('start container web: 500 Internal Server Error: task 0123abcd: already exists', { statusCode: 500, transient: false, kind: 'unstartable' });
+
+    it('is replaced by a new one, started, when it never ran', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, desiredState([container('web')]));
+      engine.setStatus('web', 'created');
+      const old = engine.container('web')!.id;
+      engine.failNext('startContainer', unstartable());
+      engine.clearCalls();
+      const result = await converge(engine, desiredState([container('web')]));
+      assert.ok(result.converged, JSON.stringify(result.errors));
+      assert.deepEqual(engine.mutatingCalls().map((call) => call.method), ['startContainer', 'removeContainer', 'createContainer', 'startContainer']);
+      assert.notEqual(engine.container('web')?.id, old);
+      assert.equal(engine.container('web')?.status, 'running');
+    });
+
+    it('fails once, not retried, when it ran before', async () => {
+      const engine = new FakeEngine();
+      await converge(engine, desiredState([container('web')]));
+      engine.setStatus('web', 'exited', 137);
+      engine.failNext('startContainer', unstartable(), { times: 10 });
+      engine.clearCalls();
+      const result = await converge(engine, desiredState([container('web')]));
+      assert.deepEqual(engine.mutatingCalls().map((call) => call.method), ['startContainer']);
+      assert.equal(result.errors[0]?.terminal, true);
+      assert.match(result.errors[0]?.message ?? '', /already exists/);
+    });
+  });
+
+  it('does not retry a request the engine did not answer in time within the pass; the failure may pass', async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createContainer', new EngineError('create container web: the engine at unix:///x did not answer within 10000 ms', { transient: true, kind: 'timeout' }), { times: 10 });
+    const result = await converge(engine, desiredState([container('web')]));
+    assert.equal(engine.calls.filter((call) => call.method === 'createContainer').length, 1);
+    assert.equal(result.errors[0]?.terminal, false);
+  });
+
   it("one resource's failure stops only what depends on it", async () => {
     const engine = new FakeEngine();
     engine.failNext('createContainer', terminal(), { when: (config) => (config as { name: string }).name === 'broken' });
