@@ -192,7 +192,8 @@ export class Daemon {
         listen: this.#listen,
         logger: this.#logger,
         getStatus: () => this.#status,
-        isReady: () => this.#lastPass !== undefined,
+        // Ready while passes reach the engine: a hung or stopped engine makes mooring unable to do its job.
+        isReady: () => this.#lastPass !== undefined && this.#engineState.reachable,
       });
     }
     this.#queue.add(ALL);
