@@ -10,7 +10,8 @@
 #                                         reuses its data, as a host's engine restarting would.
 #   second-engine.sh pid NAME-i           the pid of that engine's dockerd (empty when it is not running)
 #   second-engine.sh stop NAME            removes every container of engines NAME-*, stops them (and their
-#                                         containerd and shims), removes their network namespaces and directories
+#                                         containerd and shims), removes their cgroups, network namespaces and
+#                                         directories
 set -euo pipefail
 
 root="${MOORING_ENGINES_DIR:-/tmp/mooring-engines}"
@@ -75,7 +76,8 @@ start_one() {
 pids_using() {
   local path="$1" proc
   for proc in /proc/[0-9]*; do
-    tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$path" && echo "${proc#/proc/}"
+    # Processes come and go meanwhile.
+    { tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null | grep -qF -- "$path" && echo "${proc#/proc/}"
   done
   return 0
 }
@@ -93,19 +95,34 @@ stop_one() {
     kill -TERM "$pid" 2>/dev/null || true
     timeout 20 bash -c "while kill -0 $pid 2>/dev/null; do sleep 0.1; done" || kill -KILL "$pid" 2>/dev/null || true
   fi
-  leftovers=$(pids_using "$dir/exec")
+  leftovers=$(pids_using "$dir/exec" | tr '\n' ' ')
   if [ -n "$leftovers" ]; then
     # shellcheck disable=SC2086
     kill -KILL $leftovers 2>/dev/null || true
     # shellcheck disable=SC2086
     timeout 10 bash -c "for p in $leftovers; do while kill -0 \$p 2>/dev/null; do sleep 0.1; done; done" || true
   fi
+  local cgroup
+  for cgroup in /sys/fs/cgroup/*/"mooring-$engine" /sys/fs/cgroup/"mooring-$engine"; do
+    [ -d "$cgroup" ] || continue
+    # Processes of containers the engine lost track of (a killed engine leaves them behind), then the cgroups.
+    { find "$cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null || true; } | xargs -r kill -KILL 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null && break
+      sleep 0.1
+    done
+  done
   if [ -e "/var/run/netns/$netns" ]; then
     umount -l "/var/run/netns/$netns" 2>/dev/null || true
     ip netns delete "$netns" 2>/dev/null || rm -f "/var/run/netns/$netns"
   fi
-  # Mounts the engine made (overlay layers, shm, its netns files) go before its files do.
-  grep -oE " $dir/[^ ]+ " /proc/self/mounts | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  # Mounts the engine made (overlay layers, shm, its netns files) go before its files do; a container still
+  # being torn down may mount or hold one a moment longer.
+  for _ in $(seq 1 50); do
+    { grep -oE " $dir/[^ ]+ " /proc/self/mounts || true; } | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+    rm -rf "$dir" 2>/dev/null && return 0
+    sleep 0.2
+  done
   rm -rf "$dir"
 }
 

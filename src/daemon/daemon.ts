@@ -122,6 +122,12 @@ export class Daemon {
   #lastPass: PassRecord | undefined;
   #lastPassChanged = false;
   readonly #resourceErrors = new Map<string, string>();
+  /**
+   * Resources whose actions failed for good in the last pass. The events such an attempt causes (a failed
+   * start connects and disconnects its networks) must not call for another at once: that looped, hundreds of
+   * times a minute. They wait for a resync or a change of the manifests, as terminal failures should.
+   */
+  #failedForGood = new Set<string>();
   /** Owned containers and networks by id, as the last pass saw them, to recognise network events. */
   #ownedIds = new Map<string, string>();
   #engineState: Status['engine'] = { reachable: false, lastError: 'not contacted yet' };
@@ -266,7 +272,7 @@ export class Daemon {
       } finally {
         this.#passInFlight = false;
         this.#queue.done(keys);
-        for (const key of this.#duringPass) this.#soon(key);
+        for (const key of this.#duringPass) if (!this.#failedForGood.has(key)) this.#soon(key);
         this.#duringPass.clear();
       }
     }
@@ -351,6 +357,7 @@ export class Daemon {
       ...result.observed.networks.filter((network) => isOwnedBy(network.labels, this.#instance)).map((network) => [network.id, `Network/${network.name}`] as const),
     ]);
     const errors = new Map(result.errors.map((error) => [error.resource, error.message]));
+    this.#failedForGood = new Set(result.outcomes.filter((outcome) => !outcome.ok && !outcome.skipped && outcome.terminal).map((outcome) => outcome.action.resource));
     // A skipped action waits for what it depends on, whose own retry brings it back; a terminal failure waits for a change.
     const failed = new Set(result.outcomes.filter((outcome) => !outcome.ok && !outcome.skipped && !outcome.terminal).map((outcome) => outcome.action.resource));
     for (const resource of failed) {
@@ -442,7 +449,7 @@ export class Daemon {
         this.#logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { crashes: loop.crashes, retryInMs: loop.retryAt - now });
       }
     }
-    if (!DRIFT_EVENTS[event.type].has(event.action)) return;
+    if (!DRIFT_EVENTS[event.type].has(event.action) || this.#failedForGood.has(key)) return;
     this.#logger.debug('engine event', { type: event.type, action: event.action, resource: key });
     this.#soon(key);
   }

@@ -74,9 +74,10 @@ export interface StartContainerAction extends ActionBase {
   type: 'start-container';
   name: string;
   /**
-   * For a container that has never run and that no other container is bound to by id: should the engine
-   * refuse to start it for good (it kept the task of a start it was stopped in the middle of), replace it
-   * with a new container from this config and start that. Nothing of a container that never ran is lost.
+   * For a container no other container is bound to by id: should the engine refuse to start it for good (it
+   * kept the task of a start it was stopped in the middle of), replace it with a new container from this
+   * config and start that. As with any recreate, volumes stay and the old container's own files go; it
+   * could never run again to use them.
    */
   replaceIfUnstartable?: { container: ContainerConfig; containerId: string };
 }

@@ -217,7 +217,7 @@ class ActionRunner {
         } catch (error) {
           const replacement = action.replaceIfUnstartable;
           if (!replacement || !(error instanceof EngineError) || error.kind !== 'unstartable') throw error;
-          logger.warn(`${error.message}; replacing the container, which never ran, with a new one`);
+          logger.warn(`${error.message}; replacing the container with a new one`);
           await call('removeContainer', () => engine.removeContainer(replacement.containerId));
           await call('createContainer', () => engine.createContainer(replacement.container));
           await call('startContainer', () => engine.startContainer(action.name));

@@ -262,8 +262,8 @@ class Planner {
       if (fresh) {
         this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `${fresh}; state: running`) });
       } else if (observed && (observed.status === 'created' || observed.status === 'exited')) {
-        // `created`: the engine has never started it. Those it is bound to by id are left alone: a new id would strand them.
-        const replaceable = observed.status === 'created' && !this.#boundByOthers(container.name);
+        // One that others are bound to by id is left alone: a new id would strand them.
+        const replaceable = !this.#boundByOthers(container.name);
         this.#add({
           type: 'start-container',
           name: container.name,

@@ -290,6 +290,29 @@ describe('Daemon', () => {
     assert.equal(checks, 3, 'once at start, then only at the two resyncs');
   });
 
+  it('does not retry a terminal failure because of the events the failed attempt itself caused', async () => {
+    // `main` cannot be replaced: `sidecar` is bound to its id.
+    const app = [network('front'), container('main', { networks: [{ name: 'front' }] }), container('sidecar', { networkMode: 'container:main' })];
+    manifests.set('app.yaml', app);
+    await start();
+    assert.equal(engine.container('main')?.status, 'running');
+    // As the engine does when a start fails: it joins the container's networks, then leaves them, then answers.
+    const startContainer = engine.startContainer.bind(engine);
+    let attempts = 0;
+    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+      if (name !== 'main') return startContainer(name);
+      attempts++;
+      await engine.disconnectNetwork('main', 'front');
+      await engine.connectNetwork('main', { network: 'front', aliases: [], links: [] });
+      throw new EngineError('start container main: 500 Internal Server Error: task 0123: already exists', { statusCode: 500, transient: false, kind: 'unstartable' });
+    });
+    await engine.stopContainer('sidecar', 1);
+    await engine.stopContainer('main', 1);
+    await settle(60_000);
+    assert.equal(resource('Container', 'main').health, 'Degraded');
+    assert.ok(attempts >= 1 && attempts <= 4, `tried ${attempts} times in a minute: after the stop's events, and then at the two resyncs`);
+  });
+
   it('holds a crash-looping container back with a growing backoff, and says CrashLoopBackOff', async () => {
     manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no' })]);
     await start();
