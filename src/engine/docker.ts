@@ -90,10 +90,11 @@ const MUTATING = new Set<Operation>([
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'EAGAIN']);
 
 /**
- * containerd's answer to a start when it still holds a task for the container: the engine was stopped after
- * creating the task and before starting it, and on its return it cleans up only the tasks of running containers.
+ * The answers to a start when the runtime still holds state for the container's id: the engine was stopped
+ * after creating the container's task (containerd: `task <id>: already exists`) or its runc container (`id
+ * already in use`) and before starting it, and on its return it cleans up only after running containers.
  */
-const STALE_TASK = /\btask [0-9a-f]+: already exists/;
+const STALE_TASK = /\btask [0-9a-f]+: already exists|\bid already in use\b/;
 
 /** Inspections at once when the alias cache misses, e.g. on the first pass over many containers. */
 const INSPECT_CONCURRENCY = 8;

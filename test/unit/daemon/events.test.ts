@@ -28,8 +28,9 @@ describe('followEngineEvents', () => {
     clock.restore();
   });
 
-  function follow(): void {
+  function follow(options: { livenessMs?: number } = {}): void {
     following = followEngineEvents({
+      ...options,
       engine,
       signal: abort.signal,
       clock: { now: () => Date.now() },
@@ -72,16 +73,7 @@ describe('followEngineEvents', () => {
   });
 
   it('drops a quiet stream whose engine no longer answers, and reconnects once it does', async () => {
-    following = followEngineEvents({
-      engine,
-      signal: abort.signal,
-      clock: { now: () => Date.now() },
-      backoff: { initialMs: 500, maxMs: 4000 },
-      livenessMs: 3000,
-      onConnect: (info) => log.push(`connect ${info.version}`),
-      onEvent: (event) => events.push(event),
-      onDisconnect: (error, retryInMs) => log.push(`drop ${retryInMs}: ${error.message}`),
-    });
+    follow({ livenessMs: 3000 });
     await clock.tickAsync(3000 * 3);
     assert.deepEqual(log, ['connect 20.10.24'], 'a quiet stream whose engine answers stays up');
     const hung = new EngineError('read the engine version: the engine at unix:///x.sock did not answer within 10000 ms', { transient: true, kind: 'timeout' });

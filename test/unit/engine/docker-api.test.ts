@@ -138,6 +138,8 @@ describe('DockerEngine against a stand-in Engine API', () => {
       const error = await rejection(engine.startContainer('web'));
       assert.deepEqual([error.kind, error.transient, error.statusCode], ['unstartable', false, 500]);
       assert.match(error.message, new RegExp(`^start container web: 500 Internal Server Error: ${message} \\(the engine kept the task`));
+      standIn.routes.set('POST /containers/runc/start', (_, response) => json(response, 500, { message: 'id already in use' }));
+      assert.equal((await rejection(engine.startContainer('runc'))).kind, 'unstartable');
       const other = await rejection(engine.startContainer('other'));
       assert.deepEqual([other.kind, other.transient], [undefined, true]);
     });
