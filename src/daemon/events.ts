@@ -27,14 +27,18 @@ export interface EngineEventsOptions {
   backoff?: BackoffOptions;
   /** A stream that stayed up this long was a success: the next drop starts the backoff over. @default 10000 */
   stableMs?: number;
-  /** While the stream is up, the engine is asked this often whether it still answers. @default DEFAULT_EVENTS_LIVENESS_MS (15 s) */
+  /** While the stream is up, the engine is asked this often whether it still answers. @default DEFAULT_EVENTS_LIVENESS_MS (10 s) */
   livenessMs?: number;
   /** @default systemClock */
   clock?: Clock;
 }
 
-/** One `info()` request this often while the stream is up: a hung engine is found out within this plus the request deadline. */
-export const DEFAULT_EVENTS_LIVENESS_MS = 15_000;
+/**
+ * One `info()` request this often while the stream is up. A hung engine is then found out within this, the
+ * check's deadline and the deadline of the pass the dropped stream calls for: 30 s with the defaults, one
+ * default resync period, however long `--resync` is.
+ */
+export const DEFAULT_EVENTS_LIVENESS_MS = 10_000;
 
 export const DEFAULT_EVENTS_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000 };
 

@@ -354,6 +354,28 @@ describe('Daemon', () => {
     assert.equal(engine.containerConfig('crasher')?.command?.join(' '), 'sleep 7200');
   });
 
+  it('finds out within 30 s that the engine hangs, with a resync far away, and resyncs once it answers', async () => {
+    manifests.set('app.yaml', app());
+    await start({ resyncMs: 600_000 });
+    await settle(1000);
+    assert.equal(current().sync.state, 'Synced');
+    // As the Docker adapter does with a hung engine: every request fails at its 10 s deadline.
+    let hung = true;
+    const hang = <T>(call: () => Promise<T>) => () =>
+      hung ? new Promise<never>((_, reject) => setTimeout(() => reject(new EngineError('the engine did not answer within 10000 ms', { transient: true, kind: 'timeout' })), 10_000)) : call();
+    for (const method of ['info', 'listNetworks', 'listContainers'] as const) {
+      const answer = engine[method].bind(engine) as () => Promise<never>;
+      sinon.stub(engine, method).callsFake(hang(answer));
+    }
+    await settle(30_000);
+    assert.equal(current().engine.reachable, false);
+    assert.match(current().engine.lastError ?? '', /did not answer within 10000 ms/);
+    hung = false;
+    await settle(15_000);
+    assert.equal(current().engine.reachable, true);
+    assert.equal(current().sync.state, 'Synced');
+  });
+
   it('keeps running while the engine is away at start, says so, and converges when it answers', async () => {
     manifests.set('app.yaml', app());
     engine.available = false;
