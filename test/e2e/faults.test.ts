@@ -44,6 +44,8 @@ describe('faults, end to end, on an engine of their own', function () {
   let statusFile: string;
   let daemon: MooringProcess | undefined;
   let instance: string;
+  /** Set once the engine's start began: a start that fails half-way leaves things to stop too. */
+  let engineStarted = false;
 
   const docker = async (...args: string[]) => (await execFileAsync('docker', ['-H', socket, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
 
@@ -145,6 +147,7 @@ describe('faults, end to end, on an engine of their own', function () {
       if (process.env.CI === 'true') throw new Error('the fault tests start an engine of their own, which needs root');
       this.skip();
     }
+    engineStarted = true;
     const started = await secondEngine('start', ENGINES, '1');
     socket = started.split(' ')[1]!;
     directory = await mkdtemp(join(tmpdir(), 'mooring-e2e-faults-'));
@@ -169,10 +172,13 @@ describe('faults, end to end, on an engine of their own', function () {
 
   after(async function () {
     this.timeout(120_000);
-    await daemon?.kill();
-    if (socket) await secondEngine('stop', ENGINES);
-    if (directory) await rm(directory, { recursive: true, force: true });
     if (figures.length > 0) console.log(`\n    fault figures:\n${figures.map((line) => `      ${line}`).join('\n')}`);
+    await daemon?.kill();
+    try {
+      if (engineStarted) await secondEngine('stop', ENGINES);
+    } finally {
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('the engine stopped and started again: reported unreachable, then everything runs again, nothing duplicated', async () => {
