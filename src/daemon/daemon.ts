@@ -138,6 +138,12 @@ export class Daemon {
   #progressTimer: NodeJS.Timeout | undefined;
   #lastPassChanged = false;
   readonly #resourceErrors = new Map<string, string>();
+  /**
+   * Resources whose actions failed for good in the last pass. The events such an attempt causes (a failed
+   * start connects and disconnects its networks) must not call for another at once: that looped, hundreds of
+   * times a minute. They wait for a resync or a change of the manifests, as terminal failures should.
+   */
+  #failedForGood = new Set<string>();
   /** Owned containers and networks by id, as the last pass saw them, to recognise network events. */
   #ownedIds = new Map<string, string>();
   #engineState: Status['engine'] = { reachable: null };
@@ -211,7 +217,8 @@ export class Daemon {
         listen: this.#listen,
         logger: this.#logger,
         getStatus: () => this.#status,
-        isReady: () => this.#lastPass !== undefined,
+        // Ready while passes reach the engine: a hung or stopped engine makes mooring unable to do its job.
+        isReady: () => this.#lastPass !== undefined && this.#engineState.reachable === true,
         fileWrites: () => this.#writer.writes,
       });
     }
@@ -333,7 +340,7 @@ export class Daemon {
       } finally {
         this.#passInFlight = false;
         this.#queue.done(keys);
-        for (const key of this.#duringPass) this.#soon(key);
+        for (const key of this.#duringPass) if (!this.#failedForGood.has(key)) this.#soon(key);
         this.#duringPass.clear();
       }
     }
@@ -434,6 +441,7 @@ export class Daemon {
       ...result.observed.networks.filter((network) => isOwnedBy(network.labels, this.#instance)).map((network) => [network.id, `Network/${network.name}`] as const),
     ]);
     const errors = new Map(result.errors.map((error) => [error.resource, error.message]));
+    this.#failedForGood = new Set(result.outcomes.filter((outcome) => !outcome.ok && !outcome.skipped && outcome.terminal).map((outcome) => outcome.action.resource));
     // A skipped action waits for what it depends on, whose own retry brings it back; a terminal failure waits for a change.
     const failed = new Set(result.outcomes.filter((outcome) => !outcome.ok && !outcome.skipped && !outcome.terminal).map((outcome) => outcome.action.resource));
     for (const resource of failed) {
@@ -570,7 +578,7 @@ export class Daemon {
       if (event.action === 'kill') this.#crashLoops.killed(name);
       if (event.action === 'die') this.#crashed(name, this.#crashLoops.died(name, now), now, this.#logger);
     }
-    if (!DRIFT_EVENTS[event.type].has(event.action)) return;
+    if (!DRIFT_EVENTS[event.type].has(event.action) || this.#failedForGood.has(key)) return;
     this.#logger.debug('engine event', { type: event.type, action: event.action, resource: key });
     this.#soon(key);
   }

@@ -2,7 +2,11 @@
  * Follows the engine's event stream for as long as the daemon runs: when the
  * stream drops or the engine is away, it tries again with a capped backoff,
  * and says when it is connected again, because whatever happened meanwhile
- * was missed and calls for a full pass.
+ * was missed and calls for a full pass. A stream is quiet while nothing
+ * happens, and just as quiet when the engine hangs (a dockerd stopped with
+ * SIGSTOP keeps the connection open): while it is up, the engine is asked
+ * every `livenessMs` whether it still answers, and a stream whose engine does
+ * not is dropped like one the engine closed.
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -23,9 +27,18 @@ export interface EngineEventsOptions {
   backoff?: BackoffOptions;
   /** A stream that stayed up this long was a success: the next drop starts the backoff over. @default 10000 */
   stableMs?: number;
+  /** While the stream is up, the engine is asked this often whether it still answers. @default DEFAULT_EVENTS_LIVENESS_MS (10 s) */
+  livenessMs?: number;
   /** @default systemClock */
   clock?: Clock;
 }
+
+/**
+ * One `info()` request this often while the stream is up. A hung engine is then found out within this, the
+ * check's deadline and the deadline of the pass the dropped stream calls for: 30 s with the defaults, one
+ * default resync period, however long `--resync` is.
+ */
+export const DEFAULT_EVENTS_LIVENESS_MS = 10_000;
 
 export const DEFAULT_EVENTS_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000 };
 
@@ -34,25 +47,50 @@ export async function followEngineEvents(options: EngineEventsOptions): Promise<
   const { engine, signal } = options;
   const clock = options.clock ?? systemClock;
   const stableMs = options.stableMs ?? 10_000;
+  const livenessMs = options.livenessMs ?? DEFAULT_EVENTS_LIVENESS_MS;
   let attempt = 0;
   while (!signal.aborted) {
     let connectedAt: number | undefined;
     let failure: Error;
+    /** Ends this stream (and its liveness checks) without ending the whole follow. */
+    const stream = new AbortController();
+    let hung: Error | undefined;
     try {
       // info() first: an events request to a dead engine may hang instead of failing.
       const info = await engine.info();
       connectedAt = clock.now();
       options.onConnect(info);
-      for await (const event of engine.events({ signal })) options.onEvent(event);
-      failure = new Error('the engine ended its event stream');
+      const streamSignal = AbortSignal.any([signal, stream.signal]);
+      void checkLiveness(engine, livenessMs, streamSignal, (error) => {
+        hung = error;
+        stream.abort();
+      });
+      for await (const event of engine.events({ signal: streamSignal })) options.onEvent(event);
+      failure = hung ?? new Error('the engine ended its event stream');
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+      failure = hung ?? (error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      stream.abort();
     }
     if (signal.aborted) return;
     if (connectedAt !== undefined && clock.now() - connectedAt >= stableMs) attempt = 0;
     const delayMs = backoffDelay(++attempt, options.backoff ?? DEFAULT_EVENTS_BACKOFF);
     options.onDisconnect(failure, delayMs);
     await sleep(delayMs, signal);
+  }
+}
+
+/** Asks the engine every `intervalMs` whether it answers, until `signal` aborts or it does not: then `onHung`. Never rejects. */
+async function checkLiveness(engine: Engine, intervalMs: number, signal: AbortSignal, onHung: (error: Error) => void): Promise<void> {
+  for (;;) {
+    await sleep(intervalMs, signal);
+    if (signal.aborted) return;
+    try {
+      await engine.info();
+    } catch (error) {
+      if (!signal.aborted) onHung(new Error(`the engine no longer answers while its event stream is open: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
   }
 }
 

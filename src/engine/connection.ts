@@ -16,6 +16,20 @@ export const DEFAULT_SOCKET = '/var/run/docker.sock';
  */
 export const API_VERSION = 'v1.41';
 
+/**
+ * How long one request may go unanswered (a list, an inspect, a create, a start,
+ * a removal, ...) before mooring gives up on it and takes the engine for hung. A
+ * dockerd stopped with SIGSTOP accepts connections and never answers: without a
+ * deadline a pass would wait for ever, and the status would go on saying Synced.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** A stop may take the container's own stop timeout (the engine waits that long before it kills) plus this. */
+export const DEFAULT_STOP_MARGIN_MS = 10_000;
+
+/** A pull's progress stream may stay quiet this long; the engine reports download and extraction progress as it goes. */
+export const DEFAULT_PULL_IDLE_MS = 60_000;
+
 export interface TlsSettings {
   /** Check the engine's certificate against `ca` (`DOCKER_TLS_VERIFY`); without it TLS only encrypts (`DOCKER_TLS`). */
   verify: boolean;
@@ -87,7 +101,7 @@ export type ModemOptions = DockerOptions & { agent?: Agent };
 /** What dockerode needs to reach `address`. */
 export function dockerodeOptions(address: EngineAddress): ModemOptions {
   // dockerode fills unset options from DOCKER_HOST and friends in process.env: every one is set here, so the address decides alone.
-  // No request timeout: the event stream and waiting for a container stay quiet for long.
+  // No socket timeout: deadlines are per request (docker.ts), since the event stream and waiting for a container stay quiet for long.
   const common = {
     version: API_VERSION,
     socketPath: undefined,

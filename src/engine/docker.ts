@@ -2,17 +2,18 @@
  * The Docker engine behind mooring's `Engine` port, over dockerode. Docker's
  * quirks stop here: 304 from start/stop and 404 from removals are successes,
  * every failure becomes an `EngineError` that names what failed and says
- * whether retrying can help, and only mooring's own types leave this file.
+ * whether retrying can help, every request has a deadline, and only mooring's
+ * own types leave this file.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, EndpointSettings, NetworkInspectInfo } from 'dockerode';
+import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, DockerVersion, EndpointSettings, NetworkConnectOptions, NetworkInspectInfo } from 'dockerode';
 import type { Logger } from '../log.js';
 import { dropUndefined } from '../drop-undefined.js';
 import { eachLimited } from '../each-limited.js';
 import type { EngineAddress } from './connection.js';
-import { dockerodeOptions, resolveEngineAddress } from './connection.js';
+import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, dockerodeOptions, resolveEngineAddress } from './connection.js';
 import { EngineError } from './errors.js';
 import type {
   ContainerConfig,
@@ -35,6 +36,12 @@ export interface DockerEngineOptions {
   /** Where `DOCKER_HOST`, `DOCKER_TLS_VERIFY`, `DOCKER_TLS` and `DOCKER_CERT_PATH` are read. @default process.env */
   env?: NodeJS.ProcessEnv;
   logger: Logger;
+  /** How long one request may go unanswered; the engine is then taken for hung. @default DEFAULT_REQUEST_TIMEOUT_MS (10 s) */
+  requestTimeoutMs?: number;
+  /** A stop may take the container's stop timeout plus this. @default DEFAULT_STOP_MARGIN_MS (10 s) */
+  stopMarginMs?: number;
+  /** How long a pull's progress stream may stay quiet. @default DEFAULT_PULL_IDLE_MS (60 s) */
+  pullIdleMs?: number;
 }
 
 /** Requests made to the engine since the adapter was made, for metrics and the benchmark. */
@@ -84,6 +91,13 @@ const MUTATING = new Set<Operation>([
 /** Node's codes for a socket that cannot be reached or broke off: the engine may answer later. */
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'EAGAIN']);
 
+/**
+ * The answers to a start when the runtime still holds state for the container's id: the engine was stopped
+ * after creating the container's task (containerd: `task <id>: already exists`) or its runc container (`id
+ * already in use`) and before starting it, and on its return it cleans up only after running containers.
+ */
+const STALE_TASK = /\btask [0-9a-f]+: already exists|\bid already in use\b/;
+
 /** Inspections at once when the alias cache misses, e.g. on the first pass over many containers. */
 const INSPECT_CONCURRENCY = 8;
 
@@ -102,6 +116,9 @@ export class DockerEngine implements Engine {
   readonly #docker: Docker;
   readonly #address: EngineAddress;
   readonly #logger: Logger;
+  readonly #requestTimeoutMs: number;
+  readonly #stopMarginMs: number;
+  readonly #pullIdleMs: number;
   readonly #counts: RequestCounts = { total: 0, mutating: 0, byOperation: {} };
   /**
    * By endpoint id: an endpoint's aliases and links never change (changing them
@@ -116,6 +133,9 @@ export class DockerEngine implements Engine {
     this.#address = resolveEngineAddress({ dockerHost: options.dockerHost, env: options.env ?? process.env });
     this.#docker = new Docker(dockerodeOptions(this.#address));
     this.#logger = options.logger.child({ component: 'engine' });
+    this.#requestTimeoutMs = positiveMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.#stopMarginMs = positiveMs('stopMarginMs', options.stopMarginMs ?? DEFAULT_STOP_MARGIN_MS);
+    this.#pullIdleMs = positiveMs('pullIdleMs', options.pullIdleMs ?? DEFAULT_PULL_IDLE_MS);
   }
 
   /** Where the engine is reached, e.g. `unix:///var/run/docker.sock`. */
@@ -128,17 +148,17 @@ export class DockerEngine implements Engine {
   }
 
   async info(): Promise<EngineInfo> {
-    const version = await this.#request('version', 'read the engine version', () => this.#docker.version());
+    const version = await this.#request('version', 'read the engine version', (signal) => (this.#docker as unknown as SignalTaking).version({ abortSignal: signal }));
     return { version: version.Version, apiVersion: version.ApiVersion };
   }
 
   async listNetworks(): Promise<ObservedNetwork[]> {
-    const networks = await this.#request('listNetworks', 'list networks', () => this.#docker.listNetworks());
+    const networks = await this.#request('listNetworks', 'list networks', (signal) => this.#docker.listNetworks({ abortSignal: signal }));
     return networks.map(observedNetwork);
   }
 
   async listContainers(): Promise<ObservedContainer[]> {
-    const listed = await this.#request('listContainers', 'list containers', () => this.#docker.listContainers({ all: true }));
+    const listed = await this.#request('listContainers', 'list containers', (signal) => this.#docker.listContainers({ all: true, abortSignal: signal }));
     const seen = new Set<string>();
     /** Per container, its endpoints' details, all from the cache; absent: at least one endpoint is new. */
     const known = new Map<string, EndpointDetails[]>();
@@ -194,8 +214,9 @@ export class DockerEngine implements Engine {
 
   async createNetwork(config: NetworkConfig): Promise<string> {
     const { ipam } = config;
-    const network = await this.#request('createNetwork', `create network ${config.name}`, () =>
+    const network = await this.#request('createNetwork', `create network ${config.name}`, (signal) =>
       this.#docker.createNetwork({
+        abortSignal: signal,
         Name: config.name,
         // Without it, Engine 20.10 makes a second network of the same name.
         CheckDuplicate: true,
@@ -212,13 +233,13 @@ export class DockerEngine implements Engine {
   }
 
   async removeNetwork(idOrName: string): Promise<void> {
-    await this.#requestAbsorbing('removeNetwork', `remove network ${idOrName}`, () => this.#docker.getNetwork(idOrName).remove(), statusIn(404));
+    await this.#requestAbsorbing('removeNetwork', `remove network ${idOrName}`, (signal) => this.#docker.getNetwork(idOrName).remove({ abortSignal: signal }), statusIn(404));
   }
 
   async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
     this.#forgetStopped(container);
-    await this.#request('connectNetwork', `connect container ${container} to network ${endpoint.network}`, () =>
-      this.#docker.getNetwork(endpoint.network).connect({ Container: container, EndpointConfig: endpointSettings(endpoint) }),
+    await this.#request('connectNetwork', `connect container ${container} to network ${endpoint.network}`, (signal) =>
+      this.#docker.getNetwork(endpoint.network).connect({ Container: container, EndpointConfig: endpointSettings(endpoint), abortSignal: signal } as NetworkConnectOptions),
     );
   }
 
@@ -228,7 +249,7 @@ export class DockerEngine implements Engine {
     await this.#requestAbsorbing(
       'disconnectNetwork',
       `disconnect container ${container} from network ${network}`,
-      () => this.#docker.getNetwork(network).disconnect({ Container: container, Force: false }),
+      (signal) => this.#docker.getNetwork(network).disconnect({ Container: container, Force: false, abortSignal: signal }),
       statusIn(404),
     );
   }
@@ -247,11 +268,12 @@ export class DockerEngine implements Engine {
         : new EngineError(`${what}: ${detail}`, { ...options, transient: (options.statusCode ?? 0) >= 500 });
     let stream: Readable;
     try {
-      stream = (await this.#request('pullImage', what, () => this.#docker.pull(image))) as Readable;
+      stream = (await this.#request('pullImage', what, (signal) => this.#docker.pull(image, { abortSignal: signal }))) as Readable;
     } catch (error) {
       if (error instanceof EngineError && error.statusCode !== undefined) throw failure(engineMessage(error.cause), { statusCode: error.statusCode, cause: error.cause });
       throw error;
     }
+    quietDeadline(stream, this.#pullIdleMs, () => this.#timeout(what, this.#pullIdleMs, 'sent no progress'));
     try {
       for await (const message of jsonLines(stream)) {
         const detail = (message as { error?: unknown }).error;
@@ -265,15 +287,29 @@ export class DockerEngine implements Engine {
   /** Creates the container in its first network; any further endpoints are connected right after. */
   async createContainer(config: ContainerConfig): Promise<string> {
     const [first, ...rest] = config.endpoints;
-    const created = await this.#request('createContainer', `create container ${config.name}`, () =>
-      this.#docker.createContainer(createOptions(config, first)),
+    const created = await this.#request('createContainer', `create container ${config.name}`, (signal) =>
+      this.#docker.createContainer({ ...createOptions(config, first), abortSignal: signal }),
     );
     for (const endpoint of rest) await this.connectNetwork(created.id, endpoint);
     return created.id;
   }
 
+  /**
+   * A running container is started: that succeeds. An engine stopped in the middle of a start keeps the
+   * container's runtime task and refuses every later start of it: that is an `unstartable` error.
+   */
   async startContainer(idOrName: string): Promise<void> {
-    await this.#requestAbsorbing('startContainer', `start container ${idOrName}`, () => this.#docker.getContainer(idOrName).start(), statusIn(304));
+    try {
+      await this.#requestAbsorbing('startContainer', `start container ${idOrName}`, (signal) => this.#docker.getContainer(idOrName).start({ abortSignal: signal }), statusIn(304));
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.statusCode !== 500 || !STALE_TASK.test(engineMessage(error.cause))) throw error;
+      throw new EngineError(`${error.message} (the engine kept the task of a start it was stopped in the middle of; no start of this container can succeed)`, {
+        statusCode: 500,
+        transient: false,
+        kind: 'unstartable',
+        cause: error.cause,
+      });
+    }
   }
 
   async unpauseContainer(idOrName: string): Promise<void> {
@@ -281,9 +317,15 @@ export class DockerEngine implements Engine {
     await this.#requestAbsorbing('unpauseContainer', `unpause container ${idOrName}`, () => this.#docker.getContainer(idOrName).unpause(), (error) => /is not paused/.test(error.message));
   }
 
-  /** A stopped or missing container is stopped: that succeeds. */
+  /** A stopped or missing container is stopped: that succeeds. The engine may take the stop timeout before it kills. */
   async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
-    await this.#requestAbsorbing('stopContainer', `stop container ${idOrName}`, () => this.#docker.getContainer(idOrName).stop({ t: timeoutSeconds }), statusIn(304, 404));
+    await this.#requestAbsorbing(
+      'stopContainer',
+      `stop container ${idOrName}`,
+      (signal) => this.#docker.getContainer(idOrName).stop({ t: timeoutSeconds, abortSignal: signal }),
+      statusIn(304, 404),
+      { deadlineMs: timeoutSeconds * 1000 + this.#stopMarginMs },
+    );
   }
 
   /** Forced, so a container that a restart policy brought back between stop and remove goes too. Volumes stay. */
@@ -291,7 +333,7 @@ export class DockerEngine implements Engine {
     await this.#requestAbsorbing(
       'removeContainer',
       `remove container ${idOrName}`,
-      () => this.#docker.getContainer(idOrName).remove({ force: true, v: false }),
+      (signal) => this.#docker.getContainer(idOrName).remove({ force: true, v: false, abortSignal: signal }),
       (error) => statusIn(404)(error) || (error.statusCode === 409 && /already in progress/.test(error.message)),
     );
   }
@@ -301,22 +343,21 @@ export class DockerEngine implements Engine {
     const container = this.#docker.getContainer(id);
     try {
       await this.startContainer(id);
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), options.timeoutMs);
       let exitCode: number;
       try {
-        const waited = await this.#request('waitContainer', `wait for container ${config.name}`, () =>
-          container.wait({ condition: 'not-running', abortSignal: abort.signal }) as Promise<{ StatusCode: number }>,
+        const waited = await this.#request(
+          'waitContainer',
+          `wait for container ${config.name}`,
+          (signal) => container.wait({ condition: 'not-running', abortSignal: signal }) as Promise<{ StatusCode: number }>,
+          { deadlineMs: options.timeoutMs },
         );
         exitCode = waited.StatusCode;
       } catch (error) {
-        if (!abort.signal.aborted) throw error;
+        if (!(error instanceof EngineError) || error.kind !== 'timeout') throw error;
         throw new EngineError(`run container ${config.name}: it did not exit within ${options.timeoutMs} ms`, { transient: true, cause: error });
-      } finally {
-        clearTimeout(timer);
       }
-      const logs = await this.#request('containerLogs', `read the logs of container ${config.name}`, () =>
-        container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Promise<Buffer>,
+      const logs = await this.#request('containerLogs', `read the logs of container ${config.name}`, (signal) =>
+        container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal }) as unknown as Promise<Buffer>,
       );
       return { exitCode, ...demuxLogs(logs) };
     } finally {
@@ -329,15 +370,20 @@ export class DockerEngine implements Engine {
   /**
    * Container and network events until `signal` aborts (then it ends quietly);
    * when the engine closes the stream or the connection breaks, it throws a
-   * transient `EngineError`.
+   * transient `EngineError`. Only the answer to the request has a deadline: a
+   * stream stays quiet while nothing happens, so whether the engine still
+   * answers is for the caller to ask (`followEngineEvents` does).
    */
   async *events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent> {
     const { signal } = options;
     if (signal.aborted) return;
     let stream: Readable;
     try {
-      stream = (await this.#request('events', 'watch engine events', () =>
-        this.#docker.getEvents({ filters: { type: ['container', 'network'] }, abortSignal: signal }),
+      stream = (await this.#request(
+        'events',
+        'watch engine events',
+        (requestSignal) => this.#docker.getEvents({ filters: { type: ['container', 'network'] }, abortSignal: requestSignal }),
+        { signal },
       )) as Readable;
     } catch (error) {
       if (signal.aborted) return;
@@ -361,7 +407,7 @@ export class DockerEngine implements Engine {
   // ── internals ────────────────────────────────────────────────────────────
 
   async #inspect(idOrName: string): Promise<ContainerInspectInfo | undefined> {
-    return this.#requestAbsorbing('inspectContainer', `inspect container ${idOrName}`, () => this.#docker.getContainer(idOrName).inspect(), statusIn(404));
+    return this.#requestAbsorbing('inspectContainer', `inspect container ${idOrName}`, (signal) => this.#docker.getContainer(idOrName).inspect({ abortSignal: signal }), statusIn(404));
   }
 
   #observedContainer(info: ContainerInspectInfo): ObservedContainer {
@@ -412,27 +458,66 @@ export class DockerEngine implements Engine {
     }
   }
 
-  /** One engine request: counted, and its failure turned into an `EngineError` that names `what`. */
-  async #request<T>(operation: Operation, what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * One engine request: counted, bounded by a deadline (the request deadline unless `deadlineMs`), and its
+   * failure turned into an `EngineError` that names `what`. `run` gets the signal to give dockerode: it aborts
+   * at the deadline, or with `signal`. The deadline covers the answer; a stream that follows is the caller's.
+   * Should dockerode ignore the signal, the request is given up on all the same.
+   */
+  async #request<T>(operation: Operation, what: string, run: (signal: AbortSignal) => Promise<T>, options: RequestOptions = {}): Promise<T> {
     this.#counts.total++;
     if (MUTATING.has(operation)) this.#counts.mutating++;
     this.#counts.byOperation[operation] = (this.#counts.byOperation[operation] ?? 0) + 1;
+    const deadlineMs = options.deadlineMs ?? this.#requestTimeoutMs;
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = this.#timeout(what, deadlineMs, 'did not answer');
+        deadline.abort(error);
+        reject(error);
+      }, deadlineMs);
+    });
     try {
-      return await run();
+      return await Promise.race([run(options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal), expired]);
     } catch (error) {
       throw engineError(what, error, this.#address);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
+  #timeout(what: string, ms: number, how: string): EngineError {
+    return new EngineError(`${what}: the engine at ${this.#address.url} ${how} within ${ms} ms`, { transient: true, kind: 'timeout' });
+  }
+
   /** Like `#request`, but a failure `absorb` accepts resolves to undefined: the quirks that mean "already so". */
-  async #requestAbsorbing<T>(operation: Operation, what: string, run: () => Promise<T>, absorb: (error: EngineError) => boolean): Promise<T | undefined> {
+  async #requestAbsorbing<T>(
+    operation: Operation,
+    what: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    absorb: (error: EngineError) => boolean,
+    options: RequestOptions = {},
+  ): Promise<T | undefined> {
     try {
-      return await this.#request(operation, what, run);
+      return await this.#request(operation, what, run, options);
     } catch (error) {
       if (error instanceof EngineError && absorb(error)) return undefined;
       throw error;
     }
   }
+}
+
+/** Calls where dockerode passes an abort signal on but its types leave it out. (Inspecting an image takes none: the deadline gives up on it alone.) */
+interface SignalTaking {
+  version(options: { abortSignal: AbortSignal }): Promise<DockerVersion>;
+}
+
+interface RequestOptions {
+  /** @default the request deadline */
+  deadlineMs?: number;
+  /** Aborts the request, and a stream that follows, before the deadline. */
+  signal?: AbortSignal;
 }
 
 /** Absorbs failures with one of these status codes. */
@@ -465,6 +550,22 @@ function engineMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const cut = text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
   return cut === '' ? 'no message' : cut;
+}
+
+/** Destroys `stream` with `error()` once it stays quiet for `ms`. */
+function quietDeadline(stream: Readable, ms: number, error: () => Error): void {
+  const timer = setTimeout(() => stream.destroy(error()), ms);
+  const restart = () => timer.refresh();
+  stream.on('data', restart);
+  stream.once('close', () => {
+    clearTimeout(timer);
+    stream.off('data', restart);
+  });
+}
+
+function positiveMs(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected \`${name}\` to be a finite number > 0, got ${value}`);
+  return value;
 }
 
 function isRegistryUnreachable(message: string): boolean {

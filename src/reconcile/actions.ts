@@ -75,6 +75,13 @@ export interface StartContainerAction extends ActionBase {
   name: string;
   /** The container is paused: it is resumed, not started (the engine refuses to start a paused container). */
   unpause?: boolean;
+  /**
+   * For a container no other container is bound to by id: should the engine refuse to start it for good (it
+   * kept the task of a start it was stopped in the middle of), replace it with a new container from this
+   * config and start that. As with any recreate, volumes stay and the old container's own files go; it
+   * could never run again to use them.
+   */
+  replaceIfUnstartable?: { container: ContainerConfig; containerId: string };
 }
 
 export interface StopContainerAction extends ActionBase {

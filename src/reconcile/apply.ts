@@ -206,7 +206,8 @@ class ActionRunner {
         maxTimeout: this.#retry.maxTimeoutMs,
         factor: 2,
         signal: retries,
-        shouldRetry: ({ error }) => isTransient(error),
+        // A request that timed out is not tried again at once: the engine is likely hung, and the next pass finds out.
+        shouldRetry: ({ error }) => isTransient(error) && !(error instanceof EngineError && error.kind === 'timeout'),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isTransient(error) && retriesLeft > 0) logger.warn(`${action.id} failed, retrying: ${error.message}`, { attempt: attemptNumber, retriesLeft });
         },
@@ -266,8 +267,20 @@ class ActionRunner {
         await call('createContainer', () => engine.createContainer(action.container));
         return;
       case 'start-container':
-        if (action.unpause) await call('unpauseContainer', () => engine.unpauseContainer(action.name));
-        else await call('startContainer', () => engine.startContainer(action.name));
+        if (action.unpause) {
+          await call('unpauseContainer', () => engine.unpauseContainer(action.name));
+          return;
+        }
+        try {
+          await call('startContainer', () => engine.startContainer(action.name));
+        } catch (error) {
+          const replacement = action.replaceIfUnstartable;
+          if (!replacement || !(error instanceof EngineError) || error.kind !== 'unstartable') throw error;
+          logger.warn(`${error.message}; replacing the container with a new one`);
+          await call('removeContainer', () => engine.removeContainer(replacement.containerId));
+          await call('createContainer', () => engine.createContainer(replacement.container));
+          await call('startContainer', () => engine.startContainer(action.name));
+        }
         return;
       case 'stop-container':
         await call('stopContainer', () => engine.stopContainer(action.name, action.stopTimeoutSeconds));

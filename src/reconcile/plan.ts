@@ -264,10 +264,13 @@ class Planner {
       if (fresh) {
         this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `${fresh}; state: running`) });
       } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {
+        // One that others are bound to by id is left alone: a new id would strand them.
+        const replaceable = observed.status !== 'paused' && !this.#boundByOthers(container.name);
         this.#add({
           type: 'start-container',
           name: container.name,
           ...(observed.status === 'paused' ? { unpause: true } : {}),
+          ...(replaceable && { replaceIfUnstartable: { container: container.config, containerId: observed.id } }),
           ...this.#base('start-container', container.resource, `the container is ${observed.status}; state: running`),
         });
       }
@@ -279,6 +282,11 @@ class Planner {
         ...this.#base('stop-container', container.resource, `the container is ${observed.status}; state: stopped`),
       });
     }
+  }
+
+  /** Whether another declared container shares this one's network namespace or has a legacy link to it: both name its id. */
+  #boundByOthers(name: string): boolean {
+    return [...this.#containers.values()].some(({ needs }) => needs.networkModeContainer === name || needs.legacyLinks.includes(name));
   }
 
   // ── prune ────────────────────────────────────────────────────────────────

@@ -39,7 +39,7 @@ describe('mooring run without an engine, end to end', function () {
     ]);
     const status = await eventually('the status says the engine does not answer', async () => {
       const current = await readStatus(statusFile);
-      return current && !current.engine.reachable ? current : undefined;
+      return current && current.engine.reachable === false ? current : undefined;
     });
     assert.equal(status.sync.state, 'Degraded');
     assert.match(status.engine.lastError ?? '', /no-engine\.sock/);

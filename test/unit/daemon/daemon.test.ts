@@ -334,6 +334,29 @@ describe('Daemon', () => {
     assert.equal(checks, 3, 'once at start, then only at the two resyncs');
   });
 
+  it('does not retry a terminal failure because of the events the failed attempt itself caused', async () => {
+    // `main` cannot be replaced: `sidecar` is bound to its id.
+    const app = [network('front'), container('main', { networks: [{ name: 'front' }] }), container('sidecar', { networkMode: 'container:main' })];
+    manifests.set('app.yaml', app);
+    await start();
+    assert.equal(engine.container('main')?.status, 'running');
+    // As the engine does when a start fails: it joins the container's networks, then leaves them, then answers.
+    const startContainer = engine.startContainer.bind(engine);
+    let attempts = 0;
+    sinon.stub(engine, 'startContainer').callsFake(async (name: string) => {
+      if (name !== 'main') return startContainer(name);
+      attempts++;
+      await engine.disconnectNetwork('main', 'front');
+      await engine.connectNetwork('main', { network: 'front', aliases: [], links: [] });
+      throw new EngineError('start container main: 500 Internal Server Error: task 0123: already exists', { statusCode: 500, transient: false, kind: 'unstartable' });
+    });
+    await engine.stopContainer('sidecar', 1);
+    await engine.stopContainer('main', 1);
+    await settle(60_000);
+    assert.equal(resource('Container', 'main').health, 'Degraded');
+    assert.ok(attempts >= 1 && attempts <= 4, `tried ${attempts} times in a minute: after the stop's events, and then at the two resyncs`);
+  });
+
   it('holds a crash-looping container back with a growing backoff, and says CrashLoopBackOff', async () => {
     manifests.set('app.yaml', [container('crasher', { restartPolicy: 'no' })]);
     await start();
@@ -464,6 +487,28 @@ describe('Daemon', () => {
     assert.match(current().sync.message ?? '', /for 2s so far/);
     finish();
     await settle(500);
+    assert.equal(current().sync.state, 'Synced');
+  });
+
+  it('finds out within 30 s that the engine hangs, with a resync far away, and resyncs once it answers', async () => {
+    manifests.set('app.yaml', app());
+    await start({ resyncMs: 600_000 });
+    await settle(1000);
+    assert.equal(current().sync.state, 'Synced');
+    // As the Docker adapter does with a hung engine: every request fails at its 10 s deadline.
+    let hung = true;
+    const hang = <T>(call: () => Promise<T>) => () =>
+      hung ? new Promise<never>((_, reject) => setTimeout(() => reject(new EngineError('the engine did not answer within 10000 ms', { transient: true, kind: 'timeout' })), 10_000)) : call();
+    for (const method of ['info', 'listNetworks', 'listContainers'] as const) {
+      const answer = engine[method].bind(engine) as () => Promise<never>;
+      sinon.stub(engine, method).callsFake(hang(answer));
+    }
+    await settle(30_000);
+    assert.equal(current().engine.reachable, false);
+    assert.match(current().engine.lastError ?? '', /did not answer within 10000 ms/);
+    hung = false;
+    await settle(15_000);
+    assert.equal(current().engine.reachable, true);
     assert.equal(current().sync.state, 'Synced');
   });
 

@@ -28,8 +28,9 @@ describe('followEngineEvents', () => {
     clock.restore();
   });
 
-  function follow(): void {
+  function follow(options: { livenessMs?: number } = {}): void {
     following = followEngineEvents({
+      ...options,
       engine,
       signal: abort.signal,
       clock: { now: () => Date.now() },
@@ -69,6 +70,24 @@ describe('followEngineEvents', () => {
     engine.endEvents();
     await clock.tickAsync(0);
     assert.equal(log.at(-1), 'drop 500: the engine ended its event stream');
+  });
+
+  it('drops a quiet stream whose engine no longer answers, and reconnects once it does', async () => {
+    follow({ livenessMs: 3000 });
+    await clock.tickAsync(3000 * 3);
+    assert.deepEqual(log, ['connect 20.10.24'], 'a quiet stream whose engine answers stays up');
+    const hung = new EngineError('read the engine version: the engine at unix:///x.sock did not answer within 10000 ms', { transient: true, kind: 'timeout' });
+    engine.failNext('info', hung);
+    await clock.tickAsync(3000);
+    assert.deepEqual(log, [
+      'connect 20.10.24',
+      `drop 500: the engine no longer answers while its event stream is open: ${hung.message}`,
+    ]);
+    await clock.tickAsync(500);
+    assert.equal(log.at(-1), 'connect 20.10.24');
+    await engine.createNetwork({ name: 'back', driver: 'bridge', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
+    await clock.tickAsync(0);
+    assert.deepEqual(events.map((event) => `${event.action} ${event.name}`), ['create back'], 'the new stream delivers events');
   });
 
   it('ends quietly when aborted, also while waiting to retry', async () => {

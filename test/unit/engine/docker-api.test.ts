@@ -131,6 +131,19 @@ describe('DockerEngine against a stand-in Engine API', () => {
       assert.deepEqual([error.statusCode, error.transient, error.message], [409, false, `remove container web: 409 Conflict: ${message}`]);
     });
 
+    it('says a start the engine refuses because it kept the task of an interrupted start is unstartable, not transient', async () => {
+      const message = 'task 22254a692758d9fb6a8935983f2b8fde6ff054078998312a9f28a4b4d33cc4b8: already exists';
+      standIn.routes.set('POST /containers/web/start', (_, response) => json(response, 500, { message }));
+      standIn.routes.set('POST /containers/other/start', (_, response) => json(response, 500, { message: 'driver failed programming external connectivity' }));
+      const error = await rejection(engine.startContainer('web'));
+      assert.deepEqual([error.kind, error.transient, error.statusCode], ['unstartable', false, 500]);
+      assert.match(error.message, new RegExp(`^start container web: 500 Internal Server Error: ${message} \\(the engine kept the task`));
+      standIn.routes.set('POST /containers/runc/start', (_, response) => json(response, 500, { message: 'id already in use' }));
+      assert.equal((await rejection(engine.startContainer('runc'))).kind, 'unstartable');
+      const other = await rejection(engine.startContainer('other'));
+      assert.deepEqual([other.kind, other.transient], [undefined, true]);
+    });
+
     it('makes 5xx transient and 4xx terminal, with what failed and the engine’s own words', async () => {
       standIn.routes.set('GET /containers/json', (_, response) => json(response, 500, { message: 'boom' }));
       standIn.routes.set('POST /containers/create', (_, response) => json(response, 400, { message: 'invalid reference format' }));

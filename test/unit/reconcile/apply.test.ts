@@ -50,6 +50,48 @@ describe('apply', () => {
     });
   }
 
+  describe('a container the engine refuses to start for good (it kept the task of an interrupted start)', () => {
+    const unstartable = () => new EngineError('start container web: 500 Internal Server Error: task 0123abcd: already exists', { statusCode: 500, transient: false, kind: 'unstartable' });
+
+    for (const status of ['created', 'exited'] as const) {
+      it(`is replaced by a new one, started, when it is ${status}`, async () => {
+      const engine = new FakeEngine();
+      await converge(engine, desiredState([container('web')]));
+        engine.setStatus('web', status, 137);
+        const old = engine.container('web')!.id;
+        engine.failNext('startContainer', unstartable());
+        engine.clearCalls();
+        const result = await converge(engine, desiredState([container('web')]));
+        assert.ok(result.converged, JSON.stringify(result.errors));
+        assert.deepEqual(engine.mutatingCalls().map((call) => call.method), ['startContainer', 'removeContainer', 'createContainer', 'startContainer']);
+        assert.notEqual(engine.container('web')?.id, old);
+        assert.equal(engine.container('web')?.status, 'running');
+      });
+    }
+
+    it('fails once, not retried, when another container is bound to it by id', async () => {
+      const engine = new FakeEngine();
+      const desired = desiredState([container('main'), container('sidecar', { networkMode: 'container:main' })]);
+      await converge(engine, desired);
+      await engine.stopContainer('sidecar', 1);
+      await engine.stopContainer('main', 1);
+      engine.failNext('startContainer', unstartable(), { times: 10, when: (name) => name === 'main' });
+      engine.clearCalls();
+      const result = await converge(engine, desired);
+      assert.deepEqual(engine.mutatingCalls().map((call) => `${call.method} ${String(call.args[0])}`), ['startContainer main']);
+      assert.equal(result.errors.find((error) => error.resource === 'Container/main')?.terminal, true);
+      assert.match(result.errors[0]?.message ?? '', /already exists/);
+    });
+  });
+
+  it('does not retry a request the engine did not answer in time within the pass; the failure may pass', async () => {
+    const engine = new FakeEngine();
+    engine.failNext('createContainer', new EngineError('create container web: the engine at unix:///x did not answer within 10000 ms', { transient: true, kind: 'timeout' }), { times: 10 });
+    const result = await converge(engine, desiredState([container('web')]));
+    assert.equal(engine.calls.filter((call) => call.method === 'createContainer').length, 1);
+    assert.equal(result.errors[0]?.terminal, false);
+  });
+
   it("one resource's failure stops only what depends on it", async () => {
     const engine = new FakeEngine();
     engine.failNext('createContainer', terminal(), { when: (config) => (config as { name: string }).name === 'broken' });

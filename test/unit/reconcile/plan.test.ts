@@ -385,6 +385,26 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a container to start may be replaced should the engine refuse to start it for good, unless another is bound to it by id',
+    before: [container('fresh'), container('ran'), container('main'), container('sidecar', { networkMode: 'container:main' })],
+    drift: (engine) => {
+      engine.setStatus('fresh', 'created');
+      engine.setStatus('ran', 'exited', 1);
+      engine.setStatus('main', 'created');
+      engine.setStatus('sidecar', 'created');
+    },
+    desired: [container('fresh'), container('ran'), container('main'), container('sidecar', { networkMode: 'container:main' })],
+    actions: ['start-container:fresh', 'start-container:main', 'start-container:ran', 'start-container:sidecar'],
+    check: (result, engine) => {
+      const fresh = find<'start-container'>(result, 'start-container:fresh').replaceIfUnstartable;
+      assert.equal(fresh?.containerId, engine.container('fresh')?.id);
+      assert.equal(fresh?.container.name, 'fresh');
+      assert.equal(find<'start-container'>(result, 'start-container:ran').replaceIfUnstartable?.containerId, engine.container('ran')?.id);
+      assert.equal(find<'start-container'>(result, 'start-container:main').replaceIfUnstartable, undefined);
+      assert.ok(find<'start-container'>(result, 'start-container:sidecar').replaceIfUnstartable);
+    },
+  },
+  {
     name: 'a dead container is recreated',
     before: [container('a')],
     drift: (engine) => engine.setStatus('a', 'dead'),
