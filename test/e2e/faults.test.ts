@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Status } from '../../src/status/model.js';
 import { RUN_ID, TEST_IMAGE, requireEngine } from '../helpers/docker.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from './mooring-process.js';
 
 const execFileAsync = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/second-engine.sh', import.meta.url));
@@ -74,16 +74,8 @@ describe('faults, end to end, on an engine of their own', function () {
     ].join('---\n');
 
   const describeState = async () => `last status: ${JSON.stringify(await readStatus(statusFile), null, 2).slice(0, 3000)}\ndaemon log:\n${daemon?.stderr.slice(-4000) ?? ''}`;
-
-  const statusUntil = (what: string, check: (status: Status) => boolean, timeoutMs = 180_000) =>
-    eventually(
-      what,
-      async () => {
-        const current = await readStatus(statusFile);
-        return current && check(current) ? current : undefined;
-      },
-      { timeoutMs, describe: describeState },
-    );
+  const waitForStatus = statusWaiter(() => statusFile, () => daemon);
+  const statusUntil = (what: string, check: (status: Status) => boolean, timeoutMs = 180_000) => waitForStatus(what, check, timeoutMs);
 
   /**
    * Synced, every resource Healthy, and the engine runs exactly the declared containers, once each. Only a

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
 import type { Status } from '../../src/status/model.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
 
 /** Far above the idle daemon's ~130 MB; a loader that read a 5 MB file or expanded an alias bomb whole would pass it. */
 const RSS_BOUND_MB = 400;
@@ -31,11 +31,7 @@ spec: { image: ${TEST_IMAGE}, pullPolicy: Never, command: ["sleep", "1d"], stopT
 
   const boxId = async () => (await dockerMaybe('container', 'inspect', '--format', '{{.Id}} {{.State.Running}}', box))?.trim();
 
-  const statusUntil = (what: string, check: (status: Status) => boolean) =>
-    eventually(what, async () => {
-      const current = await readStatus(statusFile);
-      return current && check(current) ? current : undefined;
-    }, { describe: async () => `last status: ${JSON.stringify(await readStatus(statusFile), null, 2)}\ndaemon log:\n${daemon?.stderr.slice(-4000) ?? ''}` });
+  const statusUntil = statusWaiter(() => statusFile, () => daemon);
 
   const invalid = (file: string, pattern: RegExp) => (status: Status) =>
     status.manifests.some((entry) => entry.file === file && !entry.valid && entry.errors.some((error) => pattern.test(error.message)));
@@ -46,12 +42,14 @@ spec: { image: ${TEST_IMAGE}, pullPolicy: Never, command: ["sleep", "1d"], stopT
   }
 
   let original: string | undefined;
+  let peakRssMb = 0;
 
   /** After each hostile file: the box is the same container, running, and the daemon's memory bounded. */
   async function unharmed(): Promise<void> {
     assert.equal(await boxId(), original, 'the managed container was neither removed nor recreated');
     assert.ok(daemon!.running, 'the daemon runs');
     const rss = await rssMb();
+    peakRssMb = Math.max(peakRssMb, rss);
     assert.ok(rss < RSS_BOUND_MB, `the daemon's RSS is ${rss.toFixed(0)} MB`);
   }
 
@@ -70,6 +68,7 @@ spec: { image: ${TEST_IMAGE}, pullPolicy: Never, command: ["sleep", "1d"], stopT
   });
 
   after(async () => {
+    if (peakRssMb > 0) console.log(`      hostile manifests: the daemon's RSS was at most ${peakRssMb.toFixed(0)} MB after each input`);
     await daemon?.kill();
     await removeLabelled(`io.mooring.instance=${instance}`);
     if (directory) await rm(directory, { recursive: true, force: true });

@@ -87,3 +87,17 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await sleep(100);
   }
 }
+
+/**
+ * A wait on a daemon's status file: resolves to the first status, read as the
+ * daemon writes it, that satisfies `check`; on time-out it shows the last status
+ * and the end of the daemon's log. Getters, because suites set both in `before`.
+ */
+export function statusWaiter(statusFile: () => string, daemon: () => MooringProcess | undefined) {
+  const describe = async () => `last status: ${JSON.stringify(await readStatus(statusFile()), null, 2).slice(0, 6000)}\ndaemon log:\n${daemon()?.stderr.slice(-4000) ?? ''}`;
+  return (what: string, check: (status: Status) => boolean, timeoutMs?: number): Promise<Status> =>
+    eventually(what, async () => {
+      const current = await readStatus(statusFile());
+      return current && check(current) ? current : undefined;
+    }, { describe, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+}

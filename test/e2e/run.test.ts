@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 import type { Status } from '../../src/status/model.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from './mooring-process.js';
 
 interface Inspected {
   Id: string;
@@ -84,11 +84,7 @@ spec:
   };
 
   /** Waits until the status satisfies `check`, validating every version read on the way. */
-  const statusUntil = (what: string, check: (status: Status) => boolean) =>
-    eventually(what, async () => {
-      const current = await readStatus(statusFile);
-      return current && check(current) ? current : undefined;
-    }, { describe: async () => `last status: ${JSON.stringify(await readStatus(statusFile), null, 2)}\ndaemon log:\n${daemon?.stderr.slice(-4000) ?? ''}` });
+  const statusUntil = statusWaiter(() => statusFile, () => daemon);
 
   const synced = (status: Status) => status.sync.state === 'Synced' && status.resources.every((resource) => resource.health === 'Healthy');
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { ReachabilityStatus } from '../../src/probes/model.js';
 import type { Status } from '../../src/status/model.js';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { eventually, MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../manifests/two-way-links.yaml', import.meta.url));
 
@@ -63,11 +63,7 @@ describe('network-scoped links both ways, end to end', function () {
   let statusFile: string;
   let daemon: MooringProcess | undefined;
 
-  const statusUntil = (what: string, check: (status: Status) => boolean) =>
-    eventually(what, async () => {
-      const current = await readStatus(statusFile);
-      return current && check(current) ? current : undefined;
-    }, { describe: async () => `last status: ${JSON.stringify(await readStatus(statusFile), null, 2)}\ndaemon log:\n${daemon?.stderr.slice(-4000) ?? ''}` });
+  const statusUntil = statusWaiter(() => statusFile, () => daemon);
 
   const links = (status: Status) => status.reachability.filter((check) => check.kind === 'link');
   /** Synced, every resource Healthy, and every link's last probe connected after `since`. */
