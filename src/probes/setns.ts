@@ -16,15 +16,16 @@ import { namespaceInput } from './netns.js';
 const HANG_GRACE_MS = 5000;
 
 /**
- * A thread holds about 4.5 MB of live heap (6 under tsx). With V8's defaults,
- * sized for the host's memory, its first old-generation collection waits until
- * hundreds of MB: the few objects each task leaves to the old generation piled
- * up at about 0.3 MB a minute per thread, and eight threads made the daemon's
- * RSS grow by 2 MB a minute with nothing retained (see docs/reliability.md).
- * With a 16 MB old generation V8 collects at about 8 MB; a young generation of
- * 3 MB (1 MB semi-spaces) is plenty for a few sockets at a time.
+ * A thread holds about 4.5 MB of live heap (6.5 under tsx). Each task leaves
+ * objects to the old generation (sockets, c-ares channels and file handles are
+ * held by weak handles, which survive scavenges), about 0.3 MB a minute per
+ * thread at 2 s probes; V8's defaults, sized for the host's memory, let that
+ * pile up for hours before an old-generation collection, and eight threads
+ * made the daemon's RSS grow by 2 MB a minute with nothing retained (see
+ * docs/reliability.md). V8 collects halfway to the limit: at about 7 MB with
+ * 10 MB, every ten minutes or so. 1 MB semi-spaces suit a few sockets at a time.
  */
-const THREAD_HEAP_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 3 };
+const THREAD_HEAP_LIMITS = { maxOldGenerationSizeMb: 10, maxYoungGenerationSizeMb: 3 };
 
 interface Job {
   task: SetnsTask;
