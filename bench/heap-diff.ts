@@ -20,7 +20,7 @@ interface Group {
 }
 
 /** Objects by `type:name` (e.g. `object:Socket`, `closure:onread`, `string`), with their count and self size. */
-export function groupHeap(heap: HeapSnapshot): Map<string, Group> {
+function groupHeap(heap: HeapSnapshot): Map<string, Group> {
   const fields = heap.snapshot.meta.node_fields;
   const width = fields.length;
   const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((field) => fields.indexOf(field)) as [number, number, number];

@@ -7,7 +7,7 @@
  *
  * Options (defaults in brackets): --containers [60] --links [30] --networks [5]
  * --ports [10] --probe-interval [2s] --duration [30m] --sample [30s]
- * --warm-up [5m] --max-rss-mb-per-hour [10] --max-heap-mb-per-hour [5]
+ * --warm-up [15m] --max-rss-mb-per-hour [10] --max-heap-mb-per-hour [5]
  * --max-fds-per-hour [30] --heap-snapshot-every DURATION (SIGUSR2 to the
  * daemon, snapshots kept in --keep DIRECTORY, compare them with
  * bench/heap-diff.ts) --node-option OPTION (repeatable, e.g.
@@ -65,7 +65,7 @@ function parseCount(name: string, value: string, minimum = 0): number {
 }
 
 /** Least-squares slope of `values` over `minutes`, per hour. */
-export function slopePerHour(minutes: readonly number[], values: readonly number[]): number {
+function slopePerHour(minutes: readonly number[], values: readonly number[]): number {
   const n = minutes.length;
   if (n < 2) return Number.NaN;
   const meanX = minutes.reduce((sum, x) => sum + x, 0) / n;
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
       'probe-interval': { type: 'string', default: '2s' },
       duration: { type: 'string', default: '30m' },
       sample: { type: 'string', default: '30s' },
-      'warm-up': { type: 'string', default: '5m' },
+      'warm-up': { type: 'string', default: '15m' },
       'max-rss-mb-per-hour': { type: 'string', default: '10' },
       'max-heap-mb-per-hour': { type: 'string', default: '5' },
       'max-fds-per-hour': { type: 'string', default: '30' },
