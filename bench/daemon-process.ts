@@ -15,12 +15,30 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export function startDaemon(options: { manifests: string; instance: string; statusFile: string; extraArgs?: string[] }): Daemon {
+export interface DaemonProcessOptions {
+  manifests: string;
+  instance: string;
+  statusFile: string;
+  /** After mooring's own arguments. */
+  extraArgs?: string[];
+  /** Node's, before the script: e.g. `--trace-gc`, `--heapsnapshot-signal=SIGUSR2`. */
+  nodeArgs?: string[];
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Receives the process's stdout (V8's GC traces go there); ignored when unset. */
+  onStdout?: (text: string) => void;
+}
+
+export function startDaemon(options: DaemonProcessOptions): Daemon {
   const child: ChildProcess = spawn(
     'node',
-    [MOORING_BIN, 'run', '-m', options.manifests, '--instance', options.instance, '--status', options.statusFile, '--log-level', 'warn', ...(options.extraArgs ?? [])],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      ...(options.nodeArgs ?? []),
+      MOORING_BIN, 'run', '-m', options.manifests, '--instance', options.instance, '--status', options.statusFile, '--log-level', 'warn', ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'], env: options.env ?? process.env },
   );
+  if (options.onStdout) child.stdout?.setEncoding('utf8').on('data', options.onStdout);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = once(child, 'exit');

@@ -3,7 +3,7 @@
  * alternated within one run, and costs read from the kernel rather than guessed.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
 export function median(values: readonly number[]): number {
@@ -79,4 +79,19 @@ export async function processCost(pid: number): Promise<ProcessCost> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const peakKb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
   return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, peakRssMb: peakKb / 1024 };
+}
+
+export interface ProcessSample {
+  /** Resident set size now (VmRSS), and its anonymous part: the heap, thread stacks and malloc arenas, not mapped files. */
+  rssMb: number;
+  rssAnonMb: number;
+  threads: number;
+  openFds: number;
+}
+
+/** What a long-running process holds now, from /proc: memory, threads, open file descriptors. */
+export async function processSample(pid: number): Promise<ProcessSample> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: field('VmRSS') / 1024, rssAnonMb: field('RssAnon') / 1024, threads: field('Threads'), openFds: (await readdir(`/proc/${pid}/fd`)).length };
 }

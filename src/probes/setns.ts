@@ -15,6 +15,18 @@ import { namespaceInput } from './netns.js';
 /** Time a thread gets beyond its slowest check before it is taken for hung and replaced. */
 const HANG_GRACE_MS = 5000;
 
+/**
+ * A thread holds about 4.5 MB of live heap (6.5 under tsx). Each task leaves
+ * objects to the old generation (sockets, c-ares channels and file handles are
+ * held by weak handles, which survive scavenges), about 0.3 MB a minute per
+ * thread at 2 s probes; V8's defaults, sized for the host's memory, let that
+ * pile up for hours before an old-generation collection, and eight threads
+ * made the daemon's RSS grow by 2 MB a minute with nothing retained (see
+ * docs/reliability.md). V8 collects halfway to the limit: at about 7 MB with
+ * 10 MB, every ten minutes or so. 1 MB semi-spaces suit a few sockets at a time.
+ */
+const THREAD_HEAP_LIMITS = { maxOldGenerationSizeMb: 10, maxYoungGenerationSizeMb: 3 };
+
 interface Job {
   task: SetnsTask;
   timeoutMs: number;
@@ -35,6 +47,13 @@ export interface SetnsPoolOptions {
    * pool. @default 100
    */
   growAfterMs?: number;
+  /**
+   * A thread that has had no task for this long ends, unless it is the last:
+   * a slow round grows the pool, and without this it would keep every thread
+   * (and its memory) for good. Idle threads are the ones taken last, so the
+   * pool settles at what the rounds need. @default 60000
+   */
+  idleMs?: number;
 }
 
 export class SetnsPool {
@@ -44,6 +63,11 @@ export class SetnsPool {
   readonly #idle: Worker[] = [];
   readonly #queue: Job[] = [];
   readonly #growAfterMs: number;
+  readonly #idleMs: number;
+  /** Per idle thread, the timer that ends it. */
+  readonly #retireTimers = new Map<Worker, NodeJS.Timeout>();
+  /** Threads told to end that have not exited yet. */
+  readonly #retiring = new Set<Worker>();
   #growth: NodeJS.Timeout | undefined;
   #started = 0;
   #closed = false;
@@ -52,6 +76,7 @@ export class SetnsPool {
     this.#thread = options.thread;
     this.#size = options.size ?? 8;
     this.#growAfterMs = options.growAfterMs ?? 100;
+    this.#idleMs = options.idleMs ?? 60_000;
   }
 
   /** Threads started and not ended. */
@@ -77,6 +102,8 @@ export class SetnsPool {
     clearTimeout(this.#growth);
     for (const job of this.#queue.splice(0)) job.reject(new Error('expected an open probe thread pool, it was closed'));
     this.#idle.length = 0;
+    for (const timer of this.#retireTimers.values()) clearTimeout(timer);
+    this.#retireTimers.clear();
     await Promise.all([...this.#workers].map((worker) => worker.terminate()));
   }
 
@@ -87,7 +114,7 @@ export class SetnsPool {
       this.#growth = undefined;
     }
     while (this.#queue.length > 0) {
-      const worker = this.#idle.pop() ?? (this.#started === 0 ? this.#start() : undefined);
+      const worker = this.#takeIdle() ?? (this.#started === 0 ? this.#start() : undefined);
       if (worker === undefined) {
         this.#growLater();
         return;
@@ -111,7 +138,7 @@ export class SetnsPool {
   #start(): Worker | undefined {
     if (this.#closed || this.#started >= this.#size) return undefined;
     this.#started++;
-    const worker = new Worker(this.#thread.script, { eval: this.#thread.eval });
+    const worker = new Worker(this.#thread.script, { eval: this.#thread.eval, resourceLimits: THREAD_HEAP_LIMITS });
     this.#workers.add(worker);
     // Idle threads must not keep a stopping daemon, or a test run, alive.
     worker.unref();
@@ -120,11 +147,38 @@ export class SetnsPool {
     worker.once('exit', () => {
       this.#started--;
       this.#workers.delete(worker);
+      this.#retiring.delete(worker);
+      clearTimeout(this.#retireTimers.get(worker));
+      this.#retireTimers.delete(worker);
       const index = this.#idle.indexOf(worker);
       if (index >= 0) this.#idle.splice(index, 1);
       this.#dispatch();
     });
     return worker;
+  }
+
+  #takeIdle(): Worker | undefined {
+    const worker = this.#idle.pop();
+    if (worker !== undefined) {
+      clearTimeout(this.#retireTimers.get(worker));
+      this.#retireTimers.delete(worker);
+    }
+    return worker;
+  }
+
+  /** Back to the idle threads, and ended if none of the next tasks takes it within `idleMs`. */
+  #release(worker: Worker): void {
+    this.#idle.push(worker);
+    const timer = setTimeout(() => {
+      this.#retireTimers.delete(worker);
+      const index = this.#idle.indexOf(worker);
+      if (index < 0 || this.#workers.size - this.#retiring.size <= 1) return;
+      this.#idle.splice(index, 1);
+      this.#retiring.add(worker);
+      void worker.terminate();
+    }, this.#idleMs);
+    timer.unref();
+    this.#retireTimers.set(worker, timer);
   }
 
   #assign(worker: Worker, job: Job): void {
@@ -139,7 +193,7 @@ export class SetnsPool {
     };
     const answered = (reply: SetnsReply) =>
       finish(() => {
-        this.#idle.push(worker);
+        this.#release(worker);
         if ('error' in reply) job.reject(new Error(reply.error));
         else job.resolve(reply.output);
       });

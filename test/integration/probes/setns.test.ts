@@ -99,6 +99,20 @@ describe('SetnsPool (network namespaces)', function () {
     }
   });
 
+  it('ends the threads a slow round added once they idle for `idleMs`, keeping one', async () => {
+    const shrinking = new SetnsPool({ thread: proberProgram().thread, size: 3, growAfterMs: 50, idleMs: 300 });
+    try {
+      await Promise.all(Array.from({ length: 3 }, () => shrinking.run({ pid: dropping.pid as number, checks: [{ id: 'dropped', host: '127.0.0.1', port: 9, timeoutMs: 600 }] })));
+      assert.equal(shrinking.threads, 3);
+      const deadline = Date.now() + 10_000;
+      while (shrinking.threads > 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(shrinking.threads, 1);
+      assert.equal(await shrinking.run({ pid: process.pid, checks: checkOpenPort() }).then((output) => output.results[0]?.reason), 'Connected');
+    } finally {
+      await shrinking.close();
+    }
+  });
+
   it('on close, fails the task in flight and the waiting ones, and ends its threads', async () => {
     const closing = new SetnsPool({ thread: proberProgram().thread, size: 1 });
     const dropped = () => closing.run({ pid: dropping.pid as number, checks: [{ id: 'dropped', host: '127.0.0.1', port: 9, timeoutMs: 5000 }] });
