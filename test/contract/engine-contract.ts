@@ -97,6 +97,12 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
       return observed;
     }
 
+    it('reports the pinned API version, and which images are present', async () => {
+      assert.equal((await engine.info()).apiVersion, '1.41');
+      assert.equal(await engine.imageExists(TEST_IMAGE), true);
+      assert.equal(await engine.imageExists(`mooring/absent-${uniqueName('image')}:latest`), false);
+    });
+
     describe('networks', () => {
       it('creates a network with labels, IPAM and internal, and lists it as created', async () => {
         const wanted = networkConfig('net', { internal: true, attachable: true });
@@ -167,7 +173,9 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
 
       it('starts a container; starting it again is a no-op', async () => {
         const wanted = await container('start', {}, { start: true });
-        assert.equal((await listed(wanted.name))?.status, 'running');
+        const running = await listed(wanted.name);
+        assert.equal(running?.status, 'running');
+        assert.deepEqual(running.labels, wanted.labels);
         const first = await inspected(wanted.name);
         await engine.startContainer(wanted.name);
         const second = await inspected(wanted.name);
@@ -194,12 +202,33 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.ok(observed.startedAt !== undefined && observed.finishedAt !== undefined, 'both times are known');
         assert.ok(observed.finishedAt >= observed.startedAt, `finishedAt ${observed.finishedAt} >= startedAt ${observed.startedAt}`);
         const inList = await listed(wanted.name);
-        assert.equal(inList?.labels['io.mooring.name'], 'exited');
+        assert.equal(inList?.status, 'exited', 'once inspect shows it exited, so does the list');
+        assert.deepEqual(inList.labels, wanted.labels);
         for (const key of ['startedAt', 'finishedAt', 'exitCode', 'pid'] as const) assert.equal(inList[key], undefined, `the list shows no ${key}`);
       });
 
-      it('inspecting a missing container gives undefined', async () => {
-        assert.equal(await engine.inspectContainer(uniqueName('never-made')), undefined);
+      it('inspecting a missing container gives undefined; starting, unpausing or connecting one is a non-transient 404, as is connecting to a missing network', async () => {
+        const missing = uniqueName('never-made');
+        assert.equal(await engine.inspectContainer(missing), undefined);
+        await assertEngineError(engine.startContainer(missing), 404);
+        await assertEngineError(engine.unpauseContainer(missing), 404);
+        const net = await network('missing');
+        await assertEngineError(engine.connectNetwork(missing, { network: net.name, aliases: [], links: [] }), 404);
+        // Running: a stopped container's connect is only recorded, and fails when it starts.
+        const wanted = await container('missing-net', {}, { start: true });
+        await assertEngineError(engine.connectNetwork(wanted.name, { network: uniqueName('never-made'), aliases: [], links: [] }), 404);
+      });
+
+      it('binds an ephemeral host port while the container runs, and lists it', async () => {
+        const wanted = await container('ports', { portBindings: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1' }] });
+        assert.deepEqual((await listed(wanted.name))?.portBindings, [], 'nothing is bound before it starts');
+        await engine.startContainer(wanted.name);
+        const bound = (await listed(wanted.name))?.portBindings ?? [];
+        assert.equal(bound.length, 1);
+        assert.deepEqual({ ...bound[0], hostPort: undefined }, { containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: undefined });
+        assert.ok(bound[0]!.hostPort! > 0, `host port ${bound[0]!.hostPort}`);
+        await engine.stopContainer(wanted.name, 1);
+        assert.deepEqual((await listed(wanted.name))?.portBindings, [], 'nothing is bound once it stopped');
       });
 
       it('stops a running container; stopping a stopped, a never-started or a missing one succeeds', async () => {

@@ -96,6 +96,8 @@ export class FakeEngine implements Engine {
   readonly #listView = new Map<string, ObservedContainer>();
   /** By network id, the last host number an endpoint was given. */
   readonly #lastHost = new Map<string, number>();
+  /** The next host port an ephemeral binding gets, from the start of Linux's ephemeral range. */
+  #nextEphemeralPort = 32768;
 
   constructor(options: FakeEngineOptions = {}) {
     this.images = new Set(options.images ?? ['mooring/busybox:latest']);
@@ -386,7 +388,7 @@ export class FakeEngine implements Engine {
         endpoints: [],
         exitCode: 0,
         pid: 0,
-        portBindings: config.portBindings.map((binding) => ({ ...binding, hostPort: binding.hostPort ?? 32768 + this.#containers.size })),
+        portBindings: [],
       },
     };
     this.#containers.set(id, container);
@@ -417,8 +419,9 @@ export class FakeEngine implements Engine {
   }
 
   /**
-   * Changes a container's status as the engine records it: a start gives it a time, a process and
-   * an address in each network; an exit a time and its code, and takes back the addresses it did not ask for.
+   * Changes a container's status as the engine records it: a start gives it a time, a process, its
+   * host ports and an address in each network; an exit a time and its code, and takes back the
+   * host ports and the addresses it did not ask for.
    */
   #setState(container: FakeContainer, status: ContainerStatus, exitCode?: number): void {
     const { observed } = container;
@@ -428,6 +431,7 @@ export class FakeEngine implements Engine {
       observed.startedAt = Date.now();
       observed.pid = ++lastPid;
       observed.exitCode = 0;
+      observed.portBindings = container.config.portBindings.map((binding) => ({ ...binding, hostPort: binding.hostPort ?? this.#nextEphemeralPort++ }));
       for (const endpoint of observed.endpoints) {
         const network = this.#networks.get(endpoint.networkId);
         if (network) endpoint.ipv4Address ??= this.#nextAddress(network);
@@ -436,6 +440,7 @@ export class FakeEngine implements Engine {
     if (!LIVE.has(status) && wasLive) {
       observed.finishedAt = Date.now();
       observed.pid = 0;
+      observed.portBindings = [];
       observed.endpoints = observed.endpoints.map((endpoint) => dropUndefined({ ...endpoint, ipv4Address: container.requested.get(endpoint.networkId) }));
     }
     if (exitCode !== undefined) observed.exitCode = exitCode;
