@@ -135,6 +135,10 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.ok((await engine.listNetworks()).some((observed) => observed.name === busy.name), 'the network is still there');
       });
 
+      it('refuses, non-transiently, to remove a pre-defined network', async () => {
+        await assertEngineError(engine.removeNetwork('bridge'), 403);
+      });
+
       it('removes a network whose only containers are stopped; such a container then cannot start', async () => {
         const idle = await network('idle');
         const user = await container('idle-user', { networkMode: idle.name, endpoints: [{ network: idle.name, aliases: [], links: [] }] });
@@ -262,6 +266,23 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.equal((await listed(wanted.name))?.status, 'running');
       });
 
+      it('links a container to another only when that one exists, joins its namespace only when it starts, and starts either only while that one runs', async () => {
+        await assertEngineError(engine.createContainer(config('link-missing', { links: [`${uniqueName('never-made')}:db`] })), 400);
+        const orphan = await container('join-missing', { networkMode: `container:${uniqueName('never-made')}` });
+        await assertEngineError(engine.startContainer(orphan.name), 404);
+        const owner = await container('join-owner');
+        const guest = await container('join-guest', { networkMode: `container:${owner.name}` });
+        const linker = await container('link-client', { links: [`${owner.name}:db`] });
+        await assertEngineError(engine.startContainer(guest.name), 409);
+        // Docker answers 500 here, which the adapter (rightly: the target may start) calls transient.
+        await assertEngineError(engine.startContainer(linker.name), 500, { transient: true });
+        await engine.startContainer(owner.name);
+        await engine.startContainer(guest.name);
+        await engine.startContainer(linker.name);
+        assert.deepEqual([(await inspected(guest.name)).status, (await inspected(linker.name)).status], ['running', 'running']);
+        assert.deepEqual((await inspected(guest.name)).endpoints, [], 'a container in another namespace has no endpoints of its own');
+      });
+
       it('removes a running container; removing a missing one succeeds', async () => {
         const wanted = await container('remove', {}, { start: true });
         await engine.removeContainer(wanted.name);
@@ -314,6 +335,15 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.deepEqual(endpoint?.links, [`${target.name}:db`]);
       });
 
+      it('refuses, non-transiently, to connect a container that shares another namespace', async () => {
+        const net = await network('shared');
+        const host = await container('shared-host', { networkMode: 'host' }, { start: true });
+        await assertEngineError(engine.connectNetwork(host.name, { network: net.name, aliases: [], links: [] }), 400);
+        const owner = await container('shared-owner', {}, { start: true });
+        const guest = await container('shared-guest', { networkMode: `container:${owner.name}` }, { start: true });
+        await assertEngineError(engine.connectNetwork(guest.name, { network: net.name, aliases: [], links: [] }), 400);
+      });
+
       it('refuses to connect a container twice to one network, non-transiently', async () => {
         const net = await network('twice');
         const wanted = await container('twice', { networkMode: net.name, endpoints: [{ network: net.name, aliases: [], links: [] }] }, { start: true });
@@ -360,6 +390,15 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
           const event = await log.next((event) => event.type === 'network' && event.action === action && event.containerId === id && event.name === net.name);
           assert.ok(event.id, `${action} names the network`);
           assert.deepEqual(event.labels, {}, 'network events carry no labels');
+        }
+      });
+
+      it('reports a network created and destroyed, by name, without labels', async () => {
+        const net = await network('ev-life');
+        await engine.removeNetwork(net.name);
+        for (const action of ['create', 'destroy']) {
+          const event = await log.next((event) => event.type === 'network' && event.action === action && event.name === net.name);
+          assert.deepEqual(event.labels, {}, `${action} carries no labels`);
         }
       });
 
@@ -455,12 +494,12 @@ class EventLog {
   }
 }
 
-/** `promise` fails with an `EngineError` of `statusCode` that retrying cannot fix. */
-async function assertEngineError(promise: Promise<unknown>, statusCode: number): Promise<void> {
+/** `promise` fails with an `EngineError` of `statusCode` that retrying cannot fix, unless `transient`. */
+async function assertEngineError(promise: Promise<unknown>, statusCode: number, options: { transient?: boolean } = {}): Promise<void> {
   await assert.rejects(promise, (error) => {
     assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
     assert.equal(error.statusCode, statusCode, error.message);
-    assert.equal(error.transient, false, `${error.message} should not be transient`);
+    assert.equal(error.transient, options.transient ?? false, `${error.message}: transient`);
     return true;
   });
 }

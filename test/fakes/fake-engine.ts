@@ -229,12 +229,16 @@ export class FakeEngine implements Engine {
     );
     if (users.length > 0) throw new EngineError(`error while removing network: network ${network.name} id ${network.id} has active endpoints`, { statusCode: 403, transient: false });
     this.#networks.delete(network.id);
-    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: network.labels });
+    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: {} });
   }
 
   async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
     this.#enter('connectNetwork', [container, endpoint]);
     const target = this.#mustContainer(container);
+    const mode = target.config.networkMode;
+    if (mode === 'host' || mode.startsWith('container:')) {
+      throw new EngineError('container sharing network namespace with another container or host cannot be connected to any other network', { statusCode: 400, transient: false });
+    }
     this.#attach(target, endpoint);
   }
 
@@ -264,8 +268,10 @@ export class FakeEngine implements Engine {
     this.#enter('createContainer', [config]);
     if (this.#container(config.name)) throw conflict(`Conflict. The container name "/${config.name}" is already in use`);
     if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
-    for (const link of config.links) this.#mustContainer(link.split(':')[0]!);
-    if (config.networkMode.startsWith('container:')) this.#mustContainer(config.networkMode.slice('container:'.length));
+    // A link's target must exist now; a namespace's owner only when the container starts.
+    for (const [target] of config.links.map((link) => link.split(':'))) {
+      if (!this.#container(target!)) throw new EngineError(`could not get container for ${target}: No such container: ${target}`, { statusCode: 400, transient: false });
+    }
     const endpoints = initialEndpoints(config);
     for (const endpoint of endpoints) this.#mustNetwork(endpoint.network);
     return this.#newContainer(structuredClone(config), endpoints).observed.id;
@@ -276,10 +282,15 @@ export class FakeEngine implements Engine {
     const container = this.#mustContainer(idOrName);
     this.#listView.delete(container.observed.id);
     if (container.observed.status === 'running') return;
-    const needs = [...container.config.links.map((link) => link.split(':')[0]!)];
-    if (container.config.networkMode.startsWith('container:')) needs.push(container.config.networkMode.slice('container:'.length));
-    for (const name of needs) {
-      if (this.#mustContainer(name).observed.status !== 'running') throw new EngineError(`cannot join or link to a non running container: ${name}`, { statusCode: 409, transient: false });
+    const mode = container.config.networkMode;
+    if (mode.startsWith('container:') && this.#mustContainer(mode.slice('container:'.length)).observed.status !== 'running') {
+      throw new EngineError(`cannot join network of a non running container: ${mode.slice('container:'.length)}`, { statusCode: 409, transient: false });
+    }
+    for (const [target, alias] of container.config.links.map((link) => link.split(':'))) {
+      // Docker's 500: retrying can help, once the target runs.
+      if (this.#mustContainer(target!).observed.status !== 'running') {
+        throw new EngineError(`Cannot link to a non running container: /${target} AS /${container.observed.name}/${alias}`, { statusCode: 500, transient: true });
+      }
     }
     const gone = container.observed.endpoints.find((endpoint) => !this.#networks.has(endpoint.networkId));
     if (gone) throw new EngineError(`network ${gone.network} not found`, { statusCode: 404, transient: false });
