@@ -116,6 +116,13 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         );
       });
 
+      it('gives a network created without IPAM a subnet and gateway of its own', async () => {
+        const wanted = await network('auto', { ipam: undefined });
+        const found = (await engine.listNetworks()).find((observed) => observed.name === wanted.name);
+        assert.match(found?.ipam?.subnet ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+        assert.match(found?.ipam?.gateway ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+      });
+
       it('refuses a second network of the same name with a non-transient 409', async () => {
         const first = await network('dup');
         await assertEngineError(engine.createNetwork({ ...first, ipam: undefined }), 409);
@@ -194,6 +201,7 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.ok(observed.startedAt !== undefined && observed.startedAt > 0, `startedAt ${observed.startedAt}`);
         assert.equal(observed.finishedAt, undefined);
         assert.ok(observed.pid !== undefined && observed.pid > 0, `pid ${observed.pid}`);
+        assert.deepEqual([observed.exitCode, observed.restartCount], [0, 0]);
       });
 
       it('inspects an exited container: when it started and finished, and its exit code', async () => {
@@ -264,6 +272,9 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         assert.equal((await inspected(wanted.name)).status, 'running');
         await engine.unpauseContainer(wanted.name);
         assert.equal((await listed(wanted.name))?.status, 'running');
+        await engine.stopContainer(wanted.name, 1);
+        await engine.unpauseContainer(wanted.name);
+        assert.equal((await inspected(wanted.name)).status, 'exited', 'unpausing an exited container leaves it exited');
       });
 
       it('links a container to another only when that one exists, joins its namespace only when it starts, and starts either only while that one runs', async () => {
@@ -342,6 +353,12 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
         const owner = await container('shared-owner', {}, { start: true });
         const guest = await container('shared-guest', { networkMode: `container:${owner.name}` }, { start: true });
         await assertEngineError(engine.connectNetwork(guest.name, { network: net.name, aliases: [], links: [] }), 400);
+      });
+
+      it('refuses, non-transiently, aliases on the default bridge', async () => {
+        const wanted = await container('bridge-alias', {}, { start: true });
+        await engine.disconnectNetwork(wanted.name, 'bridge');
+        await assertEngineError(engine.connectNetwork(wanted.name, { network: 'bridge', aliases: ['x'], links: [] }), 400);
       });
 
       it('refuses to connect a container twice to one network, non-transiently', async () => {

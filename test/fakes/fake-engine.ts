@@ -398,6 +398,7 @@ export class FakeEngine implements Engine {
         networkMode: config.networkMode,
         endpoints: [],
         exitCode: 0,
+        restartCount: 0,
         pid: 0,
         portBindings: [],
       },
@@ -511,8 +512,14 @@ function initialEndpoints(config: ContainerConfig): EndpointConfig[] {
   return config.endpoints.length > 0 ? config.endpoints : [{ network: mode, aliases: [], links: [] }];
 }
 
+/** The last /24 of 172.16.0.0/12 handed out; from 172.19.0.0, after the pre-defined networks'. */
+let lastPool = 3 * 256 - 1;
+
+/** A network as the engine keeps it: without IPAM asked for, its IPAM gives it a subnet of its own. */
 function networkFrom(config: NetworkConfig): ObservedNetwork {
-  return { ...structuredClone(config), id: newId() };
+  lastPool = (lastPool + 1) % 4096;
+  const prefix = `172.${16 + (lastPool >> 8)}.${lastPool & 255}`;
+  return { ipam: { subnet: `${prefix}.0/24`, gateway: `${prefix}.1` }, ...dropUndefined(structuredClone(config)), id: newId() };
 }
 
 export function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
