@@ -243,14 +243,17 @@ export class DockerEngine implements Engine {
     );
   }
 
-  /** A container or network that is gone is not connected: that succeeds. */
+  /**
+   * A container or network that is gone is not connected: that succeeds. So does a container
+   * that is not connected, which the engine answers with a 500 that retrying would never fix.
+   */
   async disconnectNetwork(container: string, network: string): Promise<void> {
     this.#forgetStopped(container);
     await this.#requestAbsorbing(
       'disconnectNetwork',
       `disconnect container ${container} from network ${network}`,
       (signal) => this.#docker.getNetwork(network).disconnect({ Container: container, Force: false, abortSignal: signal }),
-      statusIn(404),
+      (error) => statusIn(404)(error) || /is not connected to (the )?network/.test(error.message),
     );
   }
 

@@ -159,6 +159,7 @@ export interface Engine {
   createNetwork(config: NetworkConfig): Promise<string>;
   removeNetwork(idOrName: string): Promise<void>;
   connectNetwork(container: string, endpoint: EndpointConfig): Promise<void>;
+  /** One that is not connected, or a container or network that is gone, is disconnected: that succeeds. */
   disconnectNetwork(container: string, network: string): Promise<void>;
 
   imageExists(image: string): Promise<boolean>;

@@ -3,7 +3,8 @@
  * enforces the rules the real engine enforces (unique names, an image to create
  * from, a network to join, no removal of a network in use), absorbs what the
  * Docker adapter absorbs (stop a stopped container, remove a missing one), and
- * emits events as the real one does.
+ * emits events as the real one does. `test/contract/` runs the same cases against
+ * it and the real engine: what it does differently from Docker shows there.
  *
  * Every method is an ordinary method, so `sinon.spy(engine, 'createContainer')`
  * works; `calls` records every call in order. `failNext` makes calls fail.
@@ -22,6 +23,7 @@ import type {
   ObservedNetwork,
   RunResult,
 } from '../../src/engine/port.js';
+import { dropUndefined } from '../../src/drop-undefined.js';
 import { EngineError } from '../../src/engine/errors.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
@@ -66,9 +68,17 @@ interface Failure {
 interface FakeContainer {
   config: ContainerConfig;
   observed: ObservedContainer;
+  /** By network id, the address an endpoint asked for: all it shows while the container has no process. */
+  requested: Map<string, string | undefined>;
 }
 
 const BUILTIN_NETWORKS = ['bridge', 'host', 'none'];
+
+/** States in which a container has a process, and so live endpoints. */
+const LIVE: ReadonlySet<ContainerStatus> = new Set(['running', 'paused', 'restarting']);
+
+/** What only an inspection shows; the engine's container list leaves it out. */
+const INSPECT_ONLY = ['startedAt', 'finishedAt', 'exitCode', 'restartCount', 'pid', 'health'] as const;
 
 export class FakeEngine implements Engine {
   readonly calls: FakeCall[] = [];
@@ -84,6 +94,10 @@ export class FakeEngine implements Engine {
   readonly #listeners = new Set<(event: EngineEvent | Error) => void>();
   /** What the container list still shows of a container whose state changed (`setStatus` with `listLags`). */
   readonly #listView = new Map<string, ObservedContainer>();
+  /** By network id, the last host number an endpoint was given. */
+  readonly #lastHost = new Map<string, number>();
+  /** The next host port an ephemeral binding gets, from the start of Linux's ephemeral range. */
+  #nextEphemeralPort = 32768;
 
   constructor(options: FakeEngineOptions = {}) {
     this.images = new Set(options.images ?? ['mooring/busybox:latest']);
@@ -123,7 +137,7 @@ export class FakeEngine implements Engine {
   seedContainer(config: Partial<ContainerConfig> & { name: string }, state: { status?: ContainerStatus; endpoints?: EndpointConfig[] } = {}): ObservedContainer {
     const full = containerConfig(config);
     const container = this.#newContainer(full, state.endpoints ?? initialEndpoints(full));
-    container.observed.status = state.status ?? 'running';
+    this.#setState(container, state.status ?? 'running');
     return structuredClone(container.observed);
   }
 
@@ -154,8 +168,7 @@ export class FakeEngine implements Engine {
   setStatus(idOrName: string, status: ContainerStatus, exitCode = 0, options: { listLags?: boolean; eventDelayMs?: number } = {}): void {
     const container = this.#mustContainer(idOrName);
     if (options.listLags) this.#listView.set(container.observed.id, structuredClone(container.observed));
-    container.observed.status = status;
-    container.observed.exitCode = exitCode;
+    this.#setState(container, status, exitCode);
     if (status === 'paused') this.#emit('container', 'pause', container.observed);
     if (status !== 'exited') return;
     const subject = structuredClone(container.observed);
@@ -182,7 +195,11 @@ export class FakeEngine implements Engine {
 
   async listContainers(): Promise<ObservedContainer[]> {
     this.#enter('listContainers', []);
-    return [...this.#containers.values()].map((container) => structuredClone(this.#listView.get(container.observed.id) ?? container.observed));
+    return [...this.#containers.values()].map((container) => {
+      const listed = structuredClone(this.#listView.get(container.observed.id) ?? container.observed);
+      for (const key of INSPECT_ONLY) delete listed[key];
+      return listed;
+    });
   }
 
   async inspectContainer(idOrName: string): Promise<ObservedContainer | undefined> {
@@ -197,7 +214,7 @@ export class FakeEngine implements Engine {
     if (this.#network(config.name)) throw conflict(`network with name ${config.name} already exists`);
     const network = networkFrom(config);
     this.#networks.set(network.id, network);
-    this.#emit('network', 'create', { id: network.id, name: network.name, labels: network.labels });
+    this.#emit('network', 'create', { id: network.id, name: network.name, labels: {} });
     return network.id;
   }
 
@@ -206,26 +223,34 @@ export class FakeEngine implements Engine {
     const network = this.#network(idOrName);
     if (!network) return;
     if (BUILTIN_NETWORKS.includes(network.name)) throw new EngineError(`${network.name} is a pre-defined network and cannot be removed`, { statusCode: 403, transient: false });
-    const users = [...this.#containers.values()].filter((container) => container.observed.endpoints.some((endpoint) => endpoint.networkId === network.id));
+    // A stopped container's endpoint exists only in its config: the engine removes the network under it.
+    const users = [...this.#containers.values()].filter(
+      (container) => LIVE.has(container.observed.status) && container.observed.endpoints.some((endpoint) => endpoint.networkId === network.id),
+    );
     if (users.length > 0) throw new EngineError(`error while removing network: network ${network.name} id ${network.id} has active endpoints`, { statusCode: 403, transient: false });
     this.#networks.delete(network.id);
-    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: network.labels });
+    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: {} });
   }
 
   async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
     this.#enter('connectNetwork', [container, endpoint]);
     const target = this.#mustContainer(container);
+    const mode = target.config.networkMode;
+    if (mode === 'host' || mode.startsWith('container:')) {
+      throw new EngineError('container sharing network namespace with another container or host cannot be connected to any other network', { statusCode: 400, transient: false });
+    }
     this.#attach(target, endpoint);
   }
 
   async disconnectNetwork(container: string, network: string): Promise<void> {
     this.#enter('disconnectNetwork', [container, network]);
-    const target = this.#mustContainer(container);
-    const found = this.#mustNetwork(network);
+    const target = this.#container(container);
+    const found = this.#network(network);
+    if (!target || !found) return;
     const before = target.observed.endpoints.length;
     target.observed.endpoints = target.observed.endpoints.filter((endpoint) => endpoint.networkId !== found.id);
-    if (target.observed.endpoints.length === before) throw new EngineError(`container ${target.observed.name} is not connected to network ${found.name}`, { statusCode: 403, transient: false });
-    this.#emit('network', 'disconnect', { id: found.id, name: found.name, labels: found.labels, containerId: target.observed.id });
+    if (target.observed.endpoints.length === before) return;
+    this.#emit('network', 'disconnect', { id: found.id, name: found.name, labels: {}, containerId: target.observed.id });
   }
 
   async imageExists(image: string): Promise<boolean> {
@@ -243,8 +268,10 @@ export class FakeEngine implements Engine {
     this.#enter('createContainer', [config]);
     if (this.#container(config.name)) throw conflict(`Conflict. The container name "/${config.name}" is already in use`);
     if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
-    for (const link of config.links) this.#mustContainer(link.split(':')[0]!);
-    if (config.networkMode.startsWith('container:')) this.#mustContainer(config.networkMode.slice('container:'.length));
+    // A link's target must exist now; a namespace's owner only when the container starts.
+    for (const [target] of config.links.map((link) => link.split(':'))) {
+      if (!this.#container(target!)) throw new EngineError(`could not get container for ${target}: No such container: ${target}`, { statusCode: 400, transient: false });
+    }
     const endpoints = initialEndpoints(config);
     for (const endpoint of endpoints) this.#mustNetwork(endpoint.network);
     return this.#newContainer(structuredClone(config), endpoints).observed.id;
@@ -255,12 +282,19 @@ export class FakeEngine implements Engine {
     const container = this.#mustContainer(idOrName);
     this.#listView.delete(container.observed.id);
     if (container.observed.status === 'running') return;
-    const needs = [...container.config.links.map((link) => link.split(':')[0]!)];
-    if (container.config.networkMode.startsWith('container:')) needs.push(container.config.networkMode.slice('container:'.length));
-    for (const name of needs) {
-      if (this.#mustContainer(name).observed.status !== 'running') throw new EngineError(`cannot join or link to a non running container: ${name}`, { statusCode: 409, transient: false });
+    const mode = container.config.networkMode;
+    if (mode.startsWith('container:') && this.#mustContainer(mode.slice('container:'.length)).observed.status !== 'running') {
+      throw new EngineError(`cannot join network of a non running container: ${mode.slice('container:'.length)}`, { statusCode: 409, transient: false });
     }
-    container.observed.status = 'running';
+    for (const [target, alias] of container.config.links.map((link) => link.split(':'))) {
+      // Docker's 500: retrying can help, once the target runs.
+      if (this.#mustContainer(target!).observed.status !== 'running') {
+        throw new EngineError(`Cannot link to a non running container: /${target} AS /${container.observed.name}/${alias}`, { statusCode: 500, transient: true });
+      }
+    }
+    const gone = container.observed.endpoints.find((endpoint) => !this.#networks.has(endpoint.networkId));
+    if (gone) throw new EngineError(`network ${gone.network} not found`, { statusCode: 404, transient: false });
+    this.#setState(container, 'running');
     this.#emit('container', 'start', container.observed);
   }
 
@@ -268,7 +302,7 @@ export class FakeEngine implements Engine {
     this.#enter('unpauseContainer', [idOrName]);
     const container = this.#mustContainer(idOrName);
     if (container.observed.status !== 'paused') return;
-    container.observed.status = 'running';
+    this.#setState(container, 'running');
     this.#emit('container', 'unpause', container.observed);
   }
 
@@ -276,8 +310,10 @@ export class FakeEngine implements Engine {
     this.#enter('stopContainer', [idOrName, timeoutSeconds]);
     const container = this.#container(idOrName);
     if (container) this.#listView.delete(container.observed.id);
-    if (!container || container.observed.status !== 'running') return;
-    container.observed.status = 'exited';
+    // A paused container is running too: the engine stops it (the frozen process gets SIGKILL).
+    if (!container || !['running', 'paused'].includes(container.observed.status)) return;
+    this.#emit('container', 'kill', container.observed);
+    this.#setState(container, 'exited', container.observed.status === 'paused' ? 137 : 0);
     this.#emit('container', 'die', container.observed);
     this.#emit('container', 'stop', container.observed);
   }
@@ -287,6 +323,16 @@ export class FakeEngine implements Engine {
     const container = this.#container(idOrName);
     if (!container) return;
     this.#listView.delete(container.observed.id);
+    if (LIVE.has(container.observed.status)) {
+      // Forced: the engine kills the process first, and its endpoints go with it.
+      this.#emit('container', 'kill', container.observed);
+      this.#setState(container, 'exited', 137);
+      this.#emit('container', 'die', container.observed);
+      for (const endpoint of container.observed.endpoints) {
+        const network = this.#networks.get(endpoint.networkId);
+        if (network) this.#emit('network', 'disconnect', { id: network.id, name: network.name, labels: {}, containerId: container.observed.id });
+      }
+    }
     this.#containers.delete(container.observed.id);
     this.#emit('container', 'destroy', container.observed);
   }
@@ -342,6 +388,7 @@ export class FakeEngine implements Engine {
     const id = newId();
     const container: FakeContainer = {
       config,
+      requested: new Map(),
       observed: {
         id,
         name: config.name,
@@ -350,7 +397,10 @@ export class FakeEngine implements Engine {
         status: 'created',
         networkMode: config.networkMode,
         endpoints: [],
-        portBindings: config.portBindings.map((binding) => ({ ...binding, hostPort: binding.hostPort ?? 32768 + this.#containers.size })),
+        exitCode: 0,
+        restartCount: 0,
+        pid: 0,
+        portBindings: [],
       },
     };
     this.#containers.set(id, container);
@@ -371,12 +421,49 @@ export class FakeEngine implements Engine {
       network: network.name,
       networkId: network.id,
       endpointId: newId(),
-      ipv4Address: endpoint.ipv4Address ?? `172.18.0.${container.observed.endpoints.length + this.#containers.size + 1}`,
+      ipv4Address: endpoint.ipv4Address ?? (LIVE.has(container.observed.status) ? this.#nextAddress(network) : undefined),
       aliases: [...endpoint.aliases],
       links: [...endpoint.links],
     };
-    container.observed.endpoints.push(observed);
-    this.#emit('network', 'connect', { id: network.id, name: network.name, labels: network.labels, containerId: container.observed.id });
+    container.observed.endpoints.push(dropUndefined(observed));
+    container.requested.set(network.id, endpoint.ipv4Address);
+    this.#emit('network', 'connect', { id: network.id, name: network.name, labels: {}, containerId: container.observed.id });
+  }
+
+  /**
+   * Changes a container's status as the engine records it: a start gives it a time, a process, its
+   * host ports and an address in each network; an exit a time and its code, and takes back the
+   * host ports and the addresses it did not ask for.
+   */
+  #setState(container: FakeContainer, status: ContainerStatus, exitCode?: number): void {
+    const { observed } = container;
+    const wasLive = LIVE.has(observed.status);
+    observed.status = status;
+    if (LIVE.has(status) && !wasLive) {
+      observed.startedAt = Date.now();
+      observed.pid = ++lastPid;
+      observed.exitCode = 0;
+      observed.portBindings = container.config.portBindings.map((binding) => ({ ...binding, hostPort: binding.hostPort ?? this.#nextEphemeralPort++ }));
+      for (const endpoint of observed.endpoints) {
+        const network = this.#networks.get(endpoint.networkId);
+        if (network) endpoint.ipv4Address ??= this.#nextAddress(network);
+      }
+    }
+    if (!LIVE.has(status) && wasLive) {
+      observed.finishedAt = Date.now();
+      observed.pid = 0;
+      observed.portBindings = [];
+      observed.endpoints = observed.endpoints.map((endpoint) => dropUndefined({ ...endpoint, ipv4Address: container.requested.get(endpoint.networkId) }));
+    }
+    if (exitCode !== undefined) observed.exitCode = exitCode;
+  }
+
+  /** The next host of the network's subnet (of 172.18.0.0/24 when it has none), from .2 as the engine's IPAM hands them out. */
+  #nextAddress(network: ObservedNetwork): string {
+    const host = (this.#lastHost.get(network.id) ?? 1) + 1;
+    this.#lastHost.set(network.id, host);
+    const prefix = network.ipam?.subnet?.replace(/\.\d+\/\d+$/, '') ?? '172.18.0';
+    return `${prefix}.${host}`;
   }
 
   #network(idOrName: string): ObservedNetwork | undefined {
@@ -408,6 +495,8 @@ export class FakeEngine implements Engine {
 
 class StreamEnd extends Error {}
 
+let lastPid = 1000;
+
 function newId(): string {
   return randomBytes(32).toString('hex');
 }
@@ -423,11 +512,17 @@ function initialEndpoints(config: ContainerConfig): EndpointConfig[] {
   return config.endpoints.length > 0 ? config.endpoints : [{ network: mode, aliases: [], links: [] }];
 }
 
+/** The last /24 of 172.16.0.0/12 handed out; from 172.19.0.0, after the pre-defined networks'. */
+let lastPool = 3 * 256 - 1;
+
+/** A network as the engine keeps it: without IPAM asked for, its IPAM gives it a subnet of its own. */
 function networkFrom(config: NetworkConfig): ObservedNetwork {
-  return { ...structuredClone(config), id: newId() };
+  lastPool = (lastPool + 1) % 4096;
+  const prefix = `172.${16 + (lastPool >> 8)}.${lastPool & 255}`;
+  return { ipam: { subnet: `${prefix}.0/24`, gateway: `${prefix}.1` }, ...dropUndefined(structuredClone(config)), id: newId() };
 }
 
-function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
+export function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
   return {
     image: 'mooring/busybox:latest',
     env: [],
