@@ -9,8 +9,9 @@
  * not is dropped like one the engine closed.
  */
 import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { sleep, systemClock } from '../clock.js';
 import type { Engine, EngineEvent, EngineInfo } from '../engine/port.js';
+import { errorMessage } from '../errors.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 
@@ -88,20 +89,8 @@ async function checkLiveness(engine: Engine, intervalMs: number, signal: AbortSi
     try {
       await engine.info();
     } catch (error) {
-      if (!signal.aborted) onHung(new Error(`the engine no longer answers while its event stream is open: ${error instanceof Error ? error.message : String(error)}`));
+      if (!signal.aborted) onHung(new Error(`the engine no longer answers while its event stream is open: ${errorMessage(error)}`));
       return;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener('abort', finish);
-  });
 }

@@ -5,6 +5,7 @@
  * source's start jittered; then a result per check.
  */
 import type { Clock } from '../clock.js';
+import { sleep } from '../clock.js';
 import { dropUndefined } from '../drop-undefined.js';
 import { eachLimited } from '../each-limited.js';
 import type { Engine, ObservedContainer } from '../engine/port.js';
@@ -170,6 +171,3 @@ export class RoundRunner {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
