@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs extra Docker engines beside the host's, for tests that break an engine (stop, kill, SIGSTOP it) or need
 # several hosts. Engine NAME-i lives in its own network namespace (mooring-NAME-i: its own docker0 and iptables
-# rules, so it never fights the host engine's), with its own data root, exec root (and so its own containerd),
+# rules, so it never fights the host engine's) and has its own hostname, NAME-i, with its own data root, exec root (and so its own containerd),
 # pid file and socket, all under $MOORING_ENGINES_DIR/NAME-i (default /tmp/mooring-engines). Needs root.
 #
 #   second-engine.sh start NAME [COUNT]   starts engines NAME-1..NAME-COUNT (default 1) that are not running,
@@ -39,7 +39,8 @@ launch() {
   # A dockerd killed with SIGKILL leaves its socket and pid file (and its containerd goes with it).
   rm -f "$dir/docker.sock" "$dir/docker.pid"
   # nsenter, not `ip netns exec`: that one remounts /sys, which hides the cgroup mounts dockerd needs.
-  setsid nsenter --net="/var/run/netns/mooring-$engine" dockerd \
+  # Its own hostname too (a UTS namespace), as a host has: Swarm names its nodes after it.
+  setsid nsenter --net="/var/run/netns/mooring-$engine" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$engine" dockerd \
     --host "unix://$dir/docker.sock" \
     --data-root "$dir/data" \
     --exec-root "$dir/exec" \
