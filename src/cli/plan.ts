@@ -3,6 +3,7 @@ import { EXIT } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { observe } from '../reconcile/observe.js';
+import { declaresOverlay } from '../reconcile/overlay.js';
 import { plan } from '../reconcile/plan.js';
 import { formatPlan } from '../reconcile/format-plan.js';
 
@@ -13,7 +14,7 @@ export function createPlanCommand(deps: EngineCommandDeps): CommandFactory {
     description: 'Show what apply would change; exit 0 when nothing, 2 when there are changes, 1 on an error, a problem or a refusal to prune',
     deps,
     async run({ io, options, desired, engine }) {
-      const observed = await observe({ engine, instance: options.instance });
+      const observed = await observe({ engine, instance: options.instance, swarm: declaresOverlay(desired) });
       const result = plan({ desired, observed, instance: options.instance, allowEmpty: options.allowEmpty });
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ changes: result.actions.length > 0, ...result }, null, 2)}\n`);

@@ -24,6 +24,7 @@ import type { Action } from '../reconcile/actions.js';
 import type { RetryOptions } from '../reconcile/apply.js';
 import type { ObservedState } from '../reconcile/observe.js';
 import { observe } from '../reconcile/observe.js';
+import { declaresOverlay } from '../reconcile/overlay.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import { reconcile } from '../reconcile/reconcile.js';
@@ -378,6 +379,7 @@ export class Daemon {
         engine: this.#engine,
         instance: this.#instance,
         fresh: keys.filter((key) => key.startsWith(CONTAINER_KEY)).map((key) => key.slice(CONTAINER_KEY.length)),
+        swarm: declaresOverlay(manifests.desired),
       });
       this.#engineReachable();
       this.#learnStops(observed, logger);

@@ -28,6 +28,7 @@ import type {
   ObservedNetwork,
   Protocol,
   RunResult,
+  SwarmState,
 } from './port.js';
 
 export interface DockerEngineOptions {
@@ -55,6 +56,7 @@ export interface RequestCounts {
 
 type Operation =
   | 'version'
+  | 'info'
   | 'listNetworks'
   | 'listContainers'
   | 'inspectContainer'
@@ -150,6 +152,11 @@ export class DockerEngine implements Engine {
   async info(): Promise<EngineInfo> {
     const version = await this.#request('version', 'read the engine version', (signal) => (this.#docker as unknown as SignalTaking).version({ abortSignal: signal }));
     return { version: version.Version, apiVersion: version.ApiVersion };
+  }
+
+  async swarm(): Promise<SwarmState> {
+    const info = await this.#request('info', 'read the engine info', (signal) => (this.#docker as unknown as SignalTaking).info({ abortSignal: signal }));
+    return swarmState(info);
   }
 
   async listNetworks(): Promise<ObservedNetwork[]> {
@@ -514,6 +521,21 @@ export class DockerEngine implements Engine {
 /** Calls where dockerode passes an abort signal on but its types leave it out. (Inspecting an image takes none: the deadline gives up on it alone.) */
 interface SignalTaking {
   version(options: { abortSignal: AbortSignal }): Promise<DockerVersion>;
+  info(options: { abortSignal: AbortSignal }): Promise<EngineSystemInfo>;
+}
+
+/** The part of `GET /info` mooring reads (dockerode leaves it untyped). */
+interface EngineSystemInfo {
+  Name: string;
+  Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; Error?: string };
+}
+
+/** Docker's LocalNodeState: `inactive`, `pending`, `active`, `error` or `locked`. */
+function swarmState(info: EngineSystemInfo): SwarmState {
+  const state = info.Swarm?.LocalNodeState ?? 'inactive';
+  const active = state === 'active';
+  const message = info.Swarm?.Error || (state === 'inactive' ? 'This node is not part of a swarm' : `the swarm state of this node is ${state}`);
+  return { hostname: info.Name, active, manager: active && info.Swarm?.ControlAvailable === true, ...(active ? {} : { message }) };
 }
 
 interface RequestOptions {

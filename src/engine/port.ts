@@ -10,6 +10,18 @@ export interface EngineInfo {
   apiVersion: string;
 }
 
+/** The engine's place in a Docker Swarm, as far as mooring's overlay networks need it. */
+export interface SwarmState {
+  /** The engine's host name, which is also its Swarm node's. */
+  hostname: string;
+  /** Member of an active swarm. */
+  active: boolean;
+  /** A manager that can create and remove swarm-scoped networks (the engine's `ControlAvailable`). */
+  manager: boolean;
+  /** Why the engine is not an active member, in its own words, when it is not. */
+  message?: string;
+}
+
 export interface IpamConfig {
   subnet?: string;
   gateway?: string;
@@ -149,6 +161,8 @@ export interface RunResult {
  */
 export interface Engine {
   info(): Promise<EngineInfo>;
+  /** One request: whether the engine is in a swarm, and whether as a manager. */
+  swarm(): Promise<SwarmState>;
   /** All networks, in one request. */
   listNetworks(): Promise<ObservedNetwork[]>;
   /** All containers, running or not, in as few requests as the engine allows. */

@@ -63,6 +63,11 @@ export interface DesiredState {
    * root): it stands for every file under it.
    */
   unavailableFiles: string[];
+  /**
+   * Set in one node's share of a fleet's state (`scopeToNode`): the Containers
+   * other nodes run. Never reconciled here; a Link from here may reach them.
+   */
+  remote?: Document<'Container'>[];
   /** A hash over the documents in the state; changes whenever the desired state does. */
   revision: string;
 }

@@ -125,6 +125,8 @@ export const containerSpec = z.strictObject({
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  /** The host (`mooring run --node`) that runs it; unset: the mooring that runs without `--node`. */
+  node: dockerName.optional(),
 });
 
 export const linkSpec = z.strictObject({
@@ -162,6 +164,8 @@ export const probeSpec = z.strictObject({
   interval: positiveDuration.optional(),
   timeout: positiveDuration.optional(),
   failureThreshold: z.number().int().min(1).optional(),
+  /** For `from: host`: the host whose mooring probes; unset: the mooring that runs without `--node`. */
+  node: dockerName.optional(),
 });
 
 function documentSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {

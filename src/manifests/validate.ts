@@ -9,6 +9,7 @@ import { ManifestError } from './errors.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './container-networks.js';
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
+import { onDifferentNodes, swarmRules } from './validate-swarm.js';
 
 type Path = (string | number)[];
 
@@ -38,7 +39,7 @@ export function validateManifestSet(documents: readonly (AnyDocument | InvalidDo
     errors.push(new ManifestError(detail, { ...document.positionOf(path), resource: resourceName(document), path: path.join('.') }));
   };
   const index = indexDocuments(documents, report);
-  for (const rule of [networkRules, containerRules, nameRules, linkRules, publishRules, probeRules, cycleRules]) rule(index);
+  for (const rule of [networkRules, containerRules, nameRules, linkRules, publishRules, probeRules, cycleRules, swarmRules]) rule(index);
   return errors.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || (a.message < b.message ? -1 : 1),
   );
@@ -215,7 +216,13 @@ function publishRules({ publishes, containers, declared, report }: SetIndex): vo
       report(publish, ['spec', 'container'], `Container/${spec.container} has \`networkMode: ${mode}\`: its ports cannot be published, since ${why}`);
     }
     if (spec.hostPort === undefined) continue;
-    const clash = bound.find((other) => other.spec.hostPort === spec.hostPort && other.spec.protocol === spec.protocol && hostIpsOverlap(other.spec.hostIp, spec.hostIp));
+    const clash = bound.find(
+      (other) =>
+        other.spec.hostPort === spec.hostPort &&
+        other.spec.protocol === spec.protocol &&
+        hostIpsOverlap(other.spec.hostIp, spec.hostIp) &&
+        !onDifferentNodes(containers.get(other.spec.container), container),
+    );
     if (clash) {
       report(publish, ['spec', 'hostPort'], `host port ${spec.hostIp}:${spec.hostPort}/${spec.protocol} is already published by ${resourceName(clash)} (${where(clash, ['spec', 'hostPort'])})`);
     } else {

@@ -69,13 +69,16 @@ function linkChecks(link: Document<'Link'>, desired: DesiredState): Check[] {
   const { spec } = link;
   const alias = spec.alias ?? spec.to;
   const ports = spec.ports ?? defaultPorts(spec.to, desired);
-  const base = { resource: `Link/${link.name}`, kind: 'link', from: spec.from, to: alias, targetContainer: spec.to, protocol: 'tcp', expect: 'reachable' } as const;
+  // A target on another node is not in this engine's list: its name is dialled as the source resolves it.
+  const elsewhere = desired.remote?.some((container) => container.name === spec.to) === true;
+  const about = elsewhere ? {} : { targetContainer: spec.to };
+  const base = { resource: `Link/${link.name}`, kind: 'link', from: spec.from, to: alias, ...about, protocol: 'tcp', expect: 'reachable' } as const;
   if (ports.length === 0) return [{ ...base, name: `link/${link.name}`, port: 0, target: { type: 'address', host: alias, port: 0 } }];
   return ports.map((port) => ({ ...base, name: `link/${link.name}:${port}`, port, target: { type: 'address', host: alias, port } }));
 }
 
 function defaultPorts(container: string, desired: DesiredState): number[] {
-  const target = desired.containers.find((candidate) => candidate.name === container);
+  const target = [...desired.containers, ...(desired.remote ?? [])].find((candidate) => candidate.name === container);
   const exposed = (target?.spec.expose ?? []).flatMap((entry) => {
     const [port, protocol = 'tcp'] = String(entry).split('/');
     return protocol === 'tcp' ? [Number(port)] : [];

@@ -129,6 +129,8 @@ export type ActionType = Action['type'];
 export interface Problem {
   resource: string;
   message: string;
+  /** A condition reason more telling than `Blocked`, e.g. `SwarmUnavailable`. */
+  reason?: string;
 }
 
 /** An owned resource no manifest declares that is kept on purpose. */

@@ -1,5 +1,6 @@
-import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedNetwork, SwarmState } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
+import { LABELS, MANAGED_BY } from '../engine/labels.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -8,6 +9,8 @@ export interface ObservedState {
   networks: ObservedNetwork[];
   /** Every container, running or not, owned or not. */
   containers: ObservedContainer[];
+  /** The engine's place in a swarm: read only when an overlay network is declared or a mooring one is listed. */
+  swarm?: SwarmState;
 }
 
 export interface ObserveOptions {
@@ -21,20 +24,30 @@ export interface ObserveOptions {
    * These are inspected, and the inspection replaces the list's entry.
    */
   fresh?: readonly string[];
+  /** Read the engine's swarm state too (the desired state has an overlay network). @default false */
+  swarm?: boolean;
 }
 
 const INSPECT_CONCURRENCY = 8;
 
 /** Reads the engine's networks and containers: two list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers()]);
+  const [networks, listed, asked] = await Promise.all([
+    options.engine.listNetworks(),
+    options.engine.listContainers(),
+    options.swarm === true ? options.engine.swarm() : undefined,
+  ]);
+  // An overlay mooring made and no manifest declares any more: only a manager may remove it.
+  const ownOverlay = networks.some((network) => network.driver === 'overlay' && network.labels[LABELS.managedBy] === MANAGED_BY);
+  const swarm = asked ?? (ownOverlay ? await options.engine.swarm() : undefined);
+  const base = { instance: options.instance, networks, ...(swarm === undefined ? {} : { swarm }) };
   const fresh = [...new Set(options.fresh ?? [])];
-  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed };
+  if (fresh.length === 0) return { ...base, containers: listed };
   const inspected = new Map<string, ObservedContainer | undefined>();
   await eachLimited(fresh, INSPECT_CONCURRENCY, async (name) => {
     inspected.set(name, await options.engine.inspectContainer(name));
   });
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
-  return { instance: options.instance, networks, containers };
+  return { ...base, containers };
 }

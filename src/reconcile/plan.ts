@@ -14,6 +14,7 @@ import { bindingString, effectiveContainer, effectiveNetwork, fieldDigest, norma
 import type { ObservedState } from './observe.js';
 import { compare } from '../compare.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../manifests/schema.js';
+import { SWARM_UNAVAILABLE, networkRole } from './overlay.js';
 
 export interface PlanOptions {
   desired: DesiredState;
@@ -58,6 +59,7 @@ class Planner {
   readonly #observedNetworks: Map<string, ObservedNetwork>;
   readonly #observedContainers: Map<string, ObservedContainer>;
   readonly #allContainers: ObservedContainer[];
+  readonly #swarm: ObservedState['swarm'];
   readonly #networks: Map<string, EffectiveNetwork>;
   readonly #containers: Map<string, EffectiveContainer>;
 
@@ -76,6 +78,7 @@ class Planner {
     this.#observedNetworks = new Map(observed.networks.map((network) => [network.name, network]));
     this.#observedContainers = new Map(observed.containers.map((container) => [container.name, container]));
     this.#allContainers = observed.containers;
+    this.#swarm = observed.swarm;
     this.#networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
     this.#containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance })]));
   }
@@ -101,6 +104,9 @@ class Planner {
   #planNetworks(): void {
     for (const network of this.#networks.values()) {
       const observed = this.#observedNetworks.get(network.name);
+      const role = networkRole(network.config.driver, this.#swarm);
+      if (role.type === 'unavailable') this.#markUnusable(network.resource, role.message, SWARM_UNAVAILABLE);
+      if (role.type !== 'manage') continue;
       if (network.external) {
         if (!observed) this.#markUnusable(network.resource, `external network ${network.name} does not exist; mooring never creates it`);
         continue;
@@ -295,7 +301,8 @@ class Planner {
     const referenced = new Set([...this.#containers.values()].flatMap((container) => container.endpoints.map((endpoint) => endpoint.network)));
     const containers = this.#allContainers.filter((container) => this.#owns(container.labels) && !this.#containers.has(container.name));
     const networks = [...this.#observedNetworks.values()].filter(
-      (network) => this.#owns(network.labels) && !this.#networks.has(network.name) && !referenced.has(network.name),
+      (network) =>
+        this.#owns(network.labels) && !this.#networks.has(network.name) && !referenced.has(network.name) && networkRole(network.driver, this.#swarm).type === 'manage',
     );
     if (containers.length + networks.length === 0) return;
     const desired = this.#desired;
@@ -448,7 +455,8 @@ class Planner {
         skipped.set(draft.id, why);
         changed = true;
         if (!this.#problems.some((problem) => problem.resource === draft.resource)) {
-          this.#problems.push({ resource: draft.resource, message: `skipped: ${why}` });
+          const reason = this.#problems.find((problem) => problem.resource === blocker)?.reason;
+          this.#problems.push({ resource: draft.resource, message: `skipped: ${why}`, ...(reason === undefined ? {} : { reason }) });
         }
         if (draft.type === 'create-container' || draft.type === 'recreate-container') {
           this.#unusable.set(draft.resource, `it is not created (${why})`);
@@ -507,10 +515,10 @@ class Planner {
     return [...this.#drafts.values()].filter(predicate).map((draft) => draft.id);
   }
 
-  #markUnusable(resource: string, message: string): void {
+  #markUnusable(resource: string, message: string, reason?: string): void {
     if (this.#unusable.has(resource)) return;
     this.#unusable.set(resource, message);
-    this.#problems.push({ resource, message });
+    this.#problems.push({ resource, message, ...(reason === undefined ? {} : { reason }) });
   }
 
   /**

@@ -12,6 +12,7 @@ import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
+import { declaresOverlay } from './overlay.js';
 import type { RemovalGrace } from './removal-grace.js';
 
 export interface ReconcileOptions {
@@ -64,7 +65,7 @@ export interface ReconcileResult {
 /** Runs one pass. Rejects only when the engine cannot be observed; failures of single actions are in the result. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
-  const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
+  const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance, swarm: declaresOverlay(options.desired) }));
   const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });

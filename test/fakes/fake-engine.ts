@@ -22,6 +22,7 @@ import type {
   ObservedEndpoint,
   ObservedNetwork,
   RunResult,
+  SwarmState,
 } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { EngineError } from '../../src/engine/errors.js';
@@ -87,6 +88,8 @@ export class FakeEngine implements Engine {
   /** While false, every call fails as when the engine's socket does not answer. */
   available = true;
   runResult: RunResult;
+  /** What `swarm()` answers: by default, a host in no swarm. */
+  swarmState: SwarmState = { hostname: 'fake-host', active: false, manager: false, message: 'This node is not part of a swarm' };
   readonly #version: string;
   readonly #networks = new Map<string, ObservedNetwork>();
   readonly #containers = new Map<string, FakeContainer>();
@@ -186,6 +189,11 @@ export class FakeEngine implements Engine {
   async info(): Promise<EngineInfo> {
     this.#enter('info', []);
     return { version: this.#version, apiVersion: '1.41' };
+  }
+
+  async swarm(): Promise<SwarmState> {
+    this.#enter('swarm', []);
+    return { ...this.swarmState };
   }
 
   async listNetworks(): Promise<ObservedNetwork[]> {

@@ -1,0 +1,52 @@
+/**
+ * One host's share of the desired state (docs/multi-host.md): every mooring of
+ * a fleet reads the same manifests and reconciles, probes and reports only
+ * what its node runs. Pure.
+ */
+import type { DesiredState, Document } from './model.js';
+import { containerNetworks } from './container-networks.js';
+
+export interface NodeScope {
+  /** This host's node name: `mooring run --node`, else the engine's Swarm hostname, else the host name. */
+  node: string;
+  /**
+   * True when `--node` was given: then only what names this node is this
+   * mooring's. Without it, what names no node is too, so one host needs no `node` at all.
+   */
+  explicit: boolean;
+}
+
+/** Whether a document that names `node` (or none) belongs to the mooring of `scope`. */
+export function isOnNode(node: string | undefined, scope: NodeScope): boolean {
+  return node === undefined ? !scope.explicit : node === scope.node;
+}
+
+/**
+ * The Containers of this node; the Links, PortPublishes and Probes that start
+ * from them (a Probe from the host, when it names this node); the overlay
+ * networks, which are the swarm's and planned by role; and the other networks
+ * where a local container joins them (or no container does, and this mooring
+ * takes what names no node). The other nodes' Containers go into `remote`:
+ * a Link from here may reach them.
+ */
+export function scopeToNode(desired: DesiredState, scope: NodeScope): DesiredState {
+  const [local, remote] = partition(desired.containers, (container) => isOnNode(container.spec.node, scope));
+  const here = new Set(local.map((container) => container.name));
+  const joinedHere = new Set(local.flatMap((container) => containerNetworks(container.spec).map((attachment) => attachment.name)));
+  const joinedAnywhere = new Set(desired.containers.flatMap((container) => containerNetworks(container.spec).map((attachment) => attachment.name)));
+  return {
+    ...desired,
+    networks: desired.networks.filter(
+      (network) => network.spec.driver === 'overlay' || joinedHere.has(network.name) || (!joinedAnywhere.has(network.name) && !scope.explicit),
+    ),
+    containers: local,
+    links: desired.links.filter((link) => here.has(link.spec.from)),
+    publishes: desired.publishes.filter((publish) => here.has(publish.spec.container)),
+    probes: desired.probes.filter((probe) => (probe.spec.from === 'host' ? isOnNode(probe.spec.node, scope) : here.has(probe.spec.from))),
+    remote,
+  };
+}
+
+function partition(containers: Document<'Container'>[], predicate: (container: Document<'Container'>) => boolean): [Document<'Container'>[], Document<'Container'>[]] {
+  return [containers.filter(predicate), containers.filter((container) => !predicate(container))];
+}
