@@ -13,6 +13,7 @@ import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
 import type { SignalSource } from '../daemon/signals.js';
 import { handleSignals, signalExitCode } from '../daemon/signals.js';
 import { errorMessage } from '../errors.js';
+import { resolveNode } from './node.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -24,6 +25,7 @@ interface RunOptions extends EngineCommandOptions {
   probeTimeout: number;
   probeMethod: ProbeMethodOption;
   probeImage?: string;
+  node?: string;
 }
 
 export interface RunCommandDeps extends EngineCommandDeps {
@@ -51,6 +53,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
       .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'setns', 'nsenter', 'probe-container']).default('auto'))
       .option('--probe-image <image>', 'image with node for the probe-container method (default: mooring\'s own, when it runs in a container)')
+      .option('--node <name>', 'in a fleet, the node this is: only Containers (and Probes from the host) with this `node` are reconciled (default: the engine\'s Swarm hostname, else the host name, and those with no `node` too)')
       .action(async () => {
         const options = engineCommandOptions(command) as RunOptions;
         const logger = commandLogger(io, options);
@@ -70,9 +73,11 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           return done(EXIT.failed);
         }
         const engine = deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
+        const node = await resolveNode({ flag: options.node, engine, logger });
         const daemon = new Daemon({
           engine,
           logger,
+          node,
           instance: options.instance,
           manifestsDirectory: options.manifests,
           statusFile,

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import type { ReachabilityStatus } from '../probes/model.js';
 import type { Condition, ResourceStatus, Status } from '../status/model.js';
+import { readSource } from './status-source.js';
 
 export interface StatusCommandDeps {
   /** For "written 5s ago". */
@@ -15,23 +15,36 @@ export function createStatusCommand(deps: StatusCommandDeps): CommandFactory {
   return (io, done) => {
     const command: Command = new Command('status')
       .description('Show what the daemon last wrote: sync state, resources, reachability')
-      .option('--status <file>', 'status file that `mooring run` writes', 'status.json')
+      .option('--status <file|url>', 'status file that `mooring run` writes, or its /status URL; repeat it for a fleet: one table with a NODE column', collect, [])
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .action(async () => {
-        const options = command.opts<{ status: string; output: 'text' | 'json' }>();
-        const status = await readStatus(io, options.status);
-        if (status === undefined) return done(EXIT.failed);
-        io.stdout.write(options.output === 'json' ? status.text : formatStatus(status.parsed, deps.now()));
-        done(EXIT.ok);
+        const options = command.opts<{ status: string[]; output: 'text' | 'json' }>();
+        const sources = options.status.length > 0 ? options.status : ['status.json'];
+        const read = await Promise.all(sources.map((source) => readStatus(io, source)));
+        const nodes = read.flatMap((status, i) => (status === undefined ? [] : [{ source: sources[i]!, ...status }]));
+        if (sources.length === 1) {
+          const [only] = nodes;
+          if (only === undefined) return done(EXIT.failed);
+          io.stdout.write(options.output === 'json' ? only.text : formatStatus(only.parsed, deps.now()));
+          return done(EXIT.ok);
+        }
+        // A fleet shows the nodes it can read, and fails for those it cannot.
+        const fleet = nodes.map(({ source, parsed }) => ({ source, status: parsed }));
+        io.stdout.write(options.output === 'json' ? `${JSON.stringify({ items: fleet.map((entry) => entry.status) }, null, 2)}\n` : formatFleet(fleet, deps.now()));
+        done(nodes.length === sources.length ? EXIT.ok : EXIT.failed);
       });
     return command;
   };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 async function readStatus(io: CliIo, file: string): Promise<{ text: string; parsed: Status } | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSource(file);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     writeLine(io.stderr, missing ? `mooring: no status file at ${file}; is \`mooring run --status ${file}\` running?` : `mooring: cannot read ${file}: ${(error as Error).message}`);
@@ -72,6 +85,43 @@ export function formatStatus(status: Status, now: number): string {
   lines.push('', ...table(['CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], status.reachability.map(reachabilityRow)));
   const summary = status.reachabilitySummary;
   lines.push(`${summary.total} checks: ${summary.healthy} healthy, ${summary.unhealthy} unhealthy, ${summary.unknown} unknown`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One node's status in a fleet (docs/multi-host.md). */
+export interface NodeStatus {
+  /** Where it was read: a file or a URL. */
+  source: string;
+  status: Status;
+}
+
+/** The node a status is about: its `daemon.node`, else where it was read. */
+export function nodeOf({ source, status }: NodeStatus): string {
+  return status.daemon.node ?? source;
+}
+
+/** Several nodes' statuses as one set of tables with a NODE column. */
+export function formatFleet(nodes: readonly NodeStatus[], now: number): string {
+  const perNode = <T>(rows: (entry: NodeStatus) => T[][]) => nodes.flatMap((entry) => rows(entry).map((row) => [nodeOf(entry), ...row] as T[]));
+  const lines = [
+    ...table(
+      ['NODE', 'INSTANCE', 'SYNC', 'ENGINE', 'WRITTEN', 'PASSES'],
+      nodes.map((entry) => {
+        const { daemon, sync, engine, generatedAt } = entry.status;
+        const written = `${ago(generatedAt, now)}${daemon.stoppedAt ? ', stopped' : ''}`;
+        return [nodeOf(entry), daemon.instance, sync.state, engineLine(engine), written, `${sync.reconcileTotal} (${sync.reconcileErrorsTotal} with errors)`];
+      }),
+    ),
+    ...nodes.flatMap((entry) => (entry.status.sync.message ? [`${nodeOf(entry)}: ${entry.status.sync.message}`] : [])),
+    '',
+    ...table(['NODE', 'MANIFEST', 'VALID', 'DOCUMENTS', 'ERRORS'], perNode((entry) => manifestRows(entry.status))),
+    '',
+    ...table(['NODE', 'KIND', 'NAME', 'HEALTH', 'SOURCE', 'DETAIL'], perNode((entry) => entry.status.resources.map(resourceRow))),
+    '',
+    ...table(['NODE', 'CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], perNode((entry) => entry.status.reachability.map(reachabilityRow))),
+  ];
+  const sum = (key: 'total' | 'healthy' | 'unhealthy' | 'unknown') => nodes.reduce((total, entry) => total + entry.status.reachabilitySummary[key], 0);
+  lines.push(`${sum('total')} checks on ${nodes.length} nodes: ${sum('healthy')} healthy, ${sum('unhealthy')} unhealthy, ${sum('unknown')} unknown`);
   return `${lines.join('\n')}\n`;
 }
 

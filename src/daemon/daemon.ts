@@ -18,6 +18,8 @@ import { LABELS, isOwnedBy } from '../engine/labels.js';
 import type { Logger } from '../log.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
+import type { NodeScope } from '../manifests/node-scope.js';
+import { scopeLoaded } from '../manifests/node-scope.js';
 import type { ProbeSchedulerOptions } from '../probes/scheduler.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import type { Action } from '../reconcile/actions.js';
@@ -94,6 +96,8 @@ export interface DaemonOptions {
   stopTimeoutMs?: number;
   /** @default loadDesiredState */
   loadManifests?: typeof loadDesiredState;
+  /** In a fleet, the node this daemon reconciles: it takes only that node's share of the manifests. @default all of them */
+  node?: NodeScope;
   /** @default a chokidar {@link ManifestWatcher} */
   watchManifests?: (options: ManifestWatcherOptions) => { start(): Promise<void>; close(): Promise<void> };
   /** @default process.pid */
@@ -118,6 +122,7 @@ export class Daemon {
   readonly #stopTimeoutMs: number;
   readonly #progressIntervalMs: number;
   readonly #loadManifests: typeof loadDesiredState;
+  readonly #node: string | undefined;
   readonly #pid: number;
   readonly #queue: WorkQueue<string>;
   readonly #crashLoops: CrashLoopTracker;
@@ -184,7 +189,10 @@ export class Daemon {
     this.#debounceMs = options.debounceMs ?? 200;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 8000;
     this.#progressIntervalMs = positive('progressIntervalMs', options.progressIntervalMs ?? 2000);
-    this.#loadManifests = options.loadManifests ?? loadDesiredState;
+    const load = options.loadManifests ?? loadDesiredState;
+    const node = options.node;
+    this.#node = node?.node;
+    this.#loadManifests = node === undefined ? load : async (request) => scopeLoaded(await load(request), node);
     this.#pid = options.pid ?? process.pid;
     this.#queue = new WorkQueue({ clock: this.#clock, backoff: options.backoff });
     this.#crashLoops = new CrashLoopTracker(options.crashLoop);
@@ -643,6 +651,7 @@ export class Daemon {
         pid: this.#pid,
         startedAt: new Date(this.#startedAt).toISOString(),
         manifestsDirectory: this.#directory,
+        ...(this.#node === undefined ? {} : { node: this.#node }),
         ...(this.#stoppedAt === undefined ? {} : { stoppedAt: new Date(this.#stoppedAt).toISOString() }),
       },
       engine: this.#engineState,

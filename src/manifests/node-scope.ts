@@ -4,6 +4,7 @@
  * what its node runs. Pure.
  */
 import type { DesiredState, Document } from './model.js';
+import type { LoadedManifests } from './desired-state.js';
 import { containerNetworks } from './container-networks.js';
 
 export interface NodeScope {
@@ -45,6 +46,11 @@ export function scopeToNode(desired: DesiredState, scope: NodeScope): DesiredSta
     probes: desired.probes.filter((probe) => (probe.spec.from === 'host' ? isOnNode(probe.spec.node, scope) : here.has(probe.spec.from))),
     remote,
   };
+}
+
+/** A load of the manifests with its desired state cut down to one node's share; the files stay as they are. */
+export function scopeLoaded(loaded: LoadedManifests, scope: NodeScope): LoadedManifests {
+  return { ...loaded, desired: scopeToNode(loaded.desired, scope) };
 }
 
 function partition(containers: Document<'Container'>[], predicate: (container: Document<'Container'>) => boolean): [Document<'Container'>[], Document<'Container'>[]] {

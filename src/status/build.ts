@@ -16,6 +16,8 @@ import { summarizeReachability } from '../probes/model.js';
 import type { Condition, ConditionStatus, Health, ManifestFileStatus, ResourceStatus, Status, SyncState } from './model.js';
 import { STATUS_API_VERSION } from './model.js';
 import { count } from '../plural.js';
+import type { NetworkSpec } from '../manifests/schema.js';
+import { networkRole } from '../reconcile/overlay.js';
 
 /** Why a resource was left alone in the last pass. */
 export interface HoldBack {
@@ -159,7 +161,7 @@ type Draft = Omit<ResourceStatus, 'conditions'> & { conditions: Omit<Condition, 
 function resourceStatuses(input: StatusInput, desired: DesiredState): Draft[] {
   const context = new ResourceContext(input);
   return [
-    ...desired.networks.map((document) => context.network(document.name, document.source.file, document.spec.external)),
+    ...desired.networks.map((document) => context.network(document.name, document.source.file, document.spec)),
     ...desired.containers.map((document) => context.container(document.name, document.source.file, document.spec.state)),
     ...desired.links.map((document) => context.reachability('Link', document.name, document.source.file)),
     ...desired.publishes.map((document) => context.reachability('PortPublish', document.name, document.source.file)),
@@ -173,6 +175,8 @@ interface PassView {
   /** Unset: there is no pass to tell (none yet, or the engine does not answer). */
   known: boolean;
   problem?: string;
+  /** The condition reason of `problem`: `Blocked` unless the planner gave one. */
+  problemReason?: string;
   failed?: string;
   skipped?: string;
   applied: string[];
@@ -194,20 +198,27 @@ class ResourceContext {
     this.#containers = new Map((observed?.containers ?? []).map((container) => [container.name, container]));
   }
 
-  network(name: string, source: string, external: boolean): Draft {
+  network(name: string, source: string, spec: Pick<NetworkSpec, 'external' | 'driver'>): Draft {
+    const { external } = spec;
     const view = this.#view(`Network/${name}`);
     const observed = this.#networks.get(name);
-    const present = observed !== undefined && (external || this.#owned(observed.labels));
+    // On a worker, an overlay is the managers' (another instance's, maybe), and listed only while a container here is attached.
+    const attached = networkRole(spec.driver, this.#input.lastPass?.result.observed.swarm).type === 'attach';
+    const present = observed !== undefined && (external || attached || this.#owned(observed.labels));
     const ready: Omit<Condition, 'lastTransitionTime'> = !view.known
       ? unknown('Ready')
       : present
-        ? { type: 'Ready', status: 'True', reason: external ? 'Exists' : 'Created', message: '' }
-        : { type: 'Ready', status: 'False', reason: 'NotFound', message: `network ${name} does not exist` };
+        ? { type: 'Ready', status: 'True', reason: external ? 'Exists' : attached ? 'Attached' : 'Created', message: '' }
+        : attached
+          ? { type: 'Ready', status: 'Unknown', reason: 'NotAttached', message: `no container of this node is attached to overlay ${name}, and a worker lists it only then` }
+          : { type: 'Ready', status: 'False', reason: 'NotFound', message: `network ${name} does not exist` };
     const health: Health = view.applying.length > 0
       ? 'Progressing'
       : !view.known
       ? 'Unknown'
-      : !present && view.applied.length === 0
+      : !present && attached && !troubled(view)
+        ? 'Unknown'
+        : !present && view.applied.length === 0
         ? 'Missing'
         : troubled(view)
           ? 'Degraded'
@@ -272,6 +283,7 @@ class ResourceContext {
       applied: outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.id),
       applying,
       ...(problem === undefined ? {} : { problem: problem.message }),
+      ...(problem?.reason === undefined ? {} : { problemReason: problem.reason }),
       ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error ?? ''}` }),
       ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error ?? ''}` }),
       ...(hold === undefined ? {} : { hold }),
@@ -306,7 +318,7 @@ function synced(view: PassView): Omit<Condition, 'lastTransitionTime'> {
   const condition = (status: ConditionStatus, reason: string, message: string) => ({ type: 'Synced', status, reason, message });
   if (view.applying.length > 0) return condition('False', 'Progressing', `a pass is applying ${view.applying.join(', ')}`);
   if (!view.known) return condition('Unknown', 'EngineUnreachable', 'no pass has reached the engine');
-  if (view.problem !== undefined) return condition('False', 'Blocked', view.problem);
+  if (view.problem !== undefined) return condition('False', view.problemReason ?? 'Blocked', view.problem);
   if (view.hold) return condition('False', view.hold.reason, view.hold.message);
   if (view.failed !== undefined) return condition('False', 'ApplyFailed', view.failed);
   if (view.skipped !== undefined) return condition('False', 'DependencyNotReady', view.skipped);

@@ -118,8 +118,11 @@ export function renderMetrics(status: Status, options: MetricsOptions = {}): str
       samples: (options.fileWrites ?? []).map((write) => ({ labels: { file: write.file }, value: write.failure === undefined ? 1 : 0 })),
     },
   ];
+  // Every sample says its node, so Prometheus can aggregate a fleet whose moorings probe the same names.
+  const node = status.daemon.node;
   return families
     .filter((family) => family.samples.length > 0)
+    .map((family) => (node === undefined ? family : { ...family, samples: family.samples.map((sample) => ({ ...sample, labels: { ...sample.labels, node } })) }))
     .map(renderFamily)
     .join('');
 }

@@ -70,6 +70,8 @@ export interface Status {
     pid: number;
     startedAt: string;
     manifestsDirectory: string;
+    /** The host whose share of the manifests this mooring reconciles (docs/multi-host.md). */
+    node?: string;
     /** Set in the last status a daemon writes as it stops. */
     stoppedAt?: string;
   };

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStatusCommand } from '../../../src/cli/status.js';
+import { resolveNode } from '../../../src/cli/node.js';
+import { renderMetrics } from '../../../src/status/metrics.js';
+import { silentLogger } from '../../../src/log.js';
+import { EngineError } from '../../../src/engine/errors.js';
+import { captureIo } from '../../helpers/cli-io.js';
+import { sampleStatus } from '../status/status-fixture.js';
+
+const NOW = Date.parse('2024-05-01T12:00:15Z');
+
+describe('a fleet of nodes: mooring status, metrics, the node', () => {
+  let directory: string;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'mooring-fleet-'));
+  });
+
+  afterEach(() => rm(directory, { recursive: true, force: true }));
+
+  async function status(...args: string[]) {
+    const { io, output } = captureIo();
+    let code = -1;
+    await createStatusCommand({ now: () => NOW })(io, (exit) => (code = exit))
+      .exitOverride()
+      .parseAsync(args, { from: 'user' });
+    return { code, ...output };
+  }
+
+  it('merges a status file and a node\u2019s /status URL into tables with a NODE column', async () => {
+    const one = sampleStatus();
+    one.daemon.node = 'node-1';
+    const two = sampleStatus();
+    two.daemon.node = 'node-2';
+    two.sync = { ...two.sync, state: 'Degraded', message: '1 resource with errors (Network/mesh)' };
+    const file = join(directory, 'one.json');
+    await writeFile(file, JSON.stringify(one));
+    const server = createServer((_, response) => response.end(JSON.stringify(two)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
+      const shown = await status('--status', file, '--status', url);
+      assert.equal(shown.code, 0, shown.stderr);
+      const lines = shown.stdout.split('\n');
+      assert.match(lines[0]!, /^NODE +INSTANCE +SYNC +ENGINE +WRITTEN +PASSES$/);
+      assert.match(lines[1]!, /^node-1 +default +Synced +reachable, version 20\.10\.24 +5s ago +17 \(2 with errors\)$/);
+      assert.match(lines[2]!, /^node-2 +default +Degraded /);
+      assert.ok(lines.includes('node-2: 1 resource with errors (Network/mesh)'), shown.stdout);
+      assert.ok(lines.some((line) => /^node-1 +Container +web +Healthy/.test(line)), shown.stdout);
+      assert.ok(lines.some((line) => /^node-2 +link\/web-db:5432 +web +db +5432\/tcp/.test(line)), shown.stdout);
+      assert.ok(lines.includes('6 checks on 2 nodes: 2 healthy, 2 unhealthy, 2 unknown'), shown.stdout);
+      const json = JSON.parse((await status('--status', file, '--status', url, '-o', 'json')).stdout) as { items: { daemon: { node: string } }[] };
+      assert.deepEqual(json.items.map((item) => item.daemon.node), ['node-1', 'node-2']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('shows the nodes it can read and fails for the others', async () => {
+    const file = join(directory, 'one.json');
+    await writeFile(file, JSON.stringify(sampleStatus()));
+    const shown = await status('--status', file, '--status', join(directory, 'gone.json'));
+    assert.equal(shown.code, 1);
+    assert.match(shown.stderr, /no status file at .*gone\.json/);
+    assert.match(shown.stdout, /^NODE/);
+  });
+
+  it('labels every metric with the node, when the status names one', () => {
+    const sample = sampleStatus();
+    sample.daemon.node = 'node-1';
+    const samples = renderMetrics(sample).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    assert.ok(samples.length > 5);
+    for (const line of samples) assert.match(line, /node="node-1"/, line);
+    assert.doesNotMatch(renderMetrics(sampleStatus()), /node=/);
+  });
+
+  it('is --node, else the engine\u2019s hostname in a swarm, else this host\u2019s name', async () => {
+    const logger = silentLogger();
+    const engine = (swarm: () => Promise<{ hostname: string; active: boolean; manager: boolean }>) => ({ swarm });
+    const hostname = () => 'this-host';
+    assert.deepEqual(await resolveNode({ flag: 'n1', engine: engine(async () => ({ hostname: 'x', active: true, manager: true })), logger, hostname }), { node: 'n1', explicit: true });
+    assert.deepEqual(await resolveNode({ engine: engine(async () => ({ hostname: 'swarm-host', active: true, manager: false })), logger, hostname }), { node: 'swarm-host', explicit: false });
+    assert.deepEqual(await resolveNode({ engine: engine(async () => ({ hostname: 'engine-host', active: false, manager: false })), logger, hostname }), { node: 'this-host', explicit: false });
+    const away = engine(async () => {
+      throw new EngineError('connect ENOENT', { transient: true });
+    });
+    assert.deepEqual(await resolveNode({ engine: away, logger, hostname }), { node: 'this-host', explicit: false });
+  });
+});
