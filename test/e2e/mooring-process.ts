@@ -30,8 +30,10 @@ export class MooringProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `prefix`: a command that runs the one it is given, e.g. `nsenter --net=…` for a host of a swarm (test/helpers/swarm.ts). */
+  constructor(args: string[], options: { prefix?: [string, ...string[]] } = {}) {
+    const [file, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
+    this.child = spawn(file, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

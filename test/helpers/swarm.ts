@@ -1,8 +1,8 @@
 /**
  * A two-host Docker Swarm for a mocha suite (scripts/swarm.sh): `useSwarm()`
  * in a `describe` starts it in `before` and tears it all down in `after`. Each
- * node is an engine in a network namespace of its own; a process started with
- * `node.command(...)` runs in that namespace, as if on that host.
+ * node is an engine in a network namespace of its own; a command started with
+ * `node.prefix` before it runs in that namespace, as if on that host.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +25,8 @@ export interface SwarmNode {
   netns: string;
   /** The docker CLI against this node's engine. */
   docker(...args: string[]): Promise<string>;
-  /** `[file, args]` that run `command` in this node's network namespace. */
-  command(command: string, ...args: string[]): [string, string[]];
+  /** What runs a command in this node's network namespace, when put before it. */
+  prefix: [string, ...string[]];
   /** The pid of the node's dockerd, undefined when it is not running. */
   enginePid(): Promise<number | undefined>;
 }
@@ -53,7 +53,7 @@ function node(line: string): SwarmNode {
     role: role === 'manager' ? 'manager' : 'worker',
     netns,
     docker: async (...args) => (await execFileAsync('docker', ['-H', socket, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout.trim(),
-    command: (command, ...args) => ['nsenter', [`--net=${netns}`, command, ...args]],
+    prefix: ['nsenter', `--net=${netns}`],
     enginePid: async () => Number(await script(ENGINES_SCRIPT, 'pid', name)) || undefined,
   };
 }
