@@ -10,6 +10,8 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
+import { scopeToNode } from '../manifests/node-scope.js';
+import { resolveNode } from './node.js';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import { count } from '../plural.js';
@@ -22,6 +24,8 @@ export interface EngineCommandOptions {
   allowEmpty: boolean;
   logLevel: LogLevel;
   output: 'text' | 'json';
+  /** In a fleet, the node this is (docs/multi-host.md). */
+  node?: string;
 }
 
 /** How a command gets its engine; tests pass a fake. */
@@ -47,6 +51,7 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
+    .option('--node <name>', 'in a fleet, the node this is: only Containers (and Probes from the host) with this `node` are reconciled (default: the engine\'s Swarm hostname, else the host name, and those with no `node` too)')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -121,10 +126,16 @@ export function manifestCommand(spec: {
       if (!desired) return done(EXIT.failed);
       const logger = commandLogger(io, options);
       const engine = spec.deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
-      done(await spec.run({ io, options, desired, engine, logger }));
+      // Without any `node` in the manifests, every node's share is all of it: no need to ask the engine which node this is.
+      const scoped = options.node === undefined && !declaresNodes(desired) ? desired : scopeToNode(desired, await resolveNode({ flag: options.node, engine, logger }));
+      done(await spec.run({ io, options, desired: scoped, engine, logger }));
     });
     return command;
   };
+}
+
+function declaresNodes(desired: DesiredState): boolean {
+  return [...desired.containers, ...desired.probes].some((document) => document.spec.node !== undefined);
 }
 
 function parseInstance(value: string): string {

@@ -25,7 +25,6 @@ interface RunOptions extends EngineCommandOptions {
   probeTimeout: number;
   probeMethod: ProbeMethodOption;
   probeImage?: string;
-  node?: string;
 }
 
 export interface RunCommandDeps extends EngineCommandDeps {
@@ -53,7 +52,6 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
       .addOption(new Option('--probe-method <method>', 'how checks run inside containers').choices(['auto', 'setns', 'nsenter', 'probe-container']).default('auto'))
       .option('--probe-image <image>', 'image with node for the probe-container method (default: mooring\'s own, when it runs in a container)')
-      .option('--node <name>', 'in a fleet, the node this is: only Containers (and Probes from the host) with this `node` are reconciled (default: the engine\'s Swarm hostname, else the host name, and those with no `node` too)')
       .action(async () => {
         const options = engineCommandOptions(command) as RunOptions;
         const logger = commandLogger(io, options);

@@ -9,10 +9,17 @@ import { resolveNode } from '../../../src/cli/node.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { silentLogger } from '../../../src/log.js';
 import { EngineError } from '../../../src/engine/errors.js';
+import { EventEmitter } from 'node:events';
+import { createApplyCommand } from '../../../src/cli/apply.js';
+import { FakeEngine } from '../../fakes/fake-engine.js';
 import { captureIo } from '../../helpers/cli-io.js';
 import { sampleStatus } from '../status/status-fixture.js';
 
 const NOW = Date.parse('2024-05-01T12:00:15Z');
+
+const FLEET = ['a', 'b', undefined]
+  .map((node, i) => `apiVersion: mooring/v1\nkind: Container\nmetadata: { name: c${i} }\nspec: { image: mooring/busybox:latest${node ? `, node: ${node}` : ''} }\n`)
+  .join('---\n');
 
 describe('a fleet of nodes: mooring status, metrics, the node', () => {
   let directory: string;
@@ -77,6 +84,22 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
     assert.ok(samples.length > 5);
     for (const line of samples) assert.match(line, /node="node-1"/, line);
     assert.doesNotMatch(renderMetrics(sampleStatus()), /node=/);
+  });
+
+  it('mooring apply --node applies that node\u2019s share; without it, the engine\u2019s node\u2019s and what names no node', async () => {
+    await writeFile(join(directory, 'fleet.yaml'), FLEET);
+    const applied = async (...args: string[]) => {
+      const engine = new FakeEngine();
+      engine.swarmState = { hostname: 'b', active: true, manager: true };
+      const { io } = captureIo();
+      let code = -1;
+      const deps = { openEngine: () => engine, signals: new EventEmitter(), exit: () => undefined };
+      await createApplyCommand(deps)(io, (exit) => (code = exit)).exitOverride().parseAsync(['-m', directory, ...args], { from: 'user' });
+      assert.equal(code, 0);
+      return (await engine.listContainers()).map((container) => container.name).sort();
+    };
+    assert.deepEqual(await applied('--node', 'a'), ['c0']);
+    assert.deepEqual(await applied(), ['c1', 'c2']);
   });
 
   it('is --node, else the engine\u2019s hostname in a swarm, else this host\u2019s name', async () => {
