@@ -17,8 +17,9 @@ import { noopPass } from './scenarios/noop-pass.js';
 import { driftRepair, editToConverged } from './scenarios/daemon-latency.js';
 import { probeRound } from './scenarios/probe-round.js';
 import { idleCost } from './scenarios/idle-cost.js';
+import { crossHostProbe } from './scenarios/cross-host-probe.js';
 
-const SCENARIOS: Scenario[] = [coldConverge, noopPass, editToConverged, driftRepair, probeRound, idleCost];
+const SCENARIOS: Scenario[] = [coldConverge, noopPass, editToConverged, driftRepair, probeRound, idleCost, crossHostProbe];
 
 export interface BenchResults {
   date: string;
