@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { AnyDocument, DesiredState } from '../../../src/manifests/model.js';
-import type { Action, Plan } from '../../../src/reconcile/actions.js';
-import { LABELS, isOwnedBy, ownerLabels } from '../../../src/engine/labels.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { IMAGE, container, desiredState, link, network, publish } from './fixtures.js';
-import { INSTANCE, converge, ids, ordered, planFor } from './helpers.js';
+import type { AnyDocument, DesiredState } from '../../../../src/manifests/model.js';
+import type { Action, Plan } from '../../../../src/reconcile/actions.js';
+import { LABELS, isOwnedBy, ownerLabels } from '../../../../src/engine/labels.js';
+import { FakeEngine } from '../../../fakes/fake-engine.js';
+import { IMAGE, container, desiredState, link, network, publish } from '../fixtures.js';
+import { INSTANCE, converge, ids, ordered, planFor } from '../helpers.js';
 
 function find<T extends Action['type']>(result: Plan, id: string): Extract<Action, { type: T }> {
   const action = result.actions.find((candidate) => candidate.id === id);
@@ -567,7 +567,7 @@ const cases: Case[] = [
   },
 ];
 
-describe('plan', () => {
+describe('plan: scenarios reached by converging the fake engine first', () => {
   for (const testCase of cases) {
     it(testCase.name, async () => {
       const engine = new FakeEngine();
