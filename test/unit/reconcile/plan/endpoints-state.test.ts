@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_NETWORK } from '../../../../src/manifests/container-networks.js';
 import { container, link, network } from '../fixtures.js';
 import type { Row } from './table.js';
 import { endpoint, find, planTable, runs } from './table.js';
@@ -73,7 +74,7 @@ const endpoints: Row[] = [
     desired: [container('main'), container('h', { networkMode: 'host' }), container('side', { networkMode: 'container:main' })],
     observed: runs([container('main'), container('h', { networkMode: 'host' }), container('side', { networkMode: 'container:main' })], {
       h: { endpoints: [endpoint('h', 'host')] },
-      side: { endpoints: [endpoint('side', 'bridge')] },
+      side: { endpoints: [endpoint('side', DEFAULT_NETWORK)] },
     }),
     actions: [],
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { LABELS, MANAGED_BY } from '../../../../src/engine/labels.js';
+import { DEFAULT_NETWORK } from '../../../../src/manifests/container-networks.js';
 import { container, network } from '../fixtures.js';
 import { INSTANCE } from '../helpers.js';
 import type { Row } from './table.js';
@@ -36,8 +37,8 @@ const rows: Row[] = [
   },
   {
     name: 'a removed network is first left by the declared containers still attached to it',
-    desired: [container('web', { networks: [{ name: 'bridge' }] })],
-    observed: runs([network('gone'), container('web', { networks: [{ name: 'gone' }, { name: 'bridge' }] })]),
+    desired: [container('web', { networks: [{ name: DEFAULT_NETWORK }] })],
+    observed: runs([network('gone'), container('web', { networks: [{ name: 'gone' }, { name: DEFAULT_NETWORK }] })]),
     actions: [
       ['disconnect', 'Container/web', 'no manifest attaches it to network gone', []],
       ['remove-network', 'Network/gone', 'no manifest declares it', ['disconnect:web:gone']],
@@ -45,8 +46,8 @@ const rows: Row[] = [
   },
   {
     name: 'teardown: a container about to be recreated leaves a removed network before both',
-    desired: [container('web', { networks: [{ name: 'bridge' }], env: { V: '2' } })],
-    observed: runs([network('gone'), container('web', { networks: [{ name: 'gone' }, { name: 'bridge' }] })]),
+    desired: [container('web', { networks: [{ name: DEFAULT_NETWORK }], env: { V: '2' } })],
+    observed: runs([network('gone'), container('web', { networks: [{ name: 'gone' }, { name: DEFAULT_NETWORK }] })]),
     actions: [
       ['disconnect', 'Container/web', 'network gone is removed', []],
       ['remove-network', 'Network/gone', 'no manifest declares it', ['disconnect:web:gone']],
