@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_NETWORK } from '../../../../src/manifests/container-networks.js';
-import { container, link, network } from '../fixtures.js';
+import { container, link } from '../fixtures.js';
+import { app, back, db, front } from './documents.js';
 import type { Row } from './table.js';
 import { endpoint, find, planTable, runs } from './table.js';
 
-const front = network('front');
-const back = network('back', { ipam: { subnet: '10.77.0.0/24' } });
-const web = container('web', { networks: [{ name: 'front', aliases: ['www'] }, { name: 'back' }] });
-const db = container('db', { networks: [{ name: 'back', aliases: ['database'] }] });
-const app = [front, back, web, db];
 const webToDb = link('web-db', { from: 'web', to: 'db', network: 'back', alias: 'sql' });
 
 const endpoints: Row[] = [

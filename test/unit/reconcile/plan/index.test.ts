@@ -1,38 +1,9 @@
 import assert from 'node:assert/strict';
-import type { AnyDocument } from '../../../../src/manifests/model.js';
 import { ownerLabels } from '../../../../src/engine/labels.js';
-import { container, link, network, publish } from '../fixtures.js';
+import { container, network } from '../fixtures.js';
+import { app, back, db, everything, front, pair, web } from './documents.js';
 import type { Row } from './table.js';
 import { bare, ctr, engine, find, net, planOf, planTable, runs } from './table.js';
-
-const front = network('front');
-const back = network('back', { ipam: { subnet: '10.77.0.0/24' } });
-const web = container('web', { networks: [{ name: 'front', aliases: ['www'] }, { name: 'back' }] });
-const db = container('db', { networks: [{ name: 'back', aliases: ['database'] }] });
-const app = [front, back, web, db];
-
-/** One of every kind of document and setting; `forms` are the parts written differently in equivalent manifests. */
-function everything(forms: { env: Record<string, unknown>; expose: unknown[]; command: unknown }): AnyDocument[] {
-  return [
-    ...app,
-    container('api', { networks: [{ name: 'back', aliases: ['api'] }], env: forms.env, dependsOn: ['db'] }),
-    link('api-db', { from: 'api', to: 'db', network: 'back', alias: 'sql' }),
-    container('legacy', { expose: forms.expose }),
-    container('client', { command: forms.command }),
-    link('client-legacy', { from: 'client', to: 'legacy', alias: 'server' }),
-    publish('web-80', { container: 'web', containerPort: 80 }),
-    container('hosted', { networkMode: 'host' }),
-    container('parked', { state: 'stopped' }),
-  ];
-}
-
-const pair = (spec: Record<string, unknown> = {}) => [
-  network('pair'),
-  container('one', { networks: [{ name: 'pair' }], ...spec }),
-  container('two', { networks: [{ name: 'pair' }], ...spec }),
-  link('one-to-two', { from: 'one', to: 'two', network: 'pair' }),
-  link('two-to-one', { from: 'two', to: 'one', network: 'pair' }),
-];
 
 const rows: Row[] = [
   { name: 'nothing declared, nothing running: nothing to do', desired: [], actions: [] },
@@ -73,7 +44,7 @@ const rows: Row[] = [
   },
   {
     name: 'a network-scoped link to a container that cannot be made holds nothing of its source back',
-    desired: [network('front'), ...pair().map((doc) => (doc.kind === 'Container' ? container(doc.name, { networks: [{ name: 'front' }, { name: 'pair' }] }) : doc))],
+    desired: [network('front'), ...pair({}, [{ name: 'front' }, { name: 'pair' }])],
     observed: engine(bare(), { containers: [ctr('two')] }),
     actions: [
       ['create-network', 'Network/front', 'declared in app.yaml', []],
