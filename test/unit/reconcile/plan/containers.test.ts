@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ownerLabels } from '../../../../src/engine/labels.js';
+import { LABELS, isOwnedBy, ownerLabels } from '../../../../src/engine/labels.js';
 import { IMAGE, container, link, network, publish } from '../fixtures.js';
 import { INSTANCE } from '../helpers.js';
 import type { Row } from './table.js';
@@ -29,6 +29,43 @@ const rows: Row[] = [
       const create = find<'create-container'>(result, 'create-container:web');
       assert.deepEqual(create.container.endpoints, [{ network: 'front', aliases: ['www'], links: [] }]);
       assert.equal(create.container.networkMode, 'front');
+    },
+  },
+  {
+    name: 'every created resource is labelled as owned, with its source file, spec hash and stop timeout',
+    desired: [network('front', {}, 'net.yaml'), container('web', { networks: [{ name: 'front' }] }, 'web.yaml')],
+    actions: [
+      ['create-network', 'Network/front', 'declared in net.yaml and not present', []],
+      ['pull-image', 'Container/web', 'pullPolicy IfNotPresent', []],
+      ['create-container', 'Container/web', 'declared in web.yaml and not present', ['create-network:front', 'pull-image:web']],
+      ['start-container', 'Container/web', 'created; state: running', ['create-container:web']],
+    ],
+    check: (result) => {
+      const net = find<'create-network'>(result, 'create-network:front').network;
+      const made = find<'create-container'>(result, 'create-container:web').container;
+      for (const [labels, kind, name, file] of [[net.labels, 'Network', 'front', 'net.yaml'], [made.labels, 'Container', 'web', 'web.yaml']] as const) {
+        assert.ok(isOwnedBy(labels, INSTANCE));
+        assert.deepEqual([labels[LABELS.kind], labels[LABELS.name], labels[LABELS.source]], [kind, name, file]);
+        assert.match(labels[LABELS.specHash] ?? '', /^[0-9a-f]{16}$/);
+      }
+      assert.equal(made.labels[LABELS.stopTimeout], '10');
+    },
+  },
+  {
+    name: 'host and none network modes join no network',
+    desired: [container('h', { networkMode: 'host' }), container('n', { networkMode: 'none' })],
+    actions: [
+      ['pull-image', 'Container/h', 'pullPolicy IfNotPresent', []],
+      ['pull-image', 'Container/n', 'pullPolicy IfNotPresent', []],
+      ['create-container', 'Container/h', 'declared in app.yaml', ['pull-image:h']],
+      ['create-container', 'Container/n', 'declared in app.yaml', ['pull-image:n']],
+      ['start-container', 'Container/h', 'created; state: running', ['create-container:h']],
+      ['start-container', 'Container/n', 'created; state: running', ['create-container:n']],
+    ],
+    check: (result) => {
+      const config = find<'create-container'>(result, 'create-container:h').container;
+      assert.equal(config.networkMode, 'host');
+      assert.deepEqual(config.endpoints, []);
     },
   },
   {
@@ -121,7 +158,7 @@ const rows: Row[] = [
   },
   {
     name: 'a container name held by a container mooring does not manage is a problem; what needs it is skipped, the rest proceeds',
-    desired: [container('db'), container('api', { dependsOn: ['db'] }), container('independent')],
+    desired: [container('db'), container('api', { dependsOn: ['db'] }), container('client'), link('client-db', { from: 'client', to: 'db' }), container('independent')],
     observed: engine(bare(), { containers: [ctr('db')] }),
     actions: [
       ['pull-image', 'Container/api', 'pullPolicy IfNotPresent', []],
@@ -132,6 +169,7 @@ const rows: Row[] = [
     ],
     problems: [
       ['Container/db', 'the name db is taken by a container mooring does not manage; it is left untouched'],
+      ['Container/client', 'skipped: needs Container/db'],
       ['Container/api', 'skipped: needs Container/db'],
     ],
   },
@@ -187,6 +225,7 @@ const rows: Row[] = [
     check: (result) => {
       const recreate = find<'recreate-container'>(result, 'recreate-container:site');
       assert.deepEqual(recreate.container.portBindings, [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 }]);
+      assert.deepEqual(recreate.container.exposedPorts, ['80/tcp']);
       assert.deepEqual(recreate.changes.map((change) => change.field), ['exposedPorts', 'ports']);
     },
   },

@@ -7,6 +7,7 @@ import { bare, ctr, endpoint, engine, find, net, planTable, runs } from './table
 const front = network('front');
 const back = network('back', { ipam: { subnet: '10.77.0.0/24' } });
 const db = container('db', { networks: [{ name: 'back', aliases: ['database'] }] });
+const cache = container('cache', { networks: [{ name: 'back', aliases: ['redis', 'kv'] }] });
 const other = ownerLabels({ instance: 'other', kind: 'Network', name: 'front', source: 'x.yaml', specHash: 'x' });
 
 const rows: Row[] = [
@@ -53,13 +54,16 @@ const rows: Row[] = [
   },
   {
     name: 'a recreate disconnects the network\'s containers first and reconnects them with all their aliases',
-    desired: [network('back', { ipam: { subnet: '10.78.0.0/24' } }), db],
-    observed: runs([back, db]),
+    desired: [network('back', { ipam: { subnet: '10.78.0.0/24' } }), db, cache],
+    observed: runs([back, db, cache]),
     actions: [
+      ['disconnect', 'Container/cache', 'network back is recreated; reconnect with all its aliases', []],
       ['disconnect', 'Container/db', 'network back is recreated; reconnect with all its aliases', []],
-      ['recreate-network', 'Network/back', 'immutable settings changed', ['disconnect:db:back']],
+      ['recreate-network', 'Network/back', 'immutable settings changed', ['disconnect:cache:back', 'disconnect:db:back']],
+      ['connect', 'Container/cache', 'network back is recreated; reconnect with all its aliases (aliases kv, redis)', ['disconnect:cache:back', 'recreate-network:back']],
       ['connect', 'Container/db', 'network back is recreated; reconnect with all its aliases (aliases database)', ['disconnect:db:back', 'recreate-network:back']],
     ],
+    check: (result) => assert.deepEqual(find<'connect'>(result, 'connect:cache:back').endpoint.aliases, ['kv', 'redis']),
   },
   {
     name: 'a network a container mooring does not manage uses is not recreated',
