@@ -6,6 +6,7 @@
 import type { DesiredState } from '../manifests/model.js';
 import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
 import { LABELS, MANAGED_BY, isMooringLabel, isOwnedBy } from '../engine/labels.js';
+import { namespaceOwner, sharedNamespace } from '../engine/network-mode.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import type { Action, ActionType, FieldChange, Kept, Plan, Problem } from './actions.js';
 import { resourceKey } from './actions.js';
@@ -430,8 +431,7 @@ class Planner {
 
   /** Observed containers that share the network namespace of the container a removal is about. */
   #sharersOf(draft: Extract<Draft, { type: 'remove-container' }>): ObservedContainer[] {
-    const modes = new Set([`container:${draft.name}`, `container:${draft.containerId}`]);
-    return this.#allContainers.filter((container) => modes.has(container.networkMode));
+    return this.#allContainers.filter((container) => namespaceOwner(container.networkMode) === draft.name);
   }
 
   /** Drops every action that needs an unusable resource or a dropped action, and says so on its resource. */
@@ -625,7 +625,7 @@ function observedValue(observed: ObservedContainer, field: string): { known: boo
   if (field === 'ports') return { known: true, value: observed.portBindings.map(bindingString).sort(compare).join(', ') || undefined };
   if (field === 'networkMode') {
     const mode = observed.networkMode;
-    return { known: true, value: mode === 'host' || mode === 'none' || mode.startsWith('container:') ? mode : undefined };
+    return { known: true, value: sharedNamespace(mode) ? mode : undefined };
   }
   return { known: false, value: undefined };
 }
@@ -651,14 +651,9 @@ function endpointChanges(desired: EndpointConfig, observed: ObservedEndpoint): F
   if (desired.ipv4Address !== undefined && desired.ipv4Address !== observed.ipv4Address) {
     changes.push(withDefined({ field: `${prefix}.ipv4Address`, from: observed.ipv4Address, to: desired.ipv4Address }));
   }
-  const links = { from: set(observed.links.map(normalizeLink)), to: set(desired.links) };
+  const links = { from: set(observed.links), to: set(desired.links) };
   if (links.from !== links.to) changes.push(withDefined({ field: `${prefix}.links`, from: links.from || undefined, to: links.to || undefined }));
   return changes;
-}
-
-/** The engine may report links as `/target:/source/alias`; mooring writes `target:alias`. */
-function normalizeLink(link: string): string {
-  return link.split(':').map((part) => part.slice(part.lastIndexOf('/') + 1)).join(':');
 }
 
 function diffMaps(

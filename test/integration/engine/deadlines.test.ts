@@ -10,7 +10,7 @@ import type { Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { EngineError } from '../../../src/engine/errors.js';
 import { silentLogger } from '../../../src/log.js';
 
