@@ -1,6 +1,6 @@
 import type { ContainerConfig } from './port.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../manifests/schema.js';
-import { DEFAULT_BRIDGE } from './network-mode.js';
+import { DEFAULT_NETWORK } from '../manifests/container-networks.js';
 
 /**
  * A `ContainerConfig` with what `partial` leaves out filled in: no environment, labels,
@@ -12,7 +12,7 @@ export function containerConfig(partial: Partial<ContainerConfig> & Pick<Contain
     env: [],
     labels: {},
     restartPolicy: { name: 'no' },
-    networkMode: DEFAULT_BRIDGE,
+    networkMode: DEFAULT_NETWORK,
     endpoints: [],
     exposedPorts: [],
     portBindings: [],

@@ -1,10 +1,7 @@
 /**
- * Network modes as they cross the `Engine` port: `bridge` (the engine's default network),
+ * Network modes as they cross the `Engine` port: `bridge` (`DEFAULT_NETWORK`, the engine's default),
  * `host`, `none`, `container:<name>`, or the name of the container's first network.
  */
-
-/** The engine's default network, and the mode of a container created without one. */
-export const DEFAULT_BRIDGE = 'bridge';
 
 const CONTAINER_PREFIX = 'container:';
 

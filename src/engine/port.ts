@@ -218,3 +218,17 @@ export interface Engine {
   /** Engine events for containers and networks until `signal` aborts; ends (or throws) when the stream drops. */
   events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent>;
 }
+
+/** The `Engine` methods that change something (each one request to the engine), for request counts. */
+export const MUTATING_METHODS: ReadonlySet<keyof Engine> = new Set<keyof Engine>([
+  'createNetwork',
+  'removeNetwork',
+  'connectNetwork',
+  'disconnectNetwork',
+  'pullImage',
+  'createContainer',
+  'startContainer',
+  'unpauseContainer',
+  'stopContainer',
+  'removeContainer',
+]);

@@ -25,26 +25,17 @@ import type {
   ObservedNetwork,
   RunResult,
 } from '../../src/engine/port.js';
+import { MUTATING_METHODS } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { containerConfig } from '../../src/engine/container-config.js';
-import { containerMode, DEFAULT_BRIDGE, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
+import { containerMode, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
 import { EngineError } from '../../src/engine/errors.js';
+import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../../src/manifests/container-networks.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
 
-export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([
-  'createNetwork',
-  'removeNetwork',
-  'connectNetwork',
-  'disconnectNetwork',
-  'pullImage',
-  'createContainer',
-  'startContainer',
-  'unpauseContainer',
-  'stopContainer',
-  'removeContainer',
-  'runContainer',
-]);
+/** The calls that change something: one request each to a real engine, and `runContainer`, which makes several. */
+export const MUTATING_CALLS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([...MUTATING_METHODS, 'runContainer']);
 
 export interface FakeEngineOptions {
   /** Images present from the start. @default ['mooring/busybox:latest'] */
@@ -76,7 +67,7 @@ interface FakeContainer {
   requested: Map<string, string | undefined>;
 }
 
-const BUILTIN_NETWORKS = [DEFAULT_BRIDGE, 'host', 'none'];
+const BUILTIN_NETWORKS: readonly string[] = BUILT_IN_NETWORKS;
 
 const DEFAULT_IMAGE = 'mooring/busybox:latest';
 
@@ -125,7 +116,7 @@ export class FakeEngine implements Engine {
 
   /** The names of the calls that change something, in order. */
   mutatingCalls(): FakeCall[] {
-    return this.calls.filter((call) => MUTATING_METHODS.has(call.method));
+    return this.calls.filter((call) => MUTATING_CALLS.has(call.method));
   }
 
   clearCalls(): void {
@@ -420,7 +411,7 @@ export class FakeEngine implements Engine {
     if (container.observed.endpoints.some((existing) => existing.networkId === network.id)) {
       throw new EngineError(`endpoint with name ${container.observed.name} already exists in network ${network.name}`, { statusCode: 403, transient: false });
     }
-    if (network.name === DEFAULT_BRIDGE && endpoint.aliases.length > 0) {
+    if (network.name === DEFAULT_NETWORK && endpoint.aliases.length > 0) {
       throw new EngineError('network-scoped alias is supported only for containers in user defined networks', { statusCode: 400, transient: false });
     }
     const observed: ObservedEndpoint = {

@@ -10,50 +10,20 @@ import { errorMessage } from '../../errors.js';
 import type { EngineAddress } from '../connection.js';
 import { dockerodeOptions } from '../connection.js';
 import { EngineError } from '../errors.js';
+import type { Engine } from '../port.js';
+import { MUTATING_METHODS } from '../port.js';
 
 /** Requests made to the engine since the adapter was made, for metrics and the benchmark. */
 export interface RequestCounts {
   total: number;
-  /** Requests that change something: create, start, stop, remove, connect, disconnect, pull, kill. */
+  /** Requests that change something: create, start, unpause, stop, remove, connect, disconnect, pull. */
   mutating: number;
   /** By operation, e.g. `listContainers`, `inspectContainer`, `createContainer`. */
   byOperation: Record<string, number>;
 }
 
-export type Operation =
-  | 'version'
-  | 'listNetworks'
-  | 'listContainers'
-  | 'inspectContainer'
-  | 'inspectImage'
-  | 'createNetwork'
-  | 'removeNetwork'
-  | 'connectNetwork'
-  | 'disconnectNetwork'
-  | 'pullImage'
-  | 'createContainer'
-  | 'startContainer'
-  | 'unpauseContainer'
-  | 'stopContainer'
-  | 'killContainer'
-  | 'removeContainer'
-  | 'waitContainer'
-  | 'containerLogs'
-  | 'events';
-
-const MUTATING = new Set<Operation>([
-  'createNetwork',
-  'removeNetwork',
-  'connectNetwork',
-  'disconnectNetwork',
-  'pullImage',
-  'createContainer',
-  'startContainer',
-  'unpauseContainer',
-  'stopContainer',
-  'killContainer',
-  'removeContainer',
-]);
+/** The requests the adapter makes: the `Engine` methods that are one request each, and the parts of the others. */
+export type Operation = Exclude<keyof Engine, 'info' | 'runContainer' | 'imageExists'> | 'version' | 'inspectImage' | 'waitContainer' | 'containerLogs';
 
 /** Node's codes for a socket that cannot be reached or broke off: the engine may answer later. */
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'EAGAIN']);
@@ -103,7 +73,7 @@ export class EngineClient {
    */
   async request<T>(operation: Operation, what: string, run: (signal: AbortSignal) => Promise<T>, options: RequestOptions = {}): Promise<T> {
     this.#counts.total++;
-    if (MUTATING.has(operation)) this.#counts.mutating++;
+    if (MUTATING_METHODS.has(operation as keyof Engine)) this.#counts.mutating++;
     this.#counts.byOperation[operation] = (this.#counts.byOperation[operation] ?? 0) + 1;
     const deadlineMs = options.deadlineMs ?? this.#requestTimeoutMs;
     const deadline = new AbortController();

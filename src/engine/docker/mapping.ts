@@ -5,7 +5,7 @@
  */
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, EndpointSettings, NetworkCreateOptions, NetworkInspectInfo } from 'dockerode';
 import { dropUndefined } from '../../drop-undefined.js';
-import { containerMode, DEFAULT_BRIDGE, namespaceOwner, sharedNamespace } from '../network-mode.js';
+import { containerMode, namespaceOwner, sharedNamespace } from '../network-mode.js';
 import type {
   ContainerChange,
   ContainerConfig,
@@ -20,6 +20,7 @@ import type {
   PortBinding,
   Protocol,
 } from '../port.js';
+import { DEFAULT_NETWORK } from '../../manifests/container-networks.js';
 
 /** What `listContainers` cannot show on Engine 20.10 (aliases and links are null there), kept per endpoint. */
 export interface EndpointDetails {
@@ -78,7 +79,7 @@ export function networkCreateBody(config: NetworkConfig): NetworkCreateOptions {
  * whether it was given a name or an id) is `container:<name>` when `names` knows the id.
  */
 export function networkMode(raw: string | undefined, names: ReadonlyMap<string, string>): string {
-  if (raw === undefined || raw === '' || raw === 'default') return DEFAULT_BRIDGE;
+  if (raw === undefined || raw === '' || raw === 'default') return DEFAULT_NETWORK;
   const owner = namespaceOwner(raw);
   const name = owner === undefined ? undefined : names.get(owner);
   return name === undefined ? raw : containerMode(name);
