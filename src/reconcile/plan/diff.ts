@@ -6,6 +6,7 @@ import type { FieldChange } from '../actions.js';
 import type { CreationSpec, EffectiveContainer, EffectiveNetwork } from '../effective-config.js';
 import { bindingString, fieldDigest, normalizeImage } from '../effective-config.js';
 import { compare } from '../../compare.js';
+import { sharedNamespace } from '../../engine/network-mode.js';
 
 type Push = (field: string, from: string | undefined, to: string | undefined) => void;
 
@@ -61,25 +62,9 @@ export function endpointChanges(desired: EndpointConfig, observed: ObservedEndpo
   if (desired.ipv4Address !== undefined && desired.ipv4Address !== observed.ipv4Address) {
     changes.push(withDefined({ field: `${prefix}.ipv4Address`, from: observed.ipv4Address, to: desired.ipv4Address }));
   }
-  const links = { from: set(observed.links.map(normalizeLink)), to: set(desired.links) };
+  const links = { from: set(observed.links), to: set(desired.links) };
   if (links.from !== links.to) changes.push(withDefined({ field: `${prefix}.links`, from: links.from || undefined, to: links.to || undefined }));
   return changes;
-}
-
-/**
- * The engine may report links as `/target:/source/alias`; mooring writes `target:alias`.
- * Docker's form: goes once the adapter reports links normalised.
- */
-export function normalizeLink(link: string): string {
-  return link.split(':').map((part) => part.slice(part.lastIndexOf('/') + 1)).join(':');
-}
-
-/**
- * Whether an observed network mode is one a manifest sets (`host`, `none`, `container:<x>`) rather than a network's name.
- * Docker's strings: goes once the adapter reports network modes normalised.
- */
-export function isDeclaredNetworkMode(mode: string): boolean {
-  return mode === 'host' || mode === 'none' || mode.startsWith('container:');
 }
 
 /** With no field found to differ (the hash covers more than the fields recorded), the change is the spec's. */
@@ -94,7 +79,7 @@ function observedValue(observed: ObservedContainer, field: string): { known: boo
   if (field === 'image') return { known: true, value: observed.image };
   if (field.startsWith('labels.')) return { known: true, value: observed.labels[field.slice('labels.'.length)] };
   if (field === 'ports') return { known: true, value: observed.portBindings.map(bindingString).sort(compare).join(', ') || undefined };
-  if (field === 'networkMode') return { known: true, value: isDeclaredNetworkMode(observed.networkMode) ? observed.networkMode : undefined };
+  if (field === 'networkMode') return { known: true, value: sharedNamespace(observed.networkMode) ? observed.networkMode : undefined };
   return { known: false, value: undefined };
 }
 

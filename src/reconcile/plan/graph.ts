@@ -7,6 +7,7 @@ import { resourceKey } from '../actions.js';
 import type { Draft, PlanContext } from './context.js';
 import { actionId } from './context.js';
 import { compare } from '../../compare.js';
+import { namespaceOwner } from '../../engine/network-mode.js';
 
 /** The order actions are listed in when dependencies leave a choice: teardown first, then build-up. */
 const TYPE_ORDER: ActionType[] = [
@@ -93,8 +94,7 @@ function dependentsOf(plan: PlanContext, name: string): string[] {
 
 /** Observed containers that share the network namespace of the container a removal is about. */
 function sharersOf(plan: PlanContext, draft: Extract<Draft, { type: 'remove-container' }>): string[] {
-  const modes = new Set([`container:${draft.name}`, `container:${draft.containerId}`]);
-  return plan.allContainers.filter((container) => modes.has(container.networkMode)).map((container) => container.name);
+  return plan.allContainers.filter((container) => namespaceOwner(container.networkMode) === draft.name).map((container) => container.name);
 }
 
 /** Drops every action that needs an unusable resource or a dropped action, and says so on its resource. */
