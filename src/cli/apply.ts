@@ -6,9 +6,9 @@ import { reconcile } from '../reconcile/reconcile.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { STOPPING } from '../reconcile/apply.js';
 import { formatReconcileResult } from '../reconcile/format-plan.js';
-import { describeHolder, findInstanceLockHolder } from '../daemon/lock.js';
-import type { SignalSource } from '../daemon/signals.js';
-import { handleSignals, signalExitCode } from '../daemon/signals.js';
+import { describeHolder, findInstanceLockHolder } from '../controller/lock.js';
+import type { SignalSource } from '../controller/triggers/signals.js';
+import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { systemClock } from '../clock.js';
 import { count } from '../plural.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { WorkQueue } from '../../../src/daemon/work-queue.js';
+import { WorkQueue } from '../../../src/controller/work-queue.js';
 
 describe('WorkQueue', () => {
   let clock: sinon.SinonFakeTimers;

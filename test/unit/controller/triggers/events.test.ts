@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { EngineError } from '../../../src/engine/errors.js';
-import type { EngineEvent } from '../../../src/engine/port.js';
-import { followEngineEvents } from '../../../src/daemon/events.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { EngineError } from '../../../../src/engine/errors.js';
+import type { EngineEvent } from '../../../../src/engine/port.js';
+import { followEngineEvents } from '../../../../src/controller/triggers/events.js';
+import { FakeEngine } from '../../../fakes/fake-engine.js';
 
 describe('followEngineEvents', () => {
   let clock: sinon.SinonFakeTimers;

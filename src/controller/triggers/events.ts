@@ -8,12 +8,12 @@
  * every `livenessMs` whether it still answers, and a stream whose engine does
  * not is dropped like one the engine closed.
  */
-import type { Clock } from '../clock.js';
-import { sleep, systemClock } from '../clock.js';
-import type { Engine, EngineEvent, EngineInfo } from '../engine/port.js';
-import { errorMessage } from '../errors.js';
-import type { BackoffOptions } from './backoff.js';
-import { backoffDelay } from './backoff.js';
+import type { Clock } from '../../clock.js';
+import { sleep, systemClock } from '../../clock.js';
+import type { Engine, EngineEvent, EngineInfo } from '../../engine/port.js';
+import { errorMessage } from '../../errors.js';
+import type { BackoffOptions } from '../backoff.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface EngineEventsOptions {
   engine: Engine;

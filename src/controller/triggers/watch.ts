@@ -11,8 +11,8 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { watch } from 'chokidar';
-import type { Logger } from '../log.js';
-import { isManifestFileName } from '../manifests/load.js';
+import type { Logger } from '../../log.js';
+import { isManifestFileName } from '../../manifests/load.js';
 
 export interface ManifestWatcherOptions {
   directory: string;
