@@ -14,7 +14,7 @@ import { dropUndefined } from '../drop-undefined.js';
 import { eachLimited } from '../each-limited.js';
 import type { EngineAddress } from './connection.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, dockerodeOptions, resolveEngineAddress } from './connection.js';
-import { EngineError } from './errors.js';
+import { EngineError } from '../errors.js';
 import type {
   ContainerConfig,
   ContainerStatus,

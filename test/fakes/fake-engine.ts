@@ -24,7 +24,7 @@ import type {
   RunResult,
 } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
-import { EngineError } from '../../src/engine/errors.js';
+import { EngineError } from '../../src/errors.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DockerEngine, demuxLogs } from '../../../src/engine/docker.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import type { EngineEvent } from '../../../src/engine/port.js';
 import { silentLogger } from '../../../src/log.js';
 

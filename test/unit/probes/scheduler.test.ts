@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import sinon from 'sinon';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import type { ProberRunner } from '../../../src/probes/prober-runner.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
