@@ -44,7 +44,7 @@ export class ManifestWatcher {
 
   constructor(options: ManifestWatcherOptions) {
     this.#directory = resolve(options.directory);
-    this.#logger = options.logger.child({ kind: 'ManifestWatcher' });
+    this.#logger = options.logger.child({ component: 'watch' });
     this.#onChange = options.onChange;
     this.#debounceMs = options.debounceMs ?? 200;
     this.#pollMs = options.pollMs ?? 2000;

@@ -56,6 +56,15 @@ describe('ProbeScheduler', () => {
     ]);
   });
 
+  it('closes its runner (the probe threads) when it stops', async () => {
+    let closed = 0;
+    const closing: ProberRunner = { run: (request) => runner.run(request), close: async () => void closed++ };
+    const probes = new ProbeScheduler({ engine, logger: silentLogger(), instance: 'test', runner: closing, jitterMs: 0 });
+    probes.start();
+    await probes.stop();
+    assert.equal(closed, 1);
+  });
+
   it("runs one prober per source per round, with all of that source's checks", async () => {
     const probes = scheduler();
     probes.setDesired(
