@@ -9,12 +9,9 @@
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { deadlineIn, systemClock } from '../clock.js';
-import type { Engine } from '../engine/port.js';
 import type { Logger } from '../log.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import type { ProbeSchedulerOptions } from '../probes/scheduler.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
-import type { RetryOptions } from '../reconcile/apply.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
@@ -22,11 +19,11 @@ import type { Status } from '../status/model.js';
 import { StatusWriter } from '../status/write.js';
 import { VERSION } from '../version.js';
 import { positive } from '../positive.js';
-import type { BackoffOptions } from './backoff.js';
-import type { CrashLoopOptions } from './crash-loop.js';
 import { CrashLoopTracker } from './crash-loop.js';
 import { EngineHealth } from './engine-health.js';
 import { ALL } from './keys.js';
+import type { DaemonOptions } from './options.js';
+import { DEFAULT_RESYNC_MS } from './options.js';
 import { Loop } from './loop.js';
 import { ManifestSource } from './manifest-source.js';
 import type { PublisherInput } from './status-publisher.js';
@@ -36,49 +33,6 @@ import { startResync } from './triggers/resync.js';
 import type { ManifestWatcherOptions } from './triggers/watch.js';
 import { ManifestWatcher } from './triggers/watch.js';
 import { WorkQueue } from './work-queue.js';
-
-export interface DaemonOptions {
-  engine: Engine;
-  logger: Logger;
-  /** @default systemClock */
-  clock?: Clock;
-  instance: string;
-  manifestsDirectory: string;
-  statusFile: string;
-  /** Prometheus text for node_exporter's textfile collector. */
-  metricsFile?: string;
-  /** `host:port` for `/healthz`, `/readyz`, `/metrics` and `/status`. */
-  listen?: string;
-  /** A full pass, manifests read again, at least this often. @default 30000 */
-  resyncMs?: number;
-  /** Prune even when no manifest declares anything. @default false */
-  allowEmpty?: boolean;
-  /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
-  pruneDelayMs?: number;
-  /** The reachability probes' settings. */
-  probes?: Omit<ProbeSchedulerOptions, 'engine' | 'logger' | 'clock' | 'instance' | 'onRound'>;
-  /** Retries of one action within a pass. */
-  retry?: RetryOptions;
-  /** Between passes for a resource whose actions failed. @default { initialMs: 1000, maxMs: 300000 } */
-  backoff?: BackoffOptions;
-  crashLoop?: CrashLoopOptions;
-  /** Between attempts to reach the engine's event stream. */
-  eventsBackoff?: BackoffOptions;
-  /** Engine events, and the check after a pass that changed things, wait this long for the rest of their burst. @default 100 */
-  eventDelayMs?: number;
-  /** Quiet time after a manifest change before reading the directory. @default 200 */
-  debounceMs?: number;
-  /** While a pass applies changes, the status is written again this often. @default 2000 */
-  progressIntervalMs?: number;
-  /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
-  stopTimeoutMs?: number;
-  /** @default loadDesiredState */
-  loadManifests?: typeof loadDesiredState;
-  /** @default a chokidar {@link ManifestWatcher} */
-  watchManifests?: (options: ManifestWatcherOptions) => { start(): Promise<void>; close(): Promise<void> };
-  /** @default process.pid */
-  pid?: number;
-}
 
 export class Daemon {
   readonly #options: DaemonOptions;
@@ -261,8 +215,6 @@ export class Daemon {
     };
   }
 }
-
-const DEFAULT_RESYNC_MS = 30_000;
 
 /** True once `work` settles, false when `deadline` comes first. */
 function settlesBefore(work: Promise<unknown>, deadline: Promise<void>): Promise<boolean> {

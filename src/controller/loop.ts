@@ -20,14 +20,14 @@ import type { RemovalGrace } from '../reconcile/removal-grace.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
 import type { CrashLoop, CrashLoopTracker } from './crash-loop.js';
 import type { EngineHealth } from './engine-health.js';
-import { ALL, containerKey, containerName } from './keys.js';
+import { resourcesHeldBack } from './hold-back.js';
+import { ALL, containerName } from './keys.js';
 import type { ManifestSource } from './manifest-source.js';
 import type { PassDecision } from './retry.js';
 import { RETRY_RULES, decide } from './retry.js';
 import type { StatusPublisher } from './status-publisher.js';
 import { eventMeaning } from './triggers/events.js';
 import type { WorkQueue } from './work-queue.js';
-import { count } from '../plural.js';
 
 export interface LoopOptions {
   engine: Engine;
@@ -282,36 +282,8 @@ export class Loop {
     if (loop && loop.retryAt > now) logger.warn(`container ${name} keeps exiting soon after starting; backing off`, { kind: 'Container', name, crashes: loop.crashes, retryInMs: loop.retryAt - now });
   }
 
-  /**
-   * Resources to leave alone: those backing off after errors, and crash-looping
-   * containers. A looping container restarted after its back-off stays listed
-   * (its `retryAt` is past, so the pass does not hold it back) until its run
-   * has lasted the crash window: until then it is not healthy.
-   */
   #heldBack(): Map<string, HoldBack> {
-    const now = this.#o.clock.now();
-    const held = new Map<string, HoldBack>();
-    for (const [resource, retryAt] of this.#o.queue.backingOff()) {
-      if (resource === ALL) continue;
-      const failures = this.#o.queue.failures(resource);
-      held.set(resource, {
-        reason: 'BackOff',
-        message: `${count(failures, 'failed pass')} in a row; next try at ${new Date(retryAt).toISOString()}: ${this.#resourceErrors.get(resource) ?? ''}`,
-        retryAt,
-      });
-    }
-    const crashLoops = this.#o.crashLoops;
-    for (const [container, loop] of crashLoops.looping(now)) {
-      const exited = `it exited ${loop.crashes} times in a row soon after starting`;
-      held.set(containerKey(container), {
-        reason: 'CrashLoopBackOff',
-        message: loop.retryAt > now
-          ? `back-off ${Math.round((loop.retryAt - loop.lastCrashAt) / 1000)}s restarting container ${container}: ${exited}; next try at ${new Date(loop.retryAt).toISOString()}`
-          : `restarted container ${container} after a back-off: ${exited}; it counts as recovered once it has run ${Math.round(crashLoops.minRunMs / 1000)}s`,
-        retryAt: loop.provenAt === undefined ? loop.retryAt : Math.max(loop.retryAt, loop.provenAt),
-      });
-    }
-    return held;
+    return resourcesHeldBack({ queue: this.#o.queue, crashLoops: this.#o.crashLoops, resourceErrors: this.#resourceErrors, now: this.#o.clock.now() });
   }
 
   /**

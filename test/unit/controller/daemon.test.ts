@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { systemClock } from '../../../src/clock.js';
-import type { DaemonOptions } from '../../../src/controller/daemon.js';
+import type { DaemonOptions } from '../../../src/controller/options.js';
 import { Daemon } from '../../../src/controller/daemon.js';
 import { EngineError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
