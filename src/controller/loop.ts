@@ -11,6 +11,7 @@ import type { Engine, EngineEvent, ObservedContainer } from '../engine/port.js';
 import { LABELS, isOwnedBy } from '../engine/labels.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { resourceFields } from '../log.js';
 import type { ProbeScheduler } from '../probes/scheduler.js';
 import type { RetryOptions } from '../reconcile/apply.js';
 import { observe } from '../reconcile/observe.js';
@@ -155,7 +156,7 @@ export class Loop {
       if (meaning.run === 'died') this.#crashed(name, crashLoops.died(name, now), now, this.#o.logger);
     }
     if (!meaning.drift || this.#ignoring.has(meaning.key)) return;
-    this.#o.logger.debug('engine event', { type: event.type, action: event.action, resource: meaning.key });
+    this.#o.logger.debug('engine event', { type: event.type, action: event.action, ...resourceFields(meaning.key) });
     this.soon(meaning.key);
   }
 
@@ -323,10 +324,4 @@ export class Loop {
       deadline.clear();
     }
   }
-}
-
-/** The log fields of a resource key (`Container/web`): its `kind` and `name`. */
-function resourceFields(key: string): { kind: string; name: string } {
-  const slash = key.indexOf('/');
-  return { kind: key.slice(0, slash), name: key.slice(slash + 1) };
 }

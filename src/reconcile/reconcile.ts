@@ -6,6 +6,7 @@ import type { Engine } from '../engine/port.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { resourceFields } from '../log.js';
 import { TerminalError } from '../errors.js';
 import type { Plan } from './actions.js';
 import type { ActionOutcome, RetryOptions } from './apply.js';
@@ -68,7 +69,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
   const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
-  for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
+  for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, resourceFields(problem.resource));
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);
   options.onPlanned?.(planned);
   const outcomes = await apply({
