@@ -12,7 +12,7 @@ import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
 import type { Engine, EngineEvent, EngineInfo } from '../../engine/port.js';
 import { LABELS, isOwnedBy } from '../../engine/labels.js';
-import { errorMessage } from '../../errors.js';
+import { asError, errorMessage } from '../../errors.js';
 import { containerKey } from '../keys.js';
 import type { BackoffOptions } from '../backoff.js';
 import { backoffDelay } from '../backoff.js';
@@ -71,7 +71,7 @@ export async function followEngineEvents(options: EngineEventsOptions): Promise<
       for await (const event of engine.events({ signal: streamSignal })) options.onEvent(event);
       failure = hung ?? new Error('the engine ended its event stream');
     } catch (error) {
-      failure = hung ?? (error instanceof Error ? error : new Error(String(error)));
+      failure = hung ?? asError(error);
     } finally {
       stream.abort();
     }
