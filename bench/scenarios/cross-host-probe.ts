@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { DockerEngine } from '../../src/engine/docker.js';
+import { DockerEngine } from '../../src/engine/docker/index.js';
 import { loadDesiredState } from '../../src/manifests/desired-state.js';
 import { scopeToNode } from '../../src/manifests/node-scope.js';
 import type { DesiredState } from '../../src/manifests/model.js';

@@ -284,8 +284,8 @@ class ResourceContext {
       applying,
       ...(problem === undefined ? {} : { problem: problem.message }),
       ...(problem?.reason === undefined ? {} : { problemReason: problem.reason }),
-      ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error ?? ''}` }),
-      ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error ?? ''}` }),
+      ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error?.message ?? ''}` }),
+      ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error?.message ?? ''}` }),
       ...(hold === undefined ? {} : { hold }),
       ...(lastError === undefined ? {} : { lastError }),
     };

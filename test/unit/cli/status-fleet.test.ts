@@ -8,7 +8,7 @@ import { createStatusCommand } from '../../../src/cli/status.js';
 import { resolveNode } from '../../../src/cli/node.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { silentLogger } from '../../../src/log.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import { EventEmitter } from 'node:events';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
