@@ -18,7 +18,9 @@ export function planPrune(plan: PlanContext): void {
   );
   if (containers.length + networks.length === 0) return;
   const { desired } = plan;
-  const declared = desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length;
+  // Another node's Containers count: a node whose share is empty is not an empty directory.
+  const declared =
+    desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length + (desired.remote?.length ?? 0);
   if (declared === 0 && !plan.allowEmpty) {
     plan.pruneRefused =
       `no manifest declares anything, yet ${containers.length} container(s) and ${networks.length} network(s) carry the labels of instance "${plan.instance}": ` +

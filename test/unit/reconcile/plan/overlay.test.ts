@@ -54,6 +54,15 @@ describe('overlay networks, by the engine\u2019s place in the swarm', () => {
     assert.ok(ids(result).includes('create-network:local'));
   });
 
+  it('a node whose share is empty removes what it ran: the directory is not empty, another node has it all', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, desiredState([container('tool')]));
+    const share = { ...desiredState([]), remote: desiredState([container('tool', { node: 'b' })]).containers };
+    const result = plan({ desired: share, observed: await observe({ engine, instance: INSTANCE }), instance: INSTANCE });
+    assert.equal(result.pruneRefused, undefined);
+    assert.ok(ids(result).includes('remove-container:tool'));
+  });
+
   it('the swarm state costs a request only when an overlay is declared or listed', async () => {
     const engine = new FakeEngine();
     await converge(engine, desiredState([container('tool')]));
