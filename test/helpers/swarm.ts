@@ -75,8 +75,9 @@ export function useSwarm(name = `sw${RUN_ID}`): Swarm {
       nodes = (await script(SCRIPT, 'start', name)).split('\n').map(node);
     },
   };
+  // Generous: an engine of a swarm takes its time to stop, more so on a loaded machine.
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(300_000);
     if (process.getuid?.() !== 0) {
       if (process.env.CI === 'true') throw new Error('a swarm of engines needs root, and under CI=true the tests that need one must run');
       this.skip();
@@ -84,7 +85,7 @@ export function useSwarm(name = `sw${RUN_ID}`): Swarm {
     await swarm.start();
   });
   after(async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     if (started) await script(SCRIPT, 'stop', name);
   });
   return swarm;
