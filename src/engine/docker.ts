@@ -15,6 +15,8 @@ import { eachLimited } from '../each-limited.js';
 import type { EngineAddress } from './connection.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, dockerodeOptions, resolveEngineAddress } from './connection.js';
 import { EngineError } from './errors.js';
+import { observedRuntime, runtimeHostConfig, updateBody } from './docker-runtime.js';
+import type { ContainerUpdate, ObservedRuntime } from './runtime-config.js';
 import type {
   ContainerConfig,
   ContainerStatus,
@@ -68,6 +70,7 @@ type Operation =
   | 'startContainer'
   | 'unpauseContainer'
   | 'stopContainer'
+  | 'updateContainer'
   | 'killContainer'
   | 'removeContainer'
   | 'waitContainer'
@@ -84,6 +87,7 @@ const MUTATING = new Set<Operation>([
   'startContainer',
   'unpauseContainer',
   'stopContainer',
+  'updateContainer',
   'killContainer',
   'removeContainer',
 ]);
@@ -128,6 +132,12 @@ export class DockerEngine implements Engine {
    * mooring connects or disconnects that container.
    */
   readonly #endpoints = new Map<string, EndpointDetails>();
+  /**
+   * By container id: what `updateContainer` changes, from the container's last
+   * inspection. Only mooring's updates change it (it forgets the container then),
+   * so a list needs no inspection to report it.
+   */
+  readonly #runtimes = new Map<string, { name: string; runtime: ObservedRuntime }>();
 
   constructor(options: DockerEngineOptions) {
     this.#address = resolveEngineAddress({ dockerHost: options.dockerHost, env: options.env ?? process.env });
@@ -169,10 +179,12 @@ export class DockerEngine implements Engine {
       );
       keys.forEach((key) => seen.add(key));
       const details = keys.map((key) => this.#endpoints.get(key));
-      if (details.every((entry) => entry !== undefined)) known.set(info.Id, details);
+      if (details.every((entry) => entry !== undefined) && this.#runtimes.has(info.Id)) known.set(info.Id, details);
       else misses.push(info);
     }
     for (const key of this.#endpoints.keys()) if (!seen.has(key)) this.#endpoints.delete(key);
+    const listedIds = new Set(listed.map((info) => info.Id));
+    for (const id of this.#runtimes.keys()) if (!listedIds.has(id)) this.#runtimes.delete(id);
 
     const inspected = new Map<string, ContainerInspectInfo | undefined>();
     if (misses.length > 0) this.#logger.debug('inspecting containers for their endpoint aliases', { containers: misses.map((info) => containerName(info.Names)) });
@@ -197,12 +209,12 @@ export class DockerEngine implements Engine {
       const details = known.get(info.Id);
       if (details) {
         const endpoints = joinedNetworks(mode, info.NetworkSettings.Networks).map(([network, settings], index) => observedEndpoint(network, settings, details[index]!));
-        containers.push({ ...base, endpoints });
+        containers.push({ ...base, endpoints, runtime: this.#runtimes.get(info.Id)!.runtime });
         continue;
       }
       // Fresher than the list, and it may have changed since: its endpoints are taken whole. Gone meanwhile: left out.
       const full = inspected.get(info.Id);
-      if (full) containers.push({ ...base, endpoints: this.#observedEndpoints(full) });
+      if (full) containers.push({ ...base, endpoints: this.#observedEndpoints(full), runtime: this.#observedRuntime(full) });
     }
     return containers;
   }
@@ -224,7 +236,9 @@ export class DockerEngine implements Engine {
         Internal: config.internal,
         Attachable: config.attachable,
         EnableIPv6: config.enableIPv6,
-        ...(ipam && { IPAM: { Driver: 'default', Config: [dropUndefined({ Subnet: ipam.subnet, Gateway: ipam.gateway, IPRange: ipam.ipRange })] } }),
+        ...((ipam ?? config.ipamConfigs) && {
+          IPAM: { Driver: 'default', Config: (config.ipamConfigs ?? [ipam!]).map((pool) => dropUndefined({ Subnet: pool.subnet, Gateway: pool.gateway, IPRange: pool.ipRange })) },
+        }),
         Options: config.options,
         Labels: config.labels,
       }),
@@ -331,6 +345,14 @@ export class DockerEngine implements Engine {
     );
   }
 
+  /** The container is inspected again by the next list: that reports what the engine made of the update. */
+  async updateContainer(idOrName: string, update: ContainerUpdate): Promise<void> {
+    for (const [id, entry] of this.#runtimes) if (id === idOrName || entry.name === idOrName) this.#runtimes.delete(id);
+    await this.#request('updateContainer', `update container ${idOrName}`, (signal) =>
+      this.#docker.getContainer(idOrName).update({ ...updateBody(update), abortSignal: signal }),
+    );
+  }
+
   /** Forced, so a container that a restart policy brought back between stop and remove goes too. Volumes stay. */
   async removeContainer(idOrName: string): Promise<void> {
     await this.#requestAbsorbing(
@@ -424,6 +446,7 @@ export class DockerEngine implements Engine {
       status: state.Status as ContainerStatus,
       networkMode: networkMode(info.HostConfig.NetworkMode ?? ''),
       endpoints: this.#observedEndpoints(info),
+      runtime: this.#observedRuntime(info),
       portBindings: Object.entries(info.NetworkSettings.Ports ?? {}).flatMap(([port, bindings]) =>
         (bindings ?? []).flatMap((binding) => (binding.HostPort ? [{ ...parsePort(port), hostIp: binding.HostIp, hostPort: Number(binding.HostPort) }] : [])),
       ),
@@ -453,6 +476,12 @@ export class DockerEngine implements Engine {
         return observedEndpoint(network, settings, details);
       },
     );
+  }
+
+  #observedRuntime(info: ContainerInspectInfo): ObservedRuntime {
+    const runtime = observedRuntime(info.HostConfig);
+    this.#runtimes.set(info.Id, { name: info.Name.replace(/^\//, ''), runtime });
+    return runtime;
   }
 
   #forgetStopped(container: string): void {
@@ -614,6 +643,7 @@ function observedEndpoint(network: string, settings: EndpointSettings, details: 
     endpointId: settings.EndpointID ?? '',
     // A stopped container has no address, only the one asked for.
     ipv4Address: settings.IPAddress || settings.IPAMConfig?.IPv4Address || undefined,
+    ipv6Address: settings.GlobalIPv6Address || settings.IPAMConfig?.IPv6Address || undefined,
     aliases: [...details.aliases],
     links: [...details.links],
   });
@@ -629,7 +659,7 @@ function endpointSettings(endpoint: EndpointConfig): EndpointSettings {
   return {
     Aliases: endpoint.aliases,
     Links: endpoint.links,
-    ...(endpoint.ipv4Address !== undefined && { IPAMConfig: { IPv4Address: endpoint.ipv4Address } }),
+    ...((endpoint.ipv4Address ?? endpoint.ipv6Address) !== undefined && { IPAMConfig: dropUndefined({ IPv4Address: endpoint.ipv4Address, IPv6Address: endpoint.ipv6Address }) }),
   };
 }
 
@@ -654,6 +684,7 @@ function createOptions(config: ContainerConfig, endpoint: EndpointConfig | undef
     Labels: config.labels,
     ExposedPorts: Object.fromEntries([...exposed].map((port) => [port, {}])),
     StopTimeout: config.stopTimeoutSeconds,
+    StopSignal: config.runtime?.stopSignal,
     Healthcheck:
       healthcheck &&
       dropUndefined({
@@ -669,6 +700,7 @@ function createOptions(config: ContainerConfig, endpoint: EndpointConfig | undef
       PortBindings: portBindings,
       ExtraHosts: config.extraHosts,
       Links: config.links,
+      ...runtimeHostConfig(config.runtime),
     },
     ...(endpoint && { NetworkingConfig: { EndpointsConfig: { [endpoint.network]: endpointSettings(endpoint) } } }),
   });

@@ -2,6 +2,7 @@
  * mooring's view of a container engine. Only mooring's own types cross this
  * interface; the dockerode adapter (`docker.ts`) is the one place that knows Docker's.
  */
+import type { ContainerUpdate, ObservedRuntime, RuntimeConfig } from './runtime-config.js';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -24,6 +25,8 @@ export interface NetworkConfig {
   attachable: boolean;
   enableIPv6: boolean;
   ipam?: IpamConfig;
+  /** Several pools (e.g. IPv4 and IPv6), when the manifest lists them; then `ipam` is unset. */
+  ipamConfigs?: IpamConfig[];
   options: Record<string, string>;
   labels: Record<string, string>;
 }
@@ -37,6 +40,7 @@ export interface EndpointConfig {
   network: string;
   aliases: string[];
   ipv4Address?: string;
+  ipv6Address?: string;
   /** Network-scoped links, `container:alias`. */
   links: string[];
 }
@@ -46,6 +50,7 @@ export interface ObservedEndpoint {
   networkId: string;
   endpointId: string;
   ipv4Address?: string;
+  ipv6Address?: string;
   /** User-given aliases, without the engine's own (container id, name). */
   aliases: string[];
   links: string[];
@@ -97,6 +102,8 @@ export interface ContainerConfig {
   links: string[];
   healthcheck?: HealthcheckConfig;
   stopTimeoutSeconds: number;
+  /** Resources, capabilities, devices, DNS, logging, ...: absent when the manifest sets none. */
+  runtime?: RuntimeConfig;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -120,6 +127,8 @@ export interface ObservedContainer {
   pid?: number;
   /** Docker's health status, when the container has a healthcheck; only from `inspectContainer`. */
   health?: 'starting' | 'healthy' | 'unhealthy';
+  /** What `updateContainer` changes, as the engine reports it; the planner compares it with the manifest. */
+  runtime?: ObservedRuntime;
 }
 
 export interface EngineEvent {
@@ -170,6 +179,8 @@ export interface Engine {
   /** Resumes a paused container; one that is not paused is left as it is. */
   unpauseContainer(idOrName: string): Promise<void>;
   stopContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
+  /** Changes a container's resources or restart policy in place. */
+  updateContainer(idOrName: string, update: ContainerUpdate): Promise<void>;
   removeContainer(idOrName: string): Promise<void>;
 
   /** Runs a short-lived container to completion and removes it (the probe-container method). */

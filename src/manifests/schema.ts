@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { splitCommand } from './command-line.js';
+import { ipamConfigs, runtimeFields } from './schema-runtime.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -62,6 +63,10 @@ export const networkSpec = z.strictObject({
       subnet: cidr.optional(),
       gateway: ipv4.optional(),
       ipRange: cidr.optional(),
+      configs: ipamConfigs,
+    })
+    .refine((ipam) => ipam.configs === undefined || (ipam.subnet ?? ipam.gateway ?? ipam.ipRange) === undefined, {
+      error: 'expected either `configs` or `subnet`, `gateway` and `ipRange`, not both',
     })
     .optional(),
   options: stringMap.default({}),
@@ -74,6 +79,7 @@ export const containerNetwork = z.strictObject({
   name: dockerName,
   aliases: z.array(z.string().min(1)).default([]),
   ipv4Address: ipv4.optional(),
+  ipv6Address: z.ipv6().optional(),
 });
 
 /** `80`, `"80"`, `"80/tcp"`, `"53/udp"`. */
@@ -125,6 +131,7 @@ export const containerSpec = z.strictObject({
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  ...runtimeFields,
 });
 
 export const linkSpec = z.strictObject({

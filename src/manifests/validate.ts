@@ -9,6 +9,7 @@ import { ManifestError } from './errors.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './container-networks.js';
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
+import { ipv4Subnet } from './schema-runtime.js';
 
 type Path = (string | number)[];
 
@@ -109,7 +110,7 @@ function containerRules(index: SetIndex): void {
       }
       if (attachment.ipv4Address === undefined) return;
       const network = networks.get(attachment.name);
-      const subnet = network?.spec.ipam?.subnet;
+      const subnet = ipv4Subnet(network?.spec.ipam);
       if (attachment.name === DEFAULT_NETWORK || (network && !network.spec.external && subnet === undefined)) {
         report(container, [...at, 'ipv4Address'], `a fixed ipv4Address needs a user-defined network with \`ipam.subnet\`; \`${attachment.name}\` has none`);
       } else if (subnet !== undefined && !ipv4InSubnet(attachment.ipv4Address, subnet)) {

@@ -3,6 +3,7 @@
  * fields changed, and which other actions must succeed first.
  */
 import type { ContainerConfig, EndpointConfig, NetworkConfig } from '../engine/port.js';
+import type { ContainerUpdate } from '../engine/runtime-config.js';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -70,6 +71,14 @@ export interface RecreateContainerAction extends ActionBase {
   stopTimeoutSeconds: number;
 }
 
+/** Changes resources or the restart policy of the running container, which keeps its id. */
+export interface UpdateContainerAction extends ActionBase {
+  type: 'update-container';
+  name: string;
+  containerId: string;
+  update: ContainerUpdate;
+}
+
 export interface StartContainerAction extends ActionBase {
   type: 'start-container';
   name: string;
@@ -117,6 +126,7 @@ export type Action =
   | PullImageAction
   | CreateContainerAction
   | RecreateContainerAction
+  | UpdateContainerAction
   | StartContainerAction
   | StopContainerAction
   | RemoveContainerAction

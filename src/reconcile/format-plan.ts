@@ -12,6 +12,7 @@ const SYMBOL: Record<Action['type'], string> = {
   'pull-image': '*',
   'create-container': '+',
   'recreate-container': '~',
+  'update-container': '~',
   'start-container': '>',
   'stop-container': '<',
   'remove-container': '-',
@@ -34,6 +35,7 @@ export function describeAction(action: Action): string {
       return `${action.type.split('-')[0]} container ${action.container.name}`;
     case 'start-container':
     case 'stop-container':
+    case 'update-container':
     case 'remove-container':
       return `${action.type.split('-')[0]} container ${action.name}`;
     case 'connect':
@@ -44,6 +46,8 @@ export function describeAction(action: Action): string {
 }
 
 function actionLine(action: Action): string {
+  // What changes is the news of an update: `update container web: resources.memory: 256m → 512m (in place)`.
+  if (action.type === 'update-container') return `${SYMBOL[action.type]} ${describeAction(action)}: ${describeChanges(action.changes)} (${action.reason})`;
   const changes = action.changes.length > 0 ? ` (${describeChanges(action.changes)})` : '';
   return `${SYMBOL[action.type]} ${describeAction(action)}: ${action.reason}${changes}`;
 }

@@ -14,6 +14,8 @@ import { bindingString, effectiveContainer, effectiveNetwork, fieldDigest, norma
 import type { ObservedState } from './observe.js';
 import { compare } from '../compare.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../manifests/schema.js';
+import type { ResourcesConfig } from '../engine/runtime-config.js';
+import { inPlaceStep, resourceValue } from './plan-update.js';
 
 export interface PlanOptions {
   desired: DesiredState;
@@ -40,6 +42,7 @@ const TYPE_ORDER: ActionType[] = [
   'recreate-network',
   'pull-image',
   'recreate-container',
+  'update-container',
   'create-container',
   'connect',
   'start-container',
@@ -157,9 +160,21 @@ class Planner {
       } else if (observed.status === 'dead') {
         this.#addRecreate(container, observed, 'the container is dead', []);
         fresh.set(container.name, 'recreated');
-      } else if (observed.labels[LABELS.specHash] !== container.hash) {
-        this.#addRecreate(container, observed, 'spec changed', containerChanges(observed, container));
-        fresh.set(container.name, 'recreated');
+      } else {
+        const labelChanges = observed.labels[LABELS.specHash] === container.hash ? [] : containerChanges(observed, container);
+        const step = inPlaceStep({ container, observed, labelChanges });
+        if (step.kind === 'recreate') {
+          this.#addRecreate(container, observed, step.reason, labelChanges);
+          fresh.set(container.name, 'recreated');
+        } else if (step.kind === 'update') {
+          this.#add({
+            type: 'update-container',
+            name: container.name,
+            containerId: observed.id,
+            update: step.update,
+            ...this.#base('update-container', container.resource, 'in place', step.changes),
+          });
+        }
       }
     }
     // A container that shares another's network namespace, or has a legacy link to it, is bound to that
@@ -635,6 +650,10 @@ function fieldValue(creation: CreationSpec, field: string): string | undefined {
   if (dot > 0 && (field.startsWith('env.') || field.startsWith('labels.'))) {
     return (creation[field.slice(0, dot) as 'env' | 'labels'] as Record<string, string>)[field.slice(dot + 1)];
   }
+  if (field.startsWith('resources.')) {
+    const key = field.slice('resources.'.length) as keyof ResourcesConfig;
+    return resourceValue(key, creation.resources?.[key]);
+  }
   const value = creation[field as keyof CreationSpec];
   if (value === undefined) return undefined;
   if (field === 'command' || field === 'entrypoint') return (value as string[]).join(' ');
@@ -648,8 +667,8 @@ function endpointChanges(desired: EndpointConfig, observed: ObservedEndpoint): F
   const set = (values: string[]) => [...new Set(values)].sort(compare).join(', ');
   const aliases = { from: set(observed.aliases), to: set(desired.aliases) };
   if (aliases.from !== aliases.to) changes.push(withDefined({ field: `${prefix}.aliases`, from: aliases.from || undefined, to: aliases.to || undefined }));
-  if (desired.ipv4Address !== undefined && desired.ipv4Address !== observed.ipv4Address) {
-    changes.push(withDefined({ field: `${prefix}.ipv4Address`, from: observed.ipv4Address, to: desired.ipv4Address }));
+  for (const key of ['ipv4Address', 'ipv6Address'] as const) {
+    if (desired[key] !== undefined && desired[key] !== observed[key]) changes.push(withDefined({ field: `${prefix}.${key}`, from: observed[key], to: desired[key] }));
   }
   const links = { from: set(observed.links.map(normalizeLink)), to: set(desired.links) };
   if (links.from !== links.to) changes.push(withDefined({ field: `${prefix}.links`, from: links.from || undefined, to: links.to || undefined }));

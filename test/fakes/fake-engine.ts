@@ -23,6 +23,7 @@ import type {
   ObservedNetwork,
   RunResult,
 } from '../../src/engine/port.js';
+import type { ContainerUpdate, ObservedRuntime, ResourcesConfig } from '../../src/engine/runtime-config.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { EngineError } from '../../src/engine/errors.js';
 
@@ -38,6 +39,7 @@ export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>
   'startContainer',
   'unpauseContainer',
   'stopContainer',
+  'updateContainer',
   'removeContainer',
   'runContainer',
 ]);
@@ -318,6 +320,14 @@ export class FakeEngine implements Engine {
     this.#emit('container', 'stop', container.observed);
   }
 
+  async updateContainer(idOrName: string, update: ContainerUpdate): Promise<void> {
+    this.#enter('updateContainer', [idOrName, update]);
+    const container = this.#mustContainer(idOrName);
+    const before = container.observed.runtime!;
+    container.observed.runtime = runtimeOf({ ...before.resources, ...update.resources }, update.restartPolicy ?? before.restartPolicy);
+    this.#emit('container', 'update', container.observed);
+  }
+
   async removeContainer(idOrName: string): Promise<void> {
     this.#enter('removeContainer', [idOrName]);
     const container = this.#container(idOrName);
@@ -401,6 +411,7 @@ export class FakeEngine implements Engine {
         restartCount: 0,
         pid: 0,
         portBindings: [],
+        runtime: runtimeOf(config.runtime?.resources ?? {}, config.restartPolicy.name),
       },
     };
     this.#containers.set(id, container);
@@ -520,6 +531,12 @@ function networkFrom(config: NetworkConfig): ObservedNetwork {
   lastPool = (lastPool + 1) % 4096;
   const prefix = `172.${16 + (lastPool >> 8)}.${lastPool & 255}`;
   return { ipam: { subnet: `${prefix}.0/24`, gateway: `${prefix}.1` }, ...dropUndefined(structuredClone(config)), id: newId() };
+}
+
+/** As Docker fills it in: a memory limit without a swap limit gets twice the memory as memory plus swap. */
+function runtimeOf(resources: ResourcesConfig, restartPolicy: ObservedRuntime['restartPolicy']): ObservedRuntime {
+  const memorySwap = resources.memorySwap ?? (resources.memory === undefined ? undefined : resources.memory * 2);
+  return { resources: dropUndefined({ ...resources, memorySwap }), restartPolicy };
 }
 
 export function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
