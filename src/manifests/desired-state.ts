@@ -9,6 +9,8 @@ import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
 import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
+import type { Policy } from './policy.js';
+import { BASELINE, checkPolicy } from './policy.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
 
@@ -35,7 +37,12 @@ export interface LoadedManifests {
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
 /** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: { directory: string; lastGood?: ReadonlyMap<string, AnyDocument[]> }): Promise<LoadedManifests> {
+export async function loadDesiredState(options: {
+  directory: string;
+  lastGood?: ReadonlyMap<string, AnyDocument[]>;
+  /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
+  policy?: Policy;
+}): Promise<LoadedManifests> {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
   const loaded = await loadManifestDirectory(directory);
@@ -44,6 +51,7 @@ export async function loadDesiredState(options: { directory: string; lastGood?: 
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
     files.get(error.file)?.errors.push(error);
   }
+  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE)) files.get(error.file)?.errors.push(error);
   for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);
 
   const choices = new Map<string, Choice>();

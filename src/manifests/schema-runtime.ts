@@ -44,7 +44,7 @@ export const resources = z.strictObject({
 });
 
 /** A capability as `docker run --cap-add` takes it: `NET_ADMIN`, `CAP_NET_ADMIN` or `ALL`. */
-const capability = z.string().regex(/^(CAP_)?[A-Z][A-Z0-9_]*$/i, 'expected a capability such as NET_ADMIN or ALL');
+const capabilityName = z.string().regex(/^(CAP_)?[A-Z][A-Z0-9_]*$/i, 'expected a capability such as NET_ADMIN or ALL');
 
 /** `/dev/fuse`, `/dev/fuse:/dev/fuse`, `/dev/fuse:/dev/fuse:rwm`. */
 export const device = z
@@ -62,11 +62,16 @@ export const logging = z.strictObject({
   options: z.record(z.string(), z.string()).default({}),
 });
 
+/** `cap_net_admin` and `NET_ADMIN` are one capability, as Docker reads them. */
+export function capability(name: string): string {
+  return name.toUpperCase().replace(/^CAP_/, '');
+}
+
 /** Spread into the Container spec's schema. */
 export const runtimeFields = {
   resources: resources.optional(),
-  capAdd: z.array(capability).optional(),
-  capDrop: z.array(capability).optional(),
+  capAdd: z.array(capabilityName).optional(),
+  capDrop: z.array(capabilityName).optional(),
   privileged: z.boolean().optional(),
   devices: z.array(device).optional(),
   ulimits: z.record(z.string().regex(/^[a-z]+$/, 'expected a limit name such as nofile or nproc'), ulimit).optional(),

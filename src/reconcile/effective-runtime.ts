@@ -9,6 +9,7 @@ import type { ContainerSpec } from '../manifests/schema.js';
 import type { DeviceConfig, ResourcesConfig, RuntimeConfig } from '../engine/runtime-config.js';
 import { dropUndefined } from '../drop-undefined.js';
 import { compare } from '../compare.js';
+import { capability } from '../manifests/schema-runtime.js';
 
 /** Undefined when the manifest sets none of the runtime fields. */
 export function runtimeConfig(spec: ContainerSpec): RuntimeConfig | undefined {
@@ -44,11 +45,6 @@ export function runtimeConfig(spec: ContainerSpec): RuntimeConfig | undefined {
     },
   });
   return Object.keys(runtime).length > 0 ? runtime : undefined;
-}
-
-/** `cap_net_admin` and `NET_ADMIN` are one capability, as Docker reads them. */
-function capability(name: string): string {
-  return name.toUpperCase().replace(/^CAP_/, '');
 }
 
 function signal(name: string): string {
