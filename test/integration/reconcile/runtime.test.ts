@@ -11,13 +11,16 @@ import { stringify } from 'yaml';
 import { DockerEngine } from '../../../src/engine/docker.js';
 import type { ContainerConfig } from '../../../src/engine/port.js';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
+import { PRIVILEGED } from '../../../src/manifests/policy.js';
 import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
 import { observe } from '../../../src/reconcile/observe.js';
 import { plan } from '../../../src/reconcile/plan.js';
 import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
-import { TEST_IMAGE, docker, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { main } from '../../../src/cli/main.js';
+import { captureIo } from '../../helpers/cli-io.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
 const manifest = (kind: string, name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion: 'mooring/v1', kind, metadata: { name }, spec });
@@ -48,12 +51,16 @@ describe('container runtime options against the real engine', function () {
     if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
-  async function desired(documents: Manifest[]) {
+  async function writeManifests(documents: Manifest[]): Promise<string> {
     const directory = join(workdir, 'manifests');
     await rm(directory, { recursive: true, force: true });
     await mkdir(directory, { recursive: true });
     await writeFile(join(directory, 'app.yaml'), documents.map((document) => stringify(document)).join('---\n'));
-    const loaded = await loadDesiredState({ directory });
+    return directory;
+  }
+
+  async function desired(documents: Manifest[]) {
+    const loaded = await loadDesiredState({ directory: await writeManifests(documents), policy: PRIVILEGED });
     assert.deepEqual(loaded.files.flatMap((file) => file.errors.map((error) => error.message)), []);
     return loaded.desired;
   }
@@ -166,5 +173,24 @@ describe('container runtime options against the real engine', function () {
       .map(({ name, spec }) => manifest('Container', rename(name), { image: TEST_IMAGE, command: 'sleep 3600', ...spec, ...(spec.dependsOn ? { dependsOn: [rename('minimal')] } : {}) }));
     const planned = plan({ desired: await desired(documents), observed: await observe({ engine, instance: upgrade }), instance: upgrade });
     assert.deepEqual(planned.actions.map((action) => `${action.id}: ${action.reason}`), []);
+  });
+
+  it('the baseline policy refuses a privileged container at its file:line and changes nothing; --policy privileged applies it', async () => {
+    const root = uniqueName('rt-root');
+    // Created, not started: an engine that itself runs without every capability cannot start a privileged container.
+    const directory = await writeManifests([containerDoc(root, { privileged: true, state: 'stopped' })]);
+    const apply = async (...flags: string[]) => {
+      const { io, output } = captureIo(process.env);
+      const code = await main(['apply', directory, '--instance', instance, ...flags], io);
+      return { code, ...output };
+    };
+    const refused = await apply();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^app\.yaml:\d+:\d+: Container\/\S+: spec\.privileged: privileged: true is not allowed by the daemon's policy \(baseline\); allow it with/m);
+    assert.equal(await dockerMaybe('inspect', root), undefined, 'nothing was created');
+
+    const applied = await apply('--policy', 'privileged');
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal((await inspect(root)).HostConfig.Privileged, true);
   });
 });
