@@ -201,6 +201,7 @@ export class DockerEngine implements Engine {
         image: info.Image,
         labels: info.Labels ?? {},
         status: info.State as ContainerStatus,
+        ...listedState(info.Status),
         networkMode: mode,
         portBindings: (info.Ports ?? []).flatMap((port) =>
           port.PublicPort ? [{ containerPort: port.PrivatePort, protocol: port.Type as Protocol, hostIp: port.IP ?? '', hostPort: port.PublicPort }] : [],
@@ -618,6 +619,19 @@ function observedNetwork(info: NetworkInspectInfo): ObservedNetwork {
     ipam: ipam && Object.keys(ipam).length > 0 ? ipam : undefined,
     options: info.Options ?? {},
     labels: info.Labels ?? {},
+  });
+}
+
+/**
+ * What the list's status line tells (`Up 2 minutes (healthy)`, `Exited (0) 3 seconds ago`):
+ * enough for the dependency conditions without an inspection per pass.
+ */
+function listedState(status: string | undefined): Pick<ObservedContainer, 'health' | 'exitCode'> {
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? '')?.[1];
+  const exitCode = /^Exited \((-?\d+)\)/.exec(status ?? '')?.[1];
+  return dropUndefined({
+    health: health === undefined ? undefined : health === 'health: starting' ? 'starting' : (health as 'healthy' | 'unhealthy'),
+    exitCode: exitCode === undefined ? undefined : Number(exitCode),
   });
 }
 

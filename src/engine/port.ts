@@ -121,11 +121,12 @@ export interface ObservedContainer {
   /** Unix ms; only from `inspectContainer`. */
   startedAt?: number;
   finishedAt?: number;
+  /** From `inspectContainer`; from the list only once the container exited. */
   exitCode?: number;
   restartCount?: number;
   /** Process id on the host; only from `inspectContainer`, 0 when not running. */
   pid?: number;
-  /** Docker's health status, when the container has a healthcheck; only from `inspectContainer`. */
+  /** Docker's health status, when the container has a healthcheck. */
   health?: 'starting' | 'healthy' | 'unhealthy';
   /** What `updateContainer` changes, as the engine reports it; the planner compares it with the manifest. */
   runtime?: ObservedRuntime;

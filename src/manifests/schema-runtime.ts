@@ -107,3 +107,19 @@ export const ipamConfigs = z.array(ipamPool).min(1).optional();
 export function ipv4Subnet(ipam: { subnet?: string; configs?: { subnet?: string }[] } | undefined): string | undefined {
   return ipam?.subnet ?? ipam?.configs?.find((pool) => pool.subnet !== undefined && !pool.subnet.includes(':'))?.subnet;
 }
+
+/**
+ * What a dependent waits for: `started` (created and started first: the plain
+ * form), `healthy` (its healthcheck reports healthy), `completed` (it exited with 0).
+ */
+export const dependencyCondition = z.enum(['started', 'healthy', 'completed']);
+
+/** A `dependsOn` entry: a container's name, or `{ name, condition }`. */
+export const dependency = (name: z.ZodString) => z.union([name, z.strictObject({ name, condition: dependencyCondition.default('started') })]);
+
+export type DependencyCondition = z.output<typeof dependencyCondition>;
+
+/** The name a `dependsOn` entry refers to, in either form. */
+export function dependencyName(entry: string | { name: string }): string {
+  return typeof entry === 'string' ? entry : entry.name;
+}

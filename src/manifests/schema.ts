@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { splitCommand } from './command-line.js';
-import { ipamConfigs, runtimeFields } from './schema-runtime.js';
+import { dependency, ipamConfigs, runtimeFields } from './schema-runtime.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -126,7 +126,7 @@ export const containerSpec = z.strictObject({
     .optional(),
   expose: z.array(exposedPort).default([]),
   extraHosts: z.array(extraHost).default([]),
-  dependsOn: z.array(dockerName).default([]),
+  dependsOn: z.array(dependency(dockerName)).default([]),
   healthcheck: healthcheck.optional(),
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),

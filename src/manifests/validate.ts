@@ -9,7 +9,7 @@ import { ManifestError } from './errors.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './container-networks.js';
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
-import { ipv4Subnet } from './schema-runtime.js';
+import { dependencyName, ipv4Subnet } from './schema-runtime.js';
 
 type Path = (string | number)[];
 
@@ -121,7 +121,7 @@ function containerRules(index: SetIndex): void {
     if (peer !== undefined && !declared.Container.has(peer)) {
       report(container, ['spec', 'networkMode'], undeclaredContainer(peer, declared.Container));
     }
-    spec.dependsOn.forEach((name, i) => {
+    spec.dependsOn.map(dependencyName).forEach((name, i) => {
       if (!declared.Container.has(name)) report(container, ['spec', 'dependsOn', i], undeclaredContainer(name, declared.Container));
     });
   }
@@ -277,7 +277,7 @@ function cycleRules({ containers, links, report }: SetIndex): void {
     if (containers.has(edge.from) && containers.has(edge.to)) edges.set(edge.from, [...(edges.get(edge.from) ?? []), edge]);
   };
   for (const container of containers.values()) {
-    container.spec.dependsOn.forEach((to, i) => add({ from: container.name, to, by: 'dependsOn', document: container, path: ['spec', 'dependsOn', i] }));
+    container.spec.dependsOn.map(dependencyName).forEach((to, i) => add({ from: container.name, to, by: 'dependsOn', document: container, path: ['spec', 'dependsOn', i] }));
     const peer = sharedNetworkPeer(container.spec.networkMode);
     if (peer !== undefined) add({ from: container.name, to: peer, by: 'networkMode', document: container, path: ['spec', 'networkMode'] });
   }

@@ -149,11 +149,20 @@ export interface Kept {
   removeAt?: number;
 }
 
+/** A declared container left unstarted this pass: a dependency it waits for is not ready. */
+export interface Waiting {
+  resource: string;
+  reason: 'WaitingForDependency';
+  message: string;
+}
+
 export interface Plan {
   /** In an order that respects `dependsOn`; independent actions may run in parallel. */
   actions: Action[];
   problems: Problem[];
   kept: Kept[];
+  /** Containers whose start waits for a dependency to be healthy or completed. Absent: none. */
+  waiting?: Waiting[];
   /** Set when pruning was refused because no manifest declares anything; says why. */
   pruneRefused?: string;
 }

@@ -21,6 +21,9 @@ import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
 import type { RuntimeConfig } from '../engine/runtime-config.js';
 import { runtimeConfig } from './effective-runtime.js';
+import { dependencyName } from '../manifests/schema-runtime.js';
+import type { ConditionalDependency } from './plan-depends.js';
+import { conditionalDependencies } from './plan-depends.js';
 
 export interface EffectiveNetwork {
   name: string;
@@ -72,6 +75,8 @@ export interface EffectiveContainer {
   fieldDigests: Record<string, string>;
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
+  /** Dependencies it is started after only once they are healthy or completed. */
+  waitsFor: ConditionalDependency[];
   /**
    * Containers this one needs, by name. Targets of network-scoped links are not
    * among them: such a link is a name the engine's DNS resolves when asked, so
@@ -205,8 +210,9 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     fieldDigests,
     state: spec.state,
     pullPolicy: spec.pullPolicy,
+    waitsFor: conditionalDependencies(spec),
     needs: dropUndefined({
-      dependsOn: sortedUnique(spec.dependsOn),
+      dependsOn: sortedUnique(spec.dependsOn.map(dependencyName)),
       legacyLinks: sortedUnique(legacyLinks.map((link) => link.to)),
       networkModeContainer,
     }),

@@ -55,9 +55,10 @@ function actionLine(action: Action): string {
 export function formatPlan(plan: Plan): string {
   const lines = plan.actions.map(actionLine);
   for (const kept of plan.kept) lines.push(keptLine(kept));
+  for (const waiting of plan.waiting ?? []) lines.push(`… wait ${waiting.resource}: ${waiting.message}`);
   for (const problem of plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (plan.pruneRefused) lines.push(`! not pruning: ${plan.pruneRefused}`);
-  if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused) {
+  if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused && !plan.waiting) {
     return 'Nothing to do: the engine matches the manifests.\n';
   }
   lines.push('', summary(plan));
@@ -72,6 +73,8 @@ function summary(plan: Plan): string {
     [planned('remove-network', 'remove-container'), 'to remove'],
     [planned('connect', 'disconnect'), 'to connect or disconnect'],
     [planned('start-container', 'stop-container'), 'to start or stop'],
+    [planned('update-container'), 'to update in place'],
+    [plan.waiting?.length ?? 0, 'waiting for a dependency'],
     [plan.problems.length, plural(plan.problems.length, 'problem')],
   ] as const;
   const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);

@@ -7,7 +7,7 @@ import type { DesiredState } from '../manifests/model.js';
 import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
 import { LABELS, MANAGED_BY, isMooringLabel, isOwnedBy } from '../engine/labels.js';
 import { canonicalJson } from '../engine/spec-hash.js';
-import type { Action, ActionType, FieldChange, Kept, Plan, Problem } from './actions.js';
+import type { Action, ActionType, FieldChange, Kept, Plan, Problem, Waiting } from './actions.js';
 import { resourceKey } from './actions.js';
 import type { CreationSpec, EffectiveContainer, EffectiveNetwork } from './effective-config.js';
 import { bindingString, effectiveContainer, effectiveNetwork, fieldDigest, normalizeImage } from './effective-config.js';
@@ -16,6 +16,7 @@ import { compare } from '../compare.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../manifests/schema.js';
 import type { ResourcesConfig } from '../engine/runtime-config.js';
 import { inPlaceStep, resourceValue } from './plan-update.js';
+import { completed, dependencyReady, waitingFor } from './plan-depends.js';
 
 export interface PlanOptions {
   desired: DesiredState;
@@ -67,6 +68,7 @@ class Planner {
   readonly #drafts = new Map<string, Draft>();
   readonly #problems: Problem[] = [];
   readonly #kept: Kept[] = [];
+  readonly #waiting: Waiting[] = [];
   /** Resources that cannot be used, with the reason: actions that need them are dropped. */
   readonly #unusable = new Map<string, string>();
   #pruneRefused: string | undefined;
@@ -95,6 +97,7 @@ class Planner {
       actions,
       problems: this.#problems,
       kept: this.#kept,
+      ...(this.#waiting.length > 0 && { waiting: this.#waiting }),
       ...(this.#pruneRefused === undefined ? {} : { pruneRefused: this.#pruneRefused }),
     };
   }
@@ -198,7 +201,7 @@ class Planner {
       if (this.#unusable.has(container.resource)) continue;
       const observed = this.#observedContainers.get(container.name);
       this.#planEndpoints(container, fresh.has(container.name) ? undefined : observed);
-      this.#planState(container, fresh.get(container.name), observed);
+      this.#planState(container, fresh.get(container.name), observed, new Set(fresh.keys()));
     }
   }
 
@@ -274,8 +277,16 @@ class Planner {
     this.#add({ type: 'disconnect', container, network, ...this.#base('disconnect', resource, reason, changes, network) });
   }
 
-  #planState(container: EffectiveContainer, fresh: 'created' | 'recreated' | undefined, observed: ObservedContainer | undefined): void {
+  #planState(container: EffectiveContainer, fresh: 'created' | 'recreated' | undefined, observed: ObservedContainer | undefined, changing: ReadonlySet<string>): void {
     if (container.state === 'running') {
+      const unready = container.waitsFor.filter(({ name, condition }) => !dependencyReady(condition, this.#observedContainers.get(name), changing.has(name)));
+      const wouldStart = fresh !== undefined || (observed !== undefined && ['created', 'exited', 'paused'].includes(observed.status));
+      if (wouldStart && unready.length > 0) {
+        this.#waiting.push(waitingFor(container.resource, unready));
+        return;
+      }
+      // A one-shot others wait on to complete is left exited, not started again.
+      if (!fresh && observed && completed(observed) && this.#awaitedToComplete(container.name)) return;
       if (fresh) {
         this.#add({ type: 'start-container', name: container.name, ...this.#base('start-container', container.resource, `${fresh}; state: running`) });
       } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {
@@ -297,6 +308,10 @@ class Planner {
         ...this.#base('stop-container', container.resource, `the container is ${observed.status}; state: stopped`),
       });
     }
+  }
+
+  #awaitedToComplete(name: string): boolean {
+    return [...this.#containers.values()].some(({ waitsFor }) => waitsFor.some((entry) => entry.name === name && entry.condition === 'completed'));
   }
 
   /** Whether another declared container shares this one's network namespace or has a legacy link to it: both name its id. */

@@ -80,7 +80,7 @@ const BUILTIN_NETWORKS = ['bridge', 'host', 'none'];
 const LIVE: ReadonlySet<ContainerStatus> = new Set(['running', 'paused', 'restarting']);
 
 /** What only an inspection shows; the engine's container list leaves it out. */
-const INSPECT_ONLY = ['startedAt', 'finishedAt', 'exitCode', 'restartCount', 'pid', 'health'] as const;
+const INSPECT_ONLY = ['startedAt', 'finishedAt', 'restartCount', 'pid'] as const;
 
 export class FakeEngine implements Engine {
   readonly calls: FakeCall[] = [];
@@ -178,6 +178,13 @@ export class FakeEngine implements Engine {
     else setTimeout(() => this.#emit('container', 'die', subject), options.eventDelayMs);
   }
 
+  /** Sets a container's health as its healthcheck would, emitting the engine's `health_status: <health>` event. */
+  setHealth(idOrName: string, health: NonNullable<ObservedContainer['health']>): void {
+    const container = this.#mustContainer(idOrName);
+    container.observed.health = health;
+    this.#emit('container', `health_status: ${health}`, container.observed);
+  }
+
   /** Ends every open event stream, with `error` when given (as when the engine restarts). */
   endEvents(error?: Error): void {
     for (const listener of this.#listeners) listener(error ?? new StreamEnd());
@@ -200,6 +207,8 @@ export class FakeEngine implements Engine {
     return [...this.#containers.values()].map((container) => {
       const listed = structuredClone(this.#listView.get(container.observed.id) ?? container.observed);
       for (const key of INSPECT_ONLY) delete listed[key];
+      // The list's status line says the exit code of an exited container only.
+      if (listed.status !== 'exited') delete listed.exitCode;
       return listed;
     });
   }

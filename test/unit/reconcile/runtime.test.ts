@@ -227,3 +227,59 @@ describe('container runtime options (issue 15)', () => {
     assert.equal(document('Container', 'x', { image: 'busybox', privileged: true }).spec.privileged, true);
   });
 });
+
+describe('dependsOn with a condition', () => {
+  const db = container('db', { healthcheck: { test: 'true' } });
+  const migrate = container('migrate', { command: 'true', restartPolicy: 'no' });
+  const api = container('api', { dependsOn: ['plain', { name: 'db', condition: 'healthy' }, { name: 'migrate', condition: 'completed' }] });
+  const plainDep = container('plain');
+  const desired = desiredState([db, migrate, plainDep, api]);
+
+  it('creates the dependent but starts it only once the dependency is healthy and the one-shot completed', async () => {
+    const engine = new FakeEngine();
+    const first = await converge(engine, desired);
+    assert.ok(ids(first.plan).includes('create-container:api'));
+    assert.ok(!ids(first.plan).includes('start-container:api'));
+    assert.deepEqual(first.plan.waiting, [{
+      resource: 'Container/api',
+      reason: 'WaitingForDependency',
+      message: 'container db is not healthy yet; container migrate is not completed (exited with 0) yet; started once it is',
+    }]);
+    assert.match(formatPlan(first.plan), /^… wait Container\/api: container db is not healthy yet/m);
+
+    engine.setHealth('db', 'healthy');
+    const waiting = await planFor(engine, desired);
+    assert.deepEqual(waiting.waiting?.map((entry) => entry.message), ['container migrate is not completed (exited with 0) yet; started once it is']);
+
+    engine.setStatus('migrate', 'exited', 0);
+    const ready = await converge(engine, desired);
+    assert.deepEqual(ids(ready.plan), ['start-container:api'], 'the completed one-shot is not started again');
+    assert.equal(ready.plan.waiting, undefined);
+    assert.equal(engine.container('api')!.status, 'running');
+    assert.deepEqual(ids(await planFor(engine, desired)), []);
+  });
+
+  it('keeps waiting on a one-shot that failed, and restarts it as any exited container', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, desired);
+    engine.setHealth('db', 'healthy');
+    engine.setStatus('migrate', 'exited', 1);
+    const planned = await planFor(engine, desired);
+    assert.ok(ids(planned).includes('start-container:migrate'));
+    assert.ok(!ids(planned).includes('start-container:api'));
+  });
+
+  it('leaves a dependent that runs alone when its dependency turns unhealthy', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, desired);
+    engine.setHealth('db', 'healthy');
+    engine.setStatus('migrate', 'exited', 0);
+    await converge(engine, desired);
+    engine.setHealth('db', 'unhealthy');
+    assert.deepEqual(ids(await planFor(engine, desired)), []);
+  });
+
+  it('refuses an unknown condition, and checks the name as in the plain form', () => {
+    assert.throws(() => container('api', { dependsOn: [{ name: 'db', condition: 'ready' }] }));
+  });
+});
