@@ -27,7 +27,11 @@ const manifest = (kind: string, name: string, spec: Record<string, unknown>): Ma
 const containerDoc = (name: string, spec: Record<string, unknown> = {}) =>
   manifest('Container', name, { image: TEST_IMAGE, pullPolicy: 'Never', command: 'sleep 3600', stopTimeout: 1, ...spec });
 
-async function inspect(name: string): Promise<{ Id: string; Config: Record<string, unknown>; HostConfig: Record<string, unknown>; NetworkSettings: { Networks: Record<string, { IPAMConfig?: Record<string, string> }> } }> {
+async function inspect(name: string): Promise<{
+  Id: string;
+  State: { Status: string; Health?: { Status: string } };
+  Config: Record<string, unknown>;
+  HostConfig: Record<string, unknown>; NetworkSettings: { Networks: Record<string, { IPAMConfig?: Record<string, string> }> } }> {
   return JSON.parse(await docker('inspect', name))[0];
 }
 
@@ -193,4 +197,39 @@ describe('container runtime options against the real engine', function () {
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal((await inspect(root)).HostConfig.Privileged, true);
   });
+
+  it('starts a dependent only after its dependency turns healthy and a one-shot exits 0', async () => {
+    const [db, migrate, api] = [uniqueName('rt-db'), uniqueName('rt-migrate'), uniqueName('rt-api')];
+    const documents = [
+      containerDoc(db, { healthcheck: { test: 'test -e /tmp/ready', interval: '500ms', retries: 1 } }),
+      containerDoc(migrate, { command: ['sh', '-c', 'sleep 1'], restartPolicy: 'no' }),
+      containerDoc(api, { dependsOn: [{ name: db, condition: 'healthy' }, { name: migrate, condition: 'completed' }] }),
+    ];
+    const first = await pass(documents);
+    assert.deepEqual(first.plan.waiting?.map((entry) => entry.resource), [`Container/${api}`]);
+    assert.equal((await inspect(api)).State.Status, 'created');
+
+    await docker('exec', db, 'touch', '/tmp/ready');
+    // What the daemon's trigger waits for: the engine reports db healthy and migrate exited.
+    await eventually(async () => assert.equal((await inspect(db)).State.Health?.Status, 'healthy'));
+    await eventually(async () => assert.equal((await inspect(migrate)).State.Status, 'exited'));
+    const second = await pass(documents);
+    assert.deepEqual(second.plan.actions.map((action) => action.id), [`start-container:${api}`]);
+    assert.equal((await inspect(api)).State.Status, 'running');
+    assert.equal((await inspect(migrate)).State.Status, 'exited', 'the completed one-shot stays exited');
+    assert.deepEqual((await pass(documents)).plan.actions, []);
+  });
 });
+
+/** Polls an observable condition of the engine until it holds. */
+async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
