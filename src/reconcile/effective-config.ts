@@ -20,10 +20,9 @@ import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
 import type { RuntimeConfig } from '../engine/runtime-config.js';
-import { runtimeConfig } from './effective-runtime.js';
+import { conditionalDependencies, runtimeConfig } from './effective-runtime.js';
 import { dependencyName } from '../manifests/schema-runtime.js';
-import type { ConditionalDependency } from './plan-depends.js';
-import { conditionalDependencies } from './plan-depends.js';
+import type { ConditionalDependency } from './effective-runtime.js';
 
 export interface EffectiveNetwork {
   name: string;

@@ -6,6 +6,7 @@
  * one mooring computed before they existed.
  */
 import type { ContainerSpec } from '../manifests/schema.js';
+import type { DependencyCondition } from '../manifests/schema-runtime.js';
 import type { DeviceConfig, ResourcesConfig, RuntimeConfig } from '../engine/runtime-config.js';
 import { dropUndefined } from '../drop-undefined.js';
 import { compare } from '../compare.js';
@@ -50,6 +51,16 @@ export function runtimeConfig(spec: ContainerSpec): RuntimeConfig | undefined {
 function signal(name: string): string {
   const upper = name.toUpperCase();
   return /^\d+$/.test(upper) || upper.startsWith('SIG') ? upper : `SIG${upper}`;
+}
+
+export interface ConditionalDependency {
+  name: string;
+  condition: Exclude<DependencyCondition, 'started'>;
+}
+
+/** The `dependsOn` entries that wait for more than a start: the planner holds the dependent's start until they are ready. */
+export function conditionalDependencies(spec: Pick<ContainerSpec, 'dependsOn'>): ConditionalDependency[] {
+  return spec.dependsOn.flatMap((entry) => (typeof entry === 'object' && entry.condition !== 'started' ? [{ name: entry.name, condition: entry.condition }] : []));
 }
 
 /** `/dev/fuse` alone is `/dev/fuse:/dev/fuse:rwm`, as `docker run --device` reads it. */
