@@ -1,5 +1,5 @@
 /** Plans and pass results as people read them: one line per action, like a diff. */
-import type { Action, FieldChange, Kept, Plan } from './actions.js';
+import type { Action, FieldChange, Kept, Plan, Waiting } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import { count, plural } from '../plural.js';
 
@@ -77,7 +77,7 @@ function actionLine(action: Action): string {
 export function formatPlan(plan: Plan): string {
   const lines = plan.actions.map(actionLine);
   for (const kept of plan.kept) lines.push(keptLine(kept));
-  for (const waiting of plan.waiting ?? []) lines.push(`… wait ${waiting.resource}: ${waiting.message}`);
+  for (const waiting of plan.waiting ?? []) lines.push(waitingLine(waiting));
   for (const problem of plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (plan.pruneRefused) lines.push(`! not pruning: ${plan.pruneRefused}`);
   if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused && !plan.waiting) {
@@ -105,6 +105,10 @@ function summary(plan: Plan): string {
   return `Plan: ${changes}. Pruning is refused (see above), so nothing is removed${plan.actions.length === 0 ? ', and nothing else changes' : ''}.`;
 }
 
+function waitingLine(waiting: Waiting): string {
+  return `… wait ${waiting.resource}: ${waiting.message}`;
+}
+
 function keptLine(kept: Kept): string {
   return `= keep ${kept.resource}${kept.removeAt === undefined ? '' : ' for now'}: ${kept.reason}`;
 }
@@ -119,9 +123,10 @@ function outcomeLine(outcome: ActionOutcome): string {
 export function formatReconcileResult(result: PassReport): string {
   const lines = result.outcomes.map(outcomeLine);
   for (const kept of result.plan.kept) lines.push(keptLine(kept));
+  for (const waiting of result.plan.waiting ?? []) lines.push(waitingLine(waiting));
   for (const problem of result.plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (result.pruneRefused) lines.push(`! not pruning: ${result.pruneRefused}`);
-  if (result.outcomes.length === 0 && result.converged) return 'Nothing to do: the engine matches the manifests.\n';
+  if (result.outcomes.length === 0 && result.converged && !result.plan.waiting) return 'Nothing to do: the engine matches the manifests.\n';
   const failed = result.errors.length;
   lines.push('', result.converged ? 'Converged.' : `Not converged: ${count(failed, 'resource')} with errors${result.pruneRefused ? ', pruning refused' : ''}.`);
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,7 @@ import type { ContainerConfig, NetworkConfig } from '../../../src/engine/port.js
 import type { AnyDocument } from '../../../src/manifests/model.js';
 import type { UpdateContainerAction } from '../../../src/reconcile/actions.js';
 import { effectiveContainer, effectiveNetwork } from '../../../src/reconcile/effective-config.js';
-import { formatPlan } from '../../../src/reconcile/format-plan.js';
+import { formatPlan, formatReconcileResult } from '../../../src/reconcile/format-plan.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { container, desiredState, document, link, network, publish } from './fixtures.js';
 import { INSTANCE, converge, ids, planFor } from './helpers.js';
@@ -246,6 +246,7 @@ describe('dependsOn with a condition', () => {
       message: 'container db is not healthy yet; container migrate is not completed (exited with 0) yet; started once it is',
     }]);
     assert.match(formatPlan(first.plan), /^… wait Container\/api: container db is not healthy yet/m);
+    assert.match(formatReconcileResult(first), /^… wait Container\/api: container db is not healthy yet/m);
 
     engine.setHealth('db', 'healthy');
     const waiting = await planFor(engine, desired);
