@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
 import { parseManifest } from './parse.js';
 import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
+import type { ReadText } from './compose/read.js';
 import { readComposeProject } from './compose/read.js';
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
@@ -73,10 +74,7 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
   const files: ManifestFile[] = [];
   // A Compose project's files are read together, as one entry named after its `compose.yaml`.
   const roles = composeRoles(found.flatMap((entry) => ('problem' in entry ? [] : [entry.file])));
-  const read = async (file: string, { optional }: { optional: boolean }) => {
-    const result = await readManifestText(fs, file, join(directory, file));
-    return optional && 'failed' in result && result.failed.errors.some((error) => errorCode(error.cause) === 'ENOENT') ? { missing: true as const } : result;
-  };
+  const read = composeReader(fs, directory);
   for (const entry of found) {
     const role = 'problem' in entry ? undefined : roles.get(entry.file);
     if ('problem' in entry) files.push(entry.problem);
@@ -85,6 +83,28 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
     else if (role.role === 'ignored') files.push(problemEntry(entry.file, role.reason));
   }
   return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+}
+
+/**
+ * One Compose file of any name (`mooring convert stack.yml`), read as the
+ * loader reads a project: with the override beside it when it has a Compose
+ * name, and the `.env` beside it.
+ */
+export async function loadComposeFile(path: string, options: LoadDirectoryOptions = {}): Promise<ManifestFile> {
+  const fs = options.fs ?? nodeFs;
+  const directory = dirname(path);
+  const file = basename(path);
+  const role = composeRoles(await fs.readdir(directory)).get(file);
+  const overrides = role?.role === 'project' ? role.overrides : [];
+  return readComposeProject({ file, overrides, directory, environment: options.environment ?? process.env, read: composeReader(fs, directory) });
+}
+
+function composeReader(fs: LoaderFs, directory: string): ReadText {
+  return async (file, { optional }) => {
+    const result = await readManifestText(fs, file, join(directory, file));
+    const missing = 'failed' in result && result.failed.errors.some((error) => errorCode(error.cause) === 'ENOENT');
+    return optional && missing ? { missing: true } : result;
+  };
 }
 
 type Found = { file: string; absolute: string } | { problem: ManifestFile };

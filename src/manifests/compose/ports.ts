@@ -13,8 +13,8 @@ export interface Publish {
   hostIp?: string;
 }
 
-/** `[HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTOCOL]`, IPv6 host addresses in brackets. */
-const SHORT = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d+)(?:-(\d+))?:)?(\d+)(?:-(\d+))?(?:\/(\w+))?$/;
+/** `[HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTOCOL]`, IPv6 host addresses in brackets; `IP::PORT` publishes on an ephemeral host port. */
+const SHORT = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d*)(?:-(\d+))?:)?(\d+)(?:-(\d+))?(?:\/(\w+))?$/;
 
 /** One entry of `ports` → one publish per port of its range. */
 export function publishes(entry: unknown): Publish[] {
@@ -37,7 +37,7 @@ function shortSyntax(text: string): Publish[] {
   const match = SHORT.exec(text.trim());
   if (!match) throw new ComposeValueError(`expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], got ${describeValue(text)}`);
   const [, ipv6, ipv4, hostStart, hostEnd, start, end, protocol] = match;
-  const number = (value: string | undefined) => (value === undefined ? undefined : port(Number(value)));
+  const number = (value: string | undefined) => (value === undefined || value === '' ? undefined : port(Number(value)));
   const containerStart = number(start)!;
   return pair([containerStart, number(end) ?? containerStart], [number(hostStart), number(hostEnd) ?? number(hostStart)], protocolOf(protocol ?? 'tcp'), ipv6 ?? ipv4);
 }

@@ -49,5 +49,12 @@ export async function readComposeProject(options: {
     directory: resolve(directory, projectDirectory),
     environment: (name) => environment[name],
   });
-  return { file, digest, documents: project.documents, errors: project.errors, ...(project.errors.length > 0 ? { failed: 1 } : {}) };
+  return {
+    file,
+    digest,
+    documents: project.documents,
+    errors: project.errors,
+    ...(project.errors.length > 0 ? { failed: 1 } : {}),
+    ...(project.project === undefined ? {} : { project: project.project }),
+  };
 }

@@ -119,6 +119,7 @@ services:
       - 80
       - "8080:8080"
       - "127.0.0.1:9000-9001:9000-9001"
+      - "127.0.0.1::7000"
       - "[::1]:5353:53/udp"
       - { target: 443, published: "8443", host_ip: 127.0.0.2, protocol: tcp }
 `);
@@ -129,6 +130,7 @@ services:
       ['shop-web-1-8080-tcp', { container: 'shop-web-1', containerPort: 8080, protocol: 'tcp', hostPort: 8080, hostIp: '0.0.0.0' }],
       ['shop-web-1-9000-tcp', { container: 'shop-web-1', containerPort: 9000, protocol: 'tcp', hostPort: 9000, hostIp: '127.0.0.1' }],
       ['shop-web-1-9001-tcp', { container: 'shop-web-1', containerPort: 9001, protocol: 'tcp', hostPort: 9001, hostIp: '127.0.0.1' }],
+      ['shop-web-1-7000-tcp', { container: 'shop-web-1', containerPort: 7000, protocol: 'tcp', hostIp: '127.0.0.1' }],
       ['shop-web-1-53-udp', { container: 'shop-web-1', containerPort: 53, protocol: 'udp', hostPort: 5353, hostIp: '::1' }],
       ['shop-web-1-443-tcp', { container: 'shop-web-1', containerPort: 443, protocol: 'tcp', hostPort: 8443, hostIp: '127.0.0.2' }],
     ]);
