@@ -97,8 +97,9 @@ describe('mooring run on a directory with a compose.yaml, end to end', function 
     assert.deepEqual([file.errors[0]?.line, file.errors[0]?.column, file.errors[0]?.message], [7, 9, 'expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], got "eighty"']);
     assert.deepEqual(await Promise.all([web, db].map(async (name) => (await inspect(name))?.Id)), ids);
 
-    // A change to .env alone is a change to the project.
     await writeFile(join(projectDirectory, 'compose.yaml'), compose());
+    await statusUntil('compose.yaml is valid again', (current) => current.manifests.some((entry) => entry.file === `${project}/compose.yaml` && entry.valid));
+    // A change to .env alone is a change to the project.
     await writeFile(join(projectDirectory, '.env'), 'GREETING=again\n');
     await eventually('web runs with the new .env', async () => (await inspect(web))?.Config.Env.includes('GREETING=again') && (await inspect(web))?.State.Running);
     await statusUntil('Synced and Healthy again', checksHealthy);
