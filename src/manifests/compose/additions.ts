@@ -9,6 +9,7 @@
 import type { PendingDocument, ProjectNames, ServiceTranslation } from './context.js';
 import { ComposeValueError, expectBoolean, expectMapping, expectString, isMapping, setField } from './context.js';
 import { DEPENDENCY_CONDITIONS, dependencies } from './service-basics.js';
+import { hasDependencyConditions } from './schema-fields.js';
 import type { JoinedNetworks } from './networks.js';
 import type { TreePath } from './interpolate.js';
 import { describeValue } from '../schema-issues.js';
@@ -56,7 +57,7 @@ export function translateDependencies(options: {
       translation.problem(['depends_on', ...error.at], error.message);
     }
   }
-  const dependsOn = new Set<string>(linked);
+  const dependsOn = new Map<string, string | { name: string; condition: string }>([...linked].map((name) => [name, name]));
   for (const edge of edges) {
     const target = names.containers.get(edge.service);
     if (target === undefined) {
@@ -64,10 +65,14 @@ export function translateDependencies(options: {
       translation.problem(edge.at, `service ${JSON.stringify(edge.service)} ${why}`);
       continue;
     }
-    if (edge.condition !== DEPENDENCY_CONDITIONS[0]) {
+    const condition = DEPENDENCY_CONDITIONS[edge.condition]!;
+    if (condition === 'started') {
+      dependsOn.set(target, target);
+    } else if (hasDependencyConditions()) {
+      dependsOn.set(target, { name: target, condition });
+    } else {
       translation.problem([...edge.at, 'condition'], `mooring cannot wait for ${edge.condition} yet: it needs dependsOn conditions (issue 15)`);
     }
-    dependsOn.add(target);
     const dependency = translations.get(edge.service);
     if (!extension.checks || linked.has(target) || dependency === undefined) continue;
     // Only where the dependency's name resolves: a network both join.
@@ -80,7 +85,8 @@ export function translateDependencies(options: {
       origin: ['services', translation.service, ...edge.at],
     });
   }
-  if (dependsOn.size > 0) setField(translation, 'dependsOn', [...dependsOn].sort(), attributes.depends_on === undefined ? ['links'] : ['depends_on']);
+  const sorted = [...dependsOn].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+  if (sorted.length > 0) setField(translation, 'dependsOn', sorted, attributes.depends_on === undefined ? ['links'] : ['depends_on']);
 }
 
 /** The Probes of an `x-mooring: {probes: [...]}`: `from` and `to` name services (or `host`), and `to: {service, network}` a container's address. */

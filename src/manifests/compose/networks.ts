@@ -8,6 +8,7 @@ import type { PendingDocument, ServiceTranslation } from './context.js';
 import { ComposeValueError, expectBoolean, expectMapping, expectString, expectStringList, isMapping, setField, stringMap } from './context.js';
 import { describeValue } from '../schema-issues.js';
 import type { TreePath } from './interpolate.js';
+import { hasIpv6Address } from './schema-fields.js';
 
 /** The engine name of a top-level network (or volume): `name:`, else the key when external, else `<project>_<key>`. */
 export function resourceName(project: string, key: string, declaration: unknown): string {
@@ -84,6 +85,7 @@ interface ServiceNetwork {
   key: string;
   aliases: string[];
   ipv4Address?: string;
+  ipv6Address?: string;
   priority: number;
 }
 
@@ -93,14 +95,23 @@ function serviceNetworks(value: unknown): ServiceNetwork[] {
   return Object.entries(expectMapping(value)).map(([key, options]) => {
     const entry = options === null ? {} : expectMapping(options);
     for (const attribute of Object.keys(entry)) {
-      if (['ipv6_address', 'link_local_ips', 'mac_address', 'driver_opts', 'gw_priority', 'interface_name'].includes(attribute)) {
+      if (attribute === 'ipv6_address' && !hasIpv6Address()) {
+        throw new ComposeValueError('mooring cannot represent `ipv6_address` yet: it needs the network field `ipv6Address` (issue 15)', [key, attribute]);
+      }
+      if (['link_local_ips', 'mac_address', 'driver_opts', 'gw_priority', 'interface_name'].includes(attribute)) {
         throw new ComposeValueError(`\`${attribute}\` is not supported by mooring yet`, [key, attribute]);
       }
-      if (!['aliases', 'ipv4_address', 'priority'].includes(attribute)) throw new ComposeValueError(`unknown attribute \`${attribute}\``, [key, attribute]);
+      if (!['aliases', 'ipv4_address', 'ipv6_address', 'priority'].includes(attribute)) throw new ComposeValueError(`unknown attribute \`${attribute}\``, [key, attribute]);
     }
     const aliases = entry.aliases === undefined ? [] : expectStringList(entry.aliases);
     const priority = entry.priority === undefined ? 0 : Number(entry.priority);
-    return { key, aliases, priority, ...(entry.ipv4_address === undefined ? {} : { ipv4Address: expectString(entry.ipv4_address) }) };
+    return {
+      key,
+      aliases,
+      priority,
+      ...(entry.ipv4_address === undefined ? {} : { ipv4Address: expectString(entry.ipv4_address) }),
+      ...(entry.ipv6_address === undefined ? {} : { ipv6Address: expectString(entry.ipv6_address) }),
+    };
   });
 }
 
@@ -142,7 +153,8 @@ export function translateNetworking(translation: ServiceTranslation): void {
       continue;
     }
     translation.networkKeys.push(network.key);
-    networks.push({ name, aliases: [...new Set([service, ...network.aliases])], ...(network.ipv4Address === undefined ? {} : { ipv4Address: network.ipv4Address }) });
+    const { ipv4Address, ipv6Address } = network;
+    networks.push({ name, aliases: [...new Set([service, ...network.aliases])], ...(ipv4Address === undefined ? {} : { ipv4Address }), ...(ipv6Address === undefined ? {} : { ipv6Address }) });
   }
   setField(translation, 'networks', networks, attributes.networks === undefined ? [] : ['networks']);
 }

@@ -1,5 +1,5 @@
 /** Which mooring fields and kinds exist: rows of the attribute table wait for theirs. */
-import { containerSpec, KINDS } from '../schema.js';
+import { containerNetwork, containerSpec, KINDS } from '../schema.js';
 
 export function hasContainerField(field: string): boolean {
   return field in containerSpec.shape;
@@ -7,4 +7,14 @@ export function hasContainerField(field: string): boolean {
 
 export function hasKind(kind: string): boolean {
   return (KINDS as readonly string[]).includes(kind);
+}
+
+/** Whether a Container's `dependsOn` takes `{name, condition}` entries (issue 15). */
+export function hasDependencyConditions(): boolean {
+  return containerSpec.shape.dependsOn.safeParse([{ name: 'a', condition: 'healthy' }]).success;
+}
+
+/** Whether a Container's network entry takes an `ipv6Address` (issue 15). */
+export function hasIpv6Address(): boolean {
+  return 'ipv6Address' in containerNetwork.shape;
 }

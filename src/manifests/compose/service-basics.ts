@@ -121,8 +121,8 @@ export function oneReplica(value: unknown): void {
   if (replicas !== 1) throw new ComposeValueError(`mooring runs one container per service: ${replicas} replicas are not supported`);
 }
 
-/** The conditions `depends_on` may name, with what mooring makes of each. */
-export const DEPENDENCY_CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
+/** The conditions `depends_on` may name, as mooring's `dependsOn` names them. */
+export const DEPENDENCY_CONDITIONS: Readonly<Record<string, string>> = { service_started: 'started', service_healthy: 'healthy', service_completed_successfully: 'completed' };
 
 export interface Dependency {
   service: string;
@@ -143,8 +143,8 @@ export function dependencies(value: unknown): Dependency[] {
     if (entry.required !== undefined && !expectBoolean(entry.required)) throw new ComposeValueError('`required: false` is not supported by mooring yet', [service, 'required']);
     if (entry.restart !== undefined && expectBoolean(entry.restart)) throw new ComposeValueError('`restart: true` is not supported by mooring yet', [service, 'restart']);
     const condition = entry.condition === undefined ? 'service_started' : expectString(entry.condition);
-    if (!(DEPENDENCY_CONDITIONS as readonly string[]).includes(condition)) {
-      throw new ComposeValueError(`expected one of ${DEPENDENCY_CONDITIONS.join(', ')}, got ${describeValue(condition)}`, [service, 'condition']);
+    if (!(condition in DEPENDENCY_CONDITIONS)) {
+      throw new ComposeValueError(`expected one of ${Object.keys(DEPENDENCY_CONDITIONS).join(', ')}, got ${describeValue(condition)}`, [service, 'condition']);
     }
     return { service, condition, at };
   });
