@@ -51,9 +51,9 @@ export const ALL = '*';
 const CONTAINER_KEY = 'Container/';
 
 /** Engine events that can mean an owned resource drifted; the rest (exec, health checks, our own creates) do not. */
-const DRIFT_EVENTS: Record<EngineEvent['type'], ReadonlySet<string>> = {
-  container: new Set(['start', 'die', 'stop', 'destroy', 'pause', 'unpause', 'rename', 'update', 'oom']),
-  network: new Set(['connect', 'disconnect', 'destroy', 'remove']),
+const DRIFT_EVENTS: Record<EngineEvent['resource'], ReadonlySet<EngineEvent['change']>> = {
+  container: new Set(['started', 'died', 'stopped', 'destroyed', 'paused', 'unpaused', 'renamed', 'updated', 'out-of-memory']),
+  network: new Set(['connected', 'disconnected', 'destroyed']),
 };
 
 export interface DaemonOptions {
@@ -571,21 +571,21 @@ export class Daemon {
   #onEvent(event: EngineEvent): void {
     const key = this.#keyFor(event);
     if (key === undefined) return;
-    if (event.type === 'container') {
+    if (event.resource === 'container') {
       const name = key.slice(CONTAINER_KEY.length);
       const now = this.#clock.now();
-      if (event.action === 'start') this.#crashLoops.started(name, now);
-      if (event.action === 'kill') this.#crashLoops.killed(name);
-      if (event.action === 'die') this.#crashed(name, this.#crashLoops.died(name, now), now, this.#logger);
+      if (event.change === 'started') this.#crashLoops.started(name, now);
+      if (event.change === 'killed') this.#crashLoops.killed(name);
+      if (event.change === 'died') this.#crashed(name, this.#crashLoops.died(name, now), now, this.#logger);
     }
-    if (!DRIFT_EVENTS[event.type].has(event.action) || this.#failedForGood.has(key)) return;
-    this.#logger.debug('engine event', { type: event.type, action: event.action, resource: key });
+    if (!DRIFT_EVENTS[event.resource].has(event.change) || this.#failedForGood.has(key)) return;
+    this.#logger.debug('engine event', { type: event.resource, action: event.change, resource: key });
     this.#soon(key);
   }
 
   /** The resource an event is about, when mooring owns it; network events name the container when it is one of ours. */
   #keyFor(event: EngineEvent): string | undefined {
-    if (event.type === 'container') {
+    if (event.resource === 'container') {
       if (!isOwnedBy(event.labels, this.#instance)) return undefined;
       return `Container/${event.labels[LABELS.name] ?? event.name ?? event.id}`;
     }

@@ -11,7 +11,7 @@ import type { ActionOutcome, RetryOptions } from './apply.js';
 import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
 import { observe } from './observe.js';
-import { plan } from './plan.js';
+import { plan } from './plan/index.js';
 import type { RemovalGrace } from './removal-grace.js';
 
 export interface ReconcileOptions {

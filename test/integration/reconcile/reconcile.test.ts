@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import type { Engine } from '../../../src/engine/port.js';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import type { DesiredState } from '../../../src/manifests/model.js';

@@ -47,7 +47,7 @@ describe('followEngineEvents', () => {
     await clock.tickAsync(0);
     await engine.createNetwork({ name: 'front', driver: 'bridge', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
     await clock.tickAsync(0);
-    assert.deepEqual(events.map((event) => `${event.type} ${event.action} ${event.name}`), ['network create front']);
+    assert.deepEqual(events.map((event) => `${event.resource} ${event.change} ${event.name}`), ['network created front']);
     engine.endEvents(new EngineError('socket hang up', { transient: true }));
     await clock.tickAsync(0);
     assert.deepEqual(log, ['connect 20.10.24', 'drop 500: socket hang up']);
@@ -87,7 +87,7 @@ describe('followEngineEvents', () => {
     assert.equal(log.at(-1), 'connect 20.10.24');
     await engine.createNetwork({ name: 'back', driver: 'bridge', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
     await clock.tickAsync(0);
-    assert.deepEqual(events.map((event) => `${event.action} ${event.name}`), ['create back'], 'the new stream delivers events');
+    assert.deepEqual(events.map((event) => `${event.change} ${event.name}`), ['created back'], 'the new stream delivers events');
   });
 
   it('ends quietly when aborted, also while waiting to retry', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import type { AnyDocument, DesiredState } from '../../../src/manifests/model.js';
-import type { Action, Plan } from '../../../src/reconcile/actions.js';
-import { LABELS, isOwnedBy, ownerLabels } from '../../../src/engine/labels.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { IMAGE, container, desiredState, link, network, publish } from './fixtures.js';
-import { INSTANCE, converge, ids, ordered, planFor } from './helpers.js';
+import type { AnyDocument, DesiredState } from '../../../../src/manifests/model.js';
+import type { Action, Plan } from '../../../../src/reconcile/actions.js';
+import { LABELS, isOwnedBy, ownerLabels } from '../../../../src/engine/labels.js';
+import { FakeEngine } from '../../../fakes/fake-engine.js';
+import { IMAGE, container, desiredState, link, network, publish } from '../fixtures.js';
+import { app, back, db, everything, front, pair, web } from './documents.js';
+import { INSTANCE, converge, ids, ordered, planFor } from '../helpers.js';
 
 function find<T extends Action['type']>(result: Plan, id: string): Extract<Action, { type: T }> {
   const action = result.actions.find((candidate) => candidate.id === id);
@@ -25,40 +26,6 @@ interface Case {
   actions: string[];
   problems?: string[];
   check?: (result: Plan, engine: FakeEngine) => void;
-}
-
-const web = container('web', { networks: [{ name: 'front', aliases: ['www'] }, { name: 'back' }] });
-const db = container('db', { networks: [{ name: 'back', aliases: ['database'] }] });
-const front = network('front');
-const back = network('back', { ipam: { subnet: '10.77.0.0/24' } });
-const app = [front, back, web, db];
-
-/** One of every kind of document and setting; `forms` are the parts written differently in equivalent manifests. */
-function everything(forms: { env: Record<string, unknown>; expose: unknown[]; command: unknown }): AnyDocument[] {
-  return [
-    ...app,
-    container('api', { networks: [{ name: 'back', aliases: ['api'] }], env: forms.env, dependsOn: ['db'] }),
-    link('api-db', { from: 'api', to: 'db', network: 'back', alias: 'sql' }),
-    container('legacy', { expose: forms.expose }),
-    container('client', { command: forms.command }),
-    link('client-legacy', { from: 'client', to: 'legacy', alias: 'server' }),
-    publish('web-80', { container: 'web', containerPort: 80 }),
-    publish('web-81', { container: 'web', containerPort: 81, hostPort: 8081, protocol: 'udp' }),
-    container('hosted', { networkMode: 'host' }),
-    container('sidecar', { networkMode: 'container:web' }),
-    container('parked', { state: 'stopped' }),
-  ];
-}
-
-/** The networking guides' two-way pair: `one` and `two` on `pair`, each with a network-scoped Link to the other. */
-function pair(spec: Record<string, unknown> = {}, networks: { name: string }[] = [{ name: 'pair' }]): AnyDocument[] {
-  return [
-    network('pair'),
-    container('one', { networks, ...spec }),
-    container('two', { networks, ...spec }),
-    link('one-to-two', { from: 'one', to: 'two', network: 'pair' }),
-    link('two-to-one', { from: 'two', to: 'one', network: 'pair' }),
-  ];
 }
 
 /** The dependencies of an action, as planned. */
@@ -567,7 +534,7 @@ const cases: Case[] = [
   },
 ];
 
-describe('plan', () => {
+describe('plan: scenarios reached by converging the fake engine first', () => {
   for (const testCase of cases) {
     it(testCase.name, async () => {
       const engine = new FakeEngine();
