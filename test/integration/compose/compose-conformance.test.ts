@@ -153,6 +153,31 @@ describe('Compose conformance with docker-compose 1.29', function () {
     });
   }
 
+  it('moves a running project from docker-compose to mooring: the plan names the project until `down` frees its names', async () => {
+    const project = uniqueName('move');
+    const composeDirectory = join(root, 'compose', project);
+    const manifests = join(root, 'manifests-move');
+    await cp(join(CORPUS, 'basic'), composeDirectory, { recursive: true });
+    await cp(join(CORPUS, 'basic'), join(manifests, project), { recursive: true });
+    downs.push(() => dockerCompose(composeDirectory, '-p', project, 'down', '-t', '0').catch(() => undefined));
+    downs.push(() => removeLabelled(`io.mooring.instance=${project}`));
+    await dockerCompose(composeDirectory, '-p', project, 'up', '-d', '--no-build');
+    // 1.29 names its containers with `_1`, Compose v2 with `-1`: the network is where the names meet.
+    const cli = async (command: string) => {
+      const { io, output } = captureIo(process.env);
+      const code = await main([command, '-m', manifests, '--instance', project, '--log-level', 'error'], io);
+      return { code, ...output };
+    };
+    const planned = await cli('plan');
+    assert.equal(planned.code, 1);
+    assert.match(planned.stdout, new RegExp(`the name ${project}_default is taken by a network of Compose project "${project}"; it is left untouched: \`docker compose -p ${project} down\` frees it and keeps named volumes`));
+
+    await dockerCompose(composeDirectory, '-p', project, 'down', '-t', '0');
+    const applied = await cli('apply');
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.equal(await docker('inspect', '--format', '{{.State.Running}}', `${project}-web-1`), 'true');
+  });
+
   it('covers every project of the corpus', async () => {
     assert.deepEqual((await readdir(CORPUS)).sort(), ['basic', 'settings', 'topology']);
   });
