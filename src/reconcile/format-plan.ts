@@ -105,8 +105,8 @@ function keptLine(kept: Kept): string {
 function outcomeLine(outcome: ActionOutcome): string {
   const head = `${SYMBOL[outcome.action.type]} ${describeAction(outcome.action)}`;
   if (outcome.ok) return `${head}: done (${Math.round(outcome.durationMs)} ms)`;
-  if (outcome.skipped) return `${head}: skipped, ${outcome.error ?? ''}`;
-  return `${head}: FAILED: ${outcome.error ?? ''}`;
+  if (outcome.skipped) return `${head}: skipped, ${outcome.error?.message ?? ''}`;
+  return `${head}: FAILED: ${outcome.error?.message ?? ''}`;
 }
 
 export function formatReconcileResult(result: PassReport): string {

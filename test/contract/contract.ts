@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import type { ContainerConfig, Engine, NetworkConfig, ObservedContainer } from '../../src/engine/port.js';
-import { EngineError } from '../../src/engine/errors.js';
+import { EngineError } from '../../src/errors.js';
 import { containerConfig } from '../../src/engine/container-config.js';
 import { TEST_IMAGE, uniqueName } from '../helpers/docker.js';
 

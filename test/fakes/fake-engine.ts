@@ -29,7 +29,7 @@ import { MUTATING_METHODS } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { containerConfig } from '../../src/engine/container-config.js';
 import { containerMode, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
-import { EngineError } from '../../src/engine/errors.js';
+import { EngineError } from '../../src/errors.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../../src/manifests/container-networks.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { errorMessage } from '../../errors.js';
 import type { EngineAddress } from '../connection.js';
 import { dockerodeOptions } from '../connection.js';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 import type { Engine } from '../port.js';
 import { MUTATING_METHODS } from '../port.js';
 

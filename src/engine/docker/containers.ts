@@ -2,7 +2,7 @@
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import { eachLimited } from '../../each-limited.js';
 import { errorMessage } from '../../errors.js';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 import { namespaceOwner } from '../network-mode.js';
 import type { ContainerConfig, ObservedContainer, RunResult } from '../port.js';
 import type { EngineClient } from './client.js';

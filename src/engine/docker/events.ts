@@ -1,6 +1,6 @@
 /** The engine's event stream, as mooring-level container and network changes. */
 import type { Readable } from 'node:stream';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 import type { EngineEvent } from '../port.js';
 import type { EngineClient } from './client.js';
 import { engineEvent } from './mapping.js';

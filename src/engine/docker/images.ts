@@ -1,6 +1,6 @@
 /** Images: whether one is present, and pulling one to the end of its progress stream. */
 import type { Readable } from 'node:stream';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 import type { EngineClient } from './client.js';
 import { engineMessage, statusIn } from './client.js';
 import { jsonLines, quietDeadline } from './streams.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { containerConfig } from '../../../src/engine/container-config.js';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import type { ContainerConfig, EngineEvent } from '../../../src/engine/port.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { containerConfig } from '../../../src/engine/container-config.js';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { demuxLogs } from '../../../src/engine/docker/streams.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import type { EngineEvent } from '../../../src/engine/port.js';
 import { silentLogger } from '../../../src/log.js';
 

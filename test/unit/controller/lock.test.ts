@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { InstanceLockHolder } from '../../../src/daemon/lock.js';
-import { InstanceLockedError, acquireInstanceLock, findInstanceLockHolder } from '../../../src/daemon/lock.js';
+import type { InstanceLockHolder } from '../../../src/controller/lock.js';
+import { InstanceLockedError, acquireInstanceLock, findInstanceLockHolder } from '../../../src/controller/lock.js';
 
 describe('acquireInstanceLock', () => {
   const holder = (instance: string): InstanceLockHolder => ({

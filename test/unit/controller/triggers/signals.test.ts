@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { handleSignals, signalExitCode } from '../../../src/daemon/signals.js';
+import { handleSignals, signalExitCode } from '../../../../src/controller/triggers/signals.js';
 
 describe('handleSignals', () => {
   it('the first stop signal stops, any later one forces; SIGHUP reloads; dispose removes every handler', () => {

@@ -3,8 +3,8 @@ import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { silentLogger } from '../../../src/log.js';
-import { ManifestWatcher } from '../../../src/daemon/watch.js';
+import { silentLogger } from '../../../../src/log.js';
+import { ManifestWatcher } from '../../../../src/controller/triggers/watch.js';
 
 describe('ManifestWatcher', () => {
   let root: string;

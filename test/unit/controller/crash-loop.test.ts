@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CrashLoopTracker } from '../../../src/daemon/crash-loop.js';
+import { CrashLoopTracker } from '../../../src/controller/crash-loop.js';
 
 describe('CrashLoopTracker', () => {
   const tracker = () => new CrashLoopTracker({ minRunMs: 10_000, backoff: { initialMs: 10_000, maxMs: 40_000 } });

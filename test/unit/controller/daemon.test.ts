@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
-import type { DaemonOptions } from '../../../src/daemon/daemon.js';
-import { Daemon } from '../../../src/daemon/daemon.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { systemClock } from '../../../src/clock.js';
+import type { DaemonOptions } from '../../../src/controller/options.js';
+import { Daemon } from '../../../src/controller/daemon.js';
+import { EngineError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import type { LoadedManifests } from '../../../src/manifests/desired-state.js';
 import { ManifestError } from '../../../src/manifests/errors.js';
@@ -107,7 +108,7 @@ describe('Daemon', () => {
     daemon = new Daemon({
       engine,
       logger: silentLogger(),
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       instance: INSTANCE,
       manifestsDirectory: '/etc/mooring/manifests',
       statusFile: join(directory, 'status.json'),

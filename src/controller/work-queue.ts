@@ -8,7 +8,7 @@
  * One difference: `take` hands out every ready key at once, because the daemon's
  * work is one full, level-triggered pass however many keys asked for it.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { BackoffOptions } from './backoff.js';
 import { KeyedBackoff } from './backoff.js';
@@ -22,7 +22,7 @@ export interface WorkQueueOptions {
 
 interface Pending {
   at: number;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 export class WorkQueue<K> {
@@ -64,7 +64,7 @@ export class WorkQueue<K> {
   /** Counts a failure of `key` and makes it ready again after its backoff; returns the delay. */
   addRateLimited(key: K): number {
     const delayMs = this.#backoff.fail(key);
-    clearTimeout(this.#retries.get(key)?.timer);
+    this.#clock.clearTimer(this.#retries.get(key)?.timer);
     this.#retries.delete(key);
     this.#schedule(this.#retries, key, delayMs);
     return delayMs;
@@ -73,7 +73,7 @@ export class WorkQueue<K> {
   /** Ends `key`'s backoff: it succeeded. */
   forget(key: K): void {
     this.#backoff.reset(key);
-    clearTimeout(this.#retries.get(key)?.timer);
+    this.#clock.clearTimer(this.#retries.get(key)?.timer);
     this.#retries.delete(key);
   }
 
@@ -111,7 +111,7 @@ export class WorkQueue<K> {
   /** Stops handing out keys: a waiting `take` resolves to undefined, timers are cleared, adds are ignored. */
   shutDown(): void {
     this.#shutDown = true;
-    for (const pending of [...this.#delayed.values(), ...this.#retries.values()]) clearTimeout(pending.timer);
+    for (const pending of [...this.#delayed.values(), ...this.#retries.values()]) this.#clock.clearTimer(pending.timer);
     this.#delayed.clear();
     this.#retries.clear();
     this.#wakeAll();
@@ -130,8 +130,8 @@ export class WorkQueue<K> {
     const at = this.#clock.now() + delayMs;
     const existing = timers.get(key);
     if (existing && existing.at <= at) return;
-    clearTimeout(existing?.timer);
-    const timer = setTimeout(() => {
+    this.#clock.clearTimer(existing?.timer);
+    const timer = this.#clock.setTimeout(() => {
       timers.delete(key);
       this.add(key);
     }, delayMs);

@@ -8,12 +8,14 @@
  * every `livenessMs` whether it still answers, and a stream whose engine does
  * not is dropped like one the engine closed.
  */
-import type { Clock } from '../clock.js';
-import { sleep, systemClock } from '../clock.js';
-import type { Engine, EngineEvent, EngineInfo } from '../engine/port.js';
-import { errorMessage } from '../errors.js';
-import type { BackoffOptions } from './backoff.js';
-import { backoffDelay } from './backoff.js';
+import type { Clock } from '../../clock.js';
+import { systemClock } from '../../clock.js';
+import type { ContainerEvent, Engine, EngineEvent, EngineInfo } from '../../engine/port.js';
+import { LABELS, isOwnedBy } from '../../engine/labels.js';
+import { asError, errorMessage } from '../../errors.js';
+import { containerKey } from '../keys.js';
+import type { BackoffOptions } from '../backoff.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface EngineEventsOptions {
   engine: Engine;
@@ -62,14 +64,14 @@ export async function followEngineEvents(options: EngineEventsOptions): Promise<
       connectedAt = clock.now();
       options.onConnect(info);
       const streamSignal = AbortSignal.any([signal, stream.signal]);
-      void checkLiveness(engine, livenessMs, streamSignal, (error) => {
+      void checkLiveness(engine, clock, livenessMs, streamSignal, (error) => {
         hung = error;
         stream.abort();
       });
       for await (const event of engine.events({ signal: streamSignal })) options.onEvent(event);
       failure = hung ?? new Error('the engine ended its event stream');
     } catch (error) {
-      failure = hung ?? (error instanceof Error ? error : new Error(String(error)));
+      failure = hung ?? asError(error);
     } finally {
       stream.abort();
     }
@@ -77,14 +79,14 @@ export async function followEngineEvents(options: EngineEventsOptions): Promise<
     if (connectedAt !== undefined && clock.now() - connectedAt >= stableMs) attempt = 0;
     const delayMs = backoffDelay(++attempt, options.backoff ?? DEFAULT_EVENTS_BACKOFF);
     options.onDisconnect(failure, delayMs);
-    await sleep(delayMs, signal);
+    await clock.sleep(delayMs, signal);
   }
 }
 
 /** Asks the engine every `intervalMs` whether it answers, until `signal` aborts or it does not: then `onHung`. Never rejects. */
-async function checkLiveness(engine: Engine, intervalMs: number, signal: AbortSignal, onHung: (error: Error) => void): Promise<void> {
+async function checkLiveness(engine: Engine, clock: Clock, intervalMs: number, signal: AbortSignal, onHung: (error: Error) => void): Promise<void> {
   for (;;) {
-    await sleep(intervalMs, signal);
+    await clock.sleep(intervalMs, signal);
     if (signal.aborted) return;
     try {
       await engine.info();
@@ -93,4 +95,50 @@ async function checkLiveness(engine: Engine, intervalMs: number, signal: AbortSi
       return;
     }
   }
+}
+
+/** Engine events that can mean an owned resource drifted; the rest (exec, health checks, our own creates) do not. */
+const DRIFT_EVENTS: { [R in EngineEvent['resource']]: ReadonlySet<Extract<EngineEvent, { resource: R }>['change']> } = {
+  container: new Set(['started', 'died', 'stopped', 'destroyed', 'paused', 'unpaused', 'renamed', 'updated', 'out-of-memory']),
+  network: new Set(['connected', 'disconnected', 'destroyed']),
+};
+
+/** What a container's event says about its run, for the crash-loop tracker. */
+const RUN_EVENTS: Readonly<Partial<Record<ContainerEvent['change'], EventMeaning['run']>>> = { started: 'started', killed: 'killed', died: 'died' };
+
+/** What an engine event means to the controller. */
+export interface EventMeaning {
+  /** The resource it is about (`Container/web`). */
+  key: string;
+  /** It can mean the resource drifted from its manifest: a pass should look. */
+  drift: boolean;
+  /** For a Container: its run began, it was asked to end, or it ended. */
+  run?: 'started' | 'killed' | 'died';
+}
+
+export interface EventContext {
+  instance: string;
+  /** Owned containers and networks by id, as the last pass saw them, to recognise network events. */
+  ownedIds: ReadonlyMap<string, string>;
+  /** Whether the manifests declare a Network of this name. */
+  declaresNetwork(name: string): boolean;
+}
+
+/**
+ * The one place that reads the engine's events: the resource an event is
+ * about, when mooring owns it (network events name the container when it is
+ * one of ours), whether it can mean drift, and what it says about a run.
+ */
+export function eventMeaning(event: EngineEvent, context: EventContext): EventMeaning | undefined {
+  if (event.resource === 'container') {
+    if (!isOwnedBy(event.labels, context.instance)) return undefined;
+    const drift = DRIFT_EVENTS.container.has(event.change);
+    const run = RUN_EVENTS[event.change];
+    return { key: containerKey(event.labels[LABELS.name] ?? event.name ?? event.id), drift, ...(run === undefined ? {} : { run }) };
+  }
+  const key =
+    (event.containerId === undefined ? undefined : context.ownedIds.get(event.containerId)) ??
+    context.ownedIds.get(event.id) ??
+    (event.name !== undefined && context.declaresNetwork(event.name) ? `Network/${event.name}` : undefined);
+  return key === undefined ? undefined : { key, drift: DRIFT_EVENTS.network.has(event.change) };
 }

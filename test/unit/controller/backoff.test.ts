@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { KeyedBackoff, backoffDelay } from '../../../src/daemon/backoff.js';
+import { KeyedBackoff, backoffDelay } from '../../../src/controller/backoff.js';
 
 describe('backoff', () => {
   it('doubles from the initial delay up to the cap', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { WorkQueue } from '../../../src/daemon/work-queue.js';
+import { systemClock } from '../../../src/clock.js';
+import { WorkQueue } from '../../../src/controller/work-queue.js';
 
 describe('WorkQueue', () => {
   let clock: sinon.SinonFakeTimers;
@@ -8,7 +9,7 @@ describe('WorkQueue', () => {
 
   beforeEach(() => {
     clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    queue = new WorkQueue({ clock: { now: () => Date.now() }, backoff: { initialMs: 1000, maxMs: 8000 } });
+    queue = new WorkQueue({ clock: systemClock, backoff: { initialMs: 1000, maxMs: 8000 } });
   });
 
   afterEach(() => {

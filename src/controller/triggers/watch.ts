@@ -11,8 +11,8 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { watch } from 'chokidar';
-import type { Logger } from '../log.js';
-import { isManifestFileName } from '../manifests/load.js';
+import type { Logger } from '../../log.js';
+import { isManifestFileName } from '../../manifests/load.js';
 
 export interface ManifestWatcherOptions {
   directory: string;
@@ -44,7 +44,7 @@ export class ManifestWatcher {
 
   constructor(options: ManifestWatcherOptions) {
     this.#directory = resolve(options.directory);
-    this.#logger = options.logger.child({ kind: 'ManifestWatcher' });
+    this.#logger = options.logger.child({ component: 'watch' });
     this.#onChange = options.onChange;
     this.#debounceMs = options.debounceMs ?? 200;
     this.#pollMs = options.pollMs ?? 2000;

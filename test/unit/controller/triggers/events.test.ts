@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { EngineError } from '../../../src/engine/errors.js';
-import type { EngineEvent } from '../../../src/engine/port.js';
-import { followEngineEvents } from '../../../src/daemon/events.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { systemClock } from '../../../../src/clock.js';
+import { EngineError } from '../../../../src/errors.js';
+import type { EngineEvent } from '../../../../src/engine/port.js';
+import { followEngineEvents } from '../../../../src/controller/triggers/events.js';
+import { FakeEngine } from '../../../fakes/fake-engine.js';
 
 describe('followEngineEvents', () => {
   let clock: sinon.SinonFakeTimers;
@@ -33,7 +34,7 @@ describe('followEngineEvents', () => {
       ...options,
       engine,
       signal: abort.signal,
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       backoff: { initialMs: 500, maxMs: 4000 },
       stableMs: 10_000,
       onConnect: (info) => log.push(`connect ${info.version}`),
