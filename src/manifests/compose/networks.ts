@@ -8,7 +8,7 @@ import type { PendingDocument, ServiceTranslation } from './context.js';
 import { ComposeValueError, expectBoolean, expectMapping, expectString, expectStringList, isMapping, setField, stringMap } from './context.js';
 import { describeValue } from '../schema-issues.js';
 import type { TreePath } from './interpolate.js';
-import { hasIpv6Address } from './schema-fields.js';
+import { hasIpamPools, hasIpv6Address } from './schema-fields.js';
 
 /** The engine name of a top-level network (or volume): `name:`, else the key when external, else `<project>_<key>`. */
 export function resourceName(project: string, key: string, declaration: unknown): string {
@@ -68,15 +68,21 @@ function ipam(value: unknown): Record<string, unknown> | undefined {
   }
   if (entry.config === undefined) return undefined;
   if (!Array.isArray(entry.config)) throw new ComposeValueError(`expected a list, got ${describeValue(entry.config)}`, ['config']);
-  if (entry.config.length > 1) throw new ComposeValueError('mooring takes one address pool per network for now', ['config', 1]);
   if (entry.config.length === 0) return undefined;
-  const pool = expectMapping(entry.config[0]);
+  const pools = entry.config.map((item, index) => ipamPool(item, index));
+  if (pools.length === 1) return pools[0];
+  if (!hasIpamPools()) throw new ComposeValueError('mooring cannot represent several address pools yet: it needs the network field `ipam.configs` (issue 15)', ['config', 1]);
+  return { configs: pools };
+}
+
+function ipamPool(item: unknown, index: number): Record<string, unknown> {
+  const pool = expectMapping(item);
   const out: Record<string, unknown> = {};
   for (const [key, field] of [['subnet', 'subnet'], ['gateway', 'gateway'], ['ip_range', 'ipRange']] as const) {
     if (pool[key] !== undefined) out[field] = expectString(pool[key]);
   }
   for (const key of Object.keys(pool)) {
-    if (!['subnet', 'gateway', 'ip_range'].includes(key)) throw new ComposeValueError(`\`${key}\` is not supported by mooring yet`, ['config', 0, key]);
+    if (!['subnet', 'gateway', 'ip_range'].includes(key)) throw new ComposeValueError(`\`${key}\` is not supported by mooring yet`, ['config', index, key]);
   }
   return out;
 }
