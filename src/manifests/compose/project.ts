@@ -224,13 +224,26 @@ function placer(files: readonly ComposeYaml[]): Placer {
     anywhere(path) {
       let best = files[0]!.locate(path);
       for (const file of files.slice(1)) {
-        const found = file.locate(path);
+        const found = file.locate(appendedPath(files[0]!.value, path));
         if (found.depth >= best.depth && found.depth > 0) best = found;
       }
       return best.position;
     },
     main: (path) => files[0]!.locate(path).position,
   };
+}
+
+/**
+ * A path in the merged tree as a path in an override file: an item appended
+ * to a sequence stands at its index less the length of the project file's sequence.
+ */
+function appendedPath(base: unknown, path: TreePath): TreePath {
+  let node: unknown = base;
+  return path.map((segment) => {
+    const appended = typeof segment === 'number' && Array.isArray(node) && segment >= node.length ? segment - node.length : segment;
+    node = appended === segment && typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[segment] : undefined;
+    return appended;
+  });
 }
 
 /** `services.web.ports.1` → `FILE:LINE:COL: service web: ports[1]: message`. */

@@ -38,7 +38,7 @@ describe('Compose projects in the manifests tree', () => {
 
     await put({ 'shop/compose.override.yaml': 'services:\n  web:\n    ports: ["eighty"]\n' });
     const broken = await loadDesiredState({ directory, lastGood: good.lastGood });
-    assert.deepEqual(broken.files[0]!.errors.map((error) => error.message), ['shop/compose.override.yaml:3:5: service web: ports[1]: expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], got "eighty"']);
+    assert.deepEqual(broken.files[0]!.errors.map((error) => error.message), ['shop/compose.override.yaml:3:13: service web: ports[1]: expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], got "eighty"']);
     assert.deepEqual(broken.usingLastGood, ['shop/compose.yaml']);
     assert.deepEqual(broken.desired.containers.map((container) => container.name), ['shop-web-1']);
 
