@@ -41,9 +41,9 @@ describe('the Compose corpus', () => {
       assert.ok(Date.now() - started < 5000);
       const [file] = loaded.files;
       assert.equal(file?.file, `${stack}/compose.yaml`);
-      for (const error of file.errors) {
-        assert.match(error.message, new RegExp(`^${stack}/compose\\.yaml:\\d+:\\d+: (service|volume|network) [\\w-]+: [\\w.\\[\\]-]+: .*(cannot represent|not supported|cannot wait)`), error.message);
-      }
+      // Refused by the translation, or (once issue 15 lands) by the daemon's policy: either way at the attribute's place.
+      const refused = new RegExp(`^${stack}/compose\\.yaml:\\d+:\\d+: (((service|volume|network) [\\w-]+: [\\w.\\[\\]-]+: .*(cannot represent|not supported|cannot wait))|(Container/[\\w-]+: spec\\.[\\w.]+: .*not allowed by the daemon's policy))`);
+      for (const error of file.errors) assert.match(error.message, refused, error.message);
       if (file.errors.length === 0) assert.ok(loaded.desired.containers.length > 0);
     });
   }
