@@ -164,7 +164,8 @@ export const probeSpec = z.strictObject({
   from: dockerName,
   /** A name as `from` would resolve it, an IP, `host.docker.internal`, or a container's address on a network. */
   to: z.union([z.string().min(1), probeContainerTarget]),
-  ports: z.array(port).min(1),
+  /** Empty: a DNS-only check, that `to` resolves (as for a Link to a container that exposes nothing). */
+  ports: z.array(port),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
   interval: positiveDuration.optional(),
   timeout: positiveDuration.optional(),
