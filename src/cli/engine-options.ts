@@ -2,7 +2,6 @@
  * What every command that talks to the engine shares: its flags, the engine
  * and logger they select, and loading the manifests.
  */
-import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/port.js';
 import { DockerEngine } from '../engine/docker.js';
@@ -11,7 +10,7 @@ import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import type { CliIo, CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import { count } from '../plural.js';
 
 export interface EngineCommandOptions {
@@ -55,21 +54,6 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
 /** The parsed flags of a command built with `addEngineOptions`; a directory argument stands for `-m`. */
 export function engineCommandOptions(command: Command): EngineCommandOptions {
   return { ...command.opts<EngineCommandOptions>(), manifests: manifestsDirectory(command) };
-}
-
-/**
- * The manifests directory of a command with a `[directory]` argument and
- * `-m`: either one. Both, naming different directories, is an error rather
- * than a silent choice between them.
- */
-export function manifestsDirectory(command: Command): string {
-  const flag = command.opts<{ manifests: string }>().manifests;
-  const [directory] = command.processedArgs as [string | undefined];
-  if (directory === undefined) return flag;
-  if (command.getOptionValueSource('manifests') === 'cli' && resolve(flag) !== resolve(directory)) {
-    command.error(`error: two manifests directories: ${directory} as the argument and ${flag} with -m; give one of them`);
-  }
-  return directory;
 }
 
 export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
-import { manifestsDirectory } from './engine-options.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import { count } from '../plural.js';

@@ -37,6 +37,38 @@ export type LoaderFs = Pick<typeof nodeFs, 'open' | 'readdir' | 'realpath' | 'st
 export interface LoadDirectoryOptions {
   /** @default node:fs/promises */
   fs?: LoaderFs;
+  /** Parses kept from earlier loads; a file whose bytes are unchanged is not parsed again. */
+  cache?: ParseCache;
+}
+
+/** What a file's bytes parse to, whatever its path: everything of a {@link ManifestFile} but its name and digest. */
+type Parsed = Omit<ManifestFile, 'file' | 'digest'>;
+
+/**
+ * Each file's parse and schema check, keyed by the SHA-256 of its bytes: a
+ * daemon reads its directory again every resync, and parsing and checking
+ * hundreds of unchanged documents each time was most of a resync's CPU. A
+ * file is still read every time (reading is cheap, and a hash cannot miss a
+ * change the way a modification time can); only files that changed are parsed.
+ */
+export class ParseCache {
+  readonly #entries = new Map<string, { digest: string; parsed: Parsed }>();
+
+  /** The file's parse when its digest is the one cached; a copy the caller may add errors to. */
+  get(file: string, digest: string): Parsed | undefined {
+    const entry = this.#entries.get(file);
+    if (entry?.digest !== digest) return undefined;
+    return { ...entry.parsed, errors: [...entry.parsed.errors] };
+  }
+
+  set(file: string, digest: string, parsed: Parsed): void {
+    this.#entries.set(file, { digest, parsed: { ...parsed, errors: [...parsed.errors] } });
+  }
+
+  /** Forgets the files a load no longer found, so that the cache holds no more than the directory. */
+  retainOnly(files: ReadonlySet<string>): void {
+    for (const file of this.#entries.keys()) if (!files.has(file)) this.#entries.delete(file);
+  }
 }
 
 /** Whether a directory entry is a manifest: `*.yaml`, `*.yml`, `*.json`, not hidden, not an editor's leftover. */
@@ -64,7 +96,8 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
   const found: Found[] = [];
   await walk({ fs, absolute: directory, relative: '', visited: new Set([await fs.realpath(directory).catch(() => directory)]), found });
   const files: ManifestFile[] = [];
-  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(fs, entry.file, entry.absolute));
+  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(fs, entry.file, entry.absolute, options.cache));
+  options.cache?.retainOnly(new Set(files.map((file) => file.file)));
   return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
 
@@ -115,7 +148,7 @@ async function walk(options: { fs: LoaderFs; absolute: string; relative: string;
   }
 }
 
-async function readManifestFile(fs: LoaderFs, file: string, absolute: string): Promise<ManifestFile> {
+async function readManifestFile(fs: LoaderFs, file: string, absolute: string, cache: ParseCache | undefined): Promise<ManifestFile> {
   let bytes: Buffer;
   try {
     bytes = await readBounded(absolute);
@@ -124,11 +157,11 @@ async function readManifestFile(fs: LoaderFs, file: string, absolute: string): P
     return problemEntry(file, `cannot read: ${reason(error)}`, error);
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
-  const decoded = decodeUtf8(bytes);
-  if ('problem' in decoded) {
-    return { file, digest, documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] };
-  }
-  return { file, digest, ...parseManifest(file, decoded.text) };
+  const cached = cache?.get(file, digest);
+  if (cached) return { file, digest, ...cached };
+  const parsed = parseBytes(file, bytes);
+  cache?.set(file, digest, parsed);
+  return { file, digest, ...parsed };
 
   async function readBounded(path: string): Promise<Buffer> {
     // Non-blocking, so that opening a FIFO does not wait for a writer; it is then refused as not a regular file.
@@ -139,10 +172,12 @@ async function readManifestFile(fs: LoaderFs, file: string, absolute: string): P
       const tooLarge = (size: number) =>
         new ManifestError(`file too large: ${size} bytes, the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`, { file, line: 1, column: 1 });
       if (info.size > MAX_FILE_BYTES) throw tooLarge(info.size);
-      // Read one byte past the limit: the file may have grown since `stat`.
-      const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+      // Sized by `stat` plus a byte, not by the limit: a megabyte zeroed per file per resync was most of a load's
+      // memory churn. The file may have grown since `stat`; the buffer then grows, to one byte past the limit at most.
+      let buffer = Buffer.alloc(info.size + 1);
       let length = 0;
       for (;;) {
+        if (length === buffer.length) buffer = Buffer.concat([buffer], Math.min(2 * buffer.length, MAX_FILE_BYTES + 1));
         const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
         if (bytesRead === 0) break;
         length += bytesRead;
@@ -153,6 +188,12 @@ async function readManifestFile(fs: LoaderFs, file: string, absolute: string): P
       await handle.close();
     }
   }
+}
+
+function parseBytes(file: string, bytes: Buffer): Parsed {
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) return { documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] };
+  return parseManifest(file, decoded.text);
 }
 
 type Decoded = { text: string } | { problem: string; line: number; column: number };
