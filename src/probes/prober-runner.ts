@@ -157,7 +157,7 @@ class DefaultProberRunner implements ProberRunner {
 }
 
 /** Whether process `pid` here is in the container's cgroup (`/docker/<id>`, `docker-<id>.scope`, `libpod-<id>.scope`). */
-async function isContainerProcess(source: ProberSource): Promise<boolean> {
+export async function isContainerProcess(source: Pick<ProberSource, 'id' | 'pid'>): Promise<boolean> {
   if (!(source.pid > 0)) return false;
   try {
     return (await readFile(`/proc/${source.pid}/cgroup`, 'utf8')).includes(source.id);
