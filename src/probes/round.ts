@@ -148,7 +148,7 @@ export class RoundRunner {
     try {
       const known = this.#pids.get(listed.id);
       let running: ProberSource = { id: listed.id, name: source, pid: known ?? 0 };
-      if (known === undefined || !(await isContainerProcess(running))) {
+      if (known === undefined || !isContainerProcess(running)) {
         const container = await this.#engine.inspectContainer(listed.id);
         if (container === undefined || container.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${container?.status ?? 'missing'}`));
         running = { id: container.id, name: source, pid: container.pid ?? 0 };
