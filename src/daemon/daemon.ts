@@ -17,7 +17,8 @@ import type { Engine, EngineEvent, EngineInfo } from '../engine/port.js';
 import { LABELS, isOwnedBy } from '../engine/labels.js';
 import type { Logger } from '../log.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
-import { loadDesiredState } from '../manifests/desired-state.js';
+import type { loadDesiredState } from '../manifests/desired-state.js';
+import { createManifestLoader } from '../manifests/desired-state.js';
 import type { ProbeSchedulerOptions } from '../probes/scheduler.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import type { Action } from '../reconcile/actions.js';
@@ -91,7 +92,7 @@ export interface DaemonOptions {
   progressIntervalMs?: number;
   /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
   stopTimeoutMs?: number;
-  /** @default loadDesiredState */
+  /** @default createManifestLoader(): parses only the files that changed since the last load */
   loadManifests?: typeof loadDesiredState;
   /** @default a chokidar {@link ManifestWatcher} */
   watchManifests?: (options: ManifestWatcherOptions) => { start(): Promise<void>; close(): Promise<void> };
@@ -183,7 +184,7 @@ export class Daemon {
     this.#debounceMs = options.debounceMs ?? 200;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 8000;
     this.#progressIntervalMs = positive('progressIntervalMs', options.progressIntervalMs ?? 2000);
-    this.#loadManifests = options.loadManifests ?? loadDesiredState;
+    this.#loadManifests = options.loadManifests ?? createManifestLoader();
     this.#pid = options.pid ?? process.pid;
     this.#queue = new WorkQueue({ clock: this.#clock, backoff: options.backoff });
     this.#crashLoops = new CrashLoopTracker(options.crashLoop);
