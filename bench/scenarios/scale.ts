@@ -42,7 +42,7 @@ export function settings(context: BenchContext): Settings {
   const sizes = context.scaleSizes ?? (context.quick ? [4, 2] : [300, 100, 500]);
   return context.quick
     ? { sizes, probeInterval: '2s', resync: '10s', idleSeconds: 5, repetitions: 1, floorSample: 0, concurrencies: [4] }
-    : { sizes, probeInterval: '10s', resync: '30s', idleSeconds: 60, repetitions: 3, floorSample: 24, concurrencies: [1, 2, 4, 8] };
+    : { sizes, probeInterval: '10s', resync: '30s', idleSeconds: 60, repetitions: 3, floorSample: 12, concurrencies: [2, 4, 8] };
 }
 
 export interface SizeFigures {
