@@ -3,7 +3,7 @@ import { EXIT } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { observe } from '../reconcile/observe.js';
-import { plan } from '../reconcile/plan.js';
+import { plan } from '../reconcile/plan/index.js';
 import { formatPlan } from '../reconcile/format-plan.js';
 
 /** `mooring plan`: what `apply` would do, as a diff. Exit 0 nothing to do, 2 changes, 1 a problem or pruning refused (apply would not converge). */

@@ -4,7 +4,7 @@
  * source and round was most of what a round asked the engine.
  */
 import assert from 'node:assert/strict';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
 import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';

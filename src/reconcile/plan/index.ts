@@ -1,0 +1,35 @@
+/**
+ * The planner: a pure function from the desired state and what the engine runs
+ * to the actions that make them equal, each with its reason and dependencies.
+ * Nothing here calls the engine, reads a clock or logs.
+ *
+ * The phases run in this order, each adding drafts to one shared context:
+ * networks, containers (with cascading recreates, endpoints, state), prune and
+ * network teardown; then the graph links, drops and orders them.
+ */
+import type { Plan } from '../actions.js';
+import type { PlanOptions } from './context.js';
+import { PlanContext } from './context.js';
+import { planContainers } from './containers.js';
+import { dropUnusable, link, order } from './graph.js';
+import { planNetworks } from './networks.js';
+import { planNetworkTeardown, planPrune } from './prune.js';
+
+export type { PlanOptions } from './context.js';
+
+export function plan(options: PlanOptions): Plan {
+  const context = new PlanContext(options);
+  planNetworks(context);
+  planContainers(context);
+  planPrune(context);
+  planNetworkTeardown(context);
+  link(context);
+  dropUnusable(context);
+  const actions = order(context);
+  return {
+    actions,
+    problems: context.problems,
+    kept: context.kept,
+    ...(context.pruneRefused === undefined ? {} : { pruneRefused: context.pruneRefused }),
+  };
+}
