@@ -5,7 +5,10 @@
  * to the next. Also `mooring validate` and `mooring plan` on 500 documents,
  * and the first size's cold converge against the engine's own floor.
  */
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { removeLabelled } from '../../test/helpers/docker.js';
 import { silentLogger } from '../../src/log.js';
@@ -60,8 +63,14 @@ export interface SizeFigures {
 
 const readStatus = (file: string) => readFile(file, 'utf8').then((text) => JSON.parse(text) as Status, () => undefined);
 
-/** The end of the latest probe round the status reports: its last check's start. */
-const lastRoundAt = (status: Status | undefined) => Math.max(0, ...(status?.reachability ?? []).map((check) => Date.parse(check.lastProbe?.at ?? '') || 0));
+/** A free port on loopback for the daemon's `--listen`. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
 
 /** Wall time of the latest round: from its first source's start to its last check's end. */
 function roundWallMs(status: Status): number {
@@ -74,27 +83,39 @@ async function cpuMs(daemon: Daemon): Promise<number> {
   return (await processCost(daemon.pid)).cpuSeconds * 1000;
 }
 
-/** Until the daemon writes the status of a round after `since` (clock ms); resolves to that status. */
-async function nextRound(daemon: Daemon, since: number, timeoutMs: number): Promise<Status> {
+/**
+ * Until the daemon writes a status after `after` that no pass wrote: a probe
+ * round's, in a daemon left alone (a pass would change `reconcileTotal`; past
+ * the size cap the file leaves out the checks, so their times cannot tell).
+ * Resolves to undefined when a pass wrote it instead (a resync came first).
+ */
+async function nextRound(daemon: Daemon, after: Status, timeoutMs: number): Promise<Status | undefined> {
   let status: Status | undefined;
-  await waitUntil('a probe round', async () => lastRoundAt((status = await readStatus(daemon.statusFile))) > since, { timeoutMs, intervalMs: 20 });
-  return status as Status;
+  await waitUntil('a probe round', async () => (status = await readStatus(daemon.statusFile)) !== undefined && status.generatedAt !== after.generatedAt, { timeoutMs, intervalMs: 20 });
+  return status?.sync.reconcileTotal === after.sync.reconcileTotal ? status : undefined;
 }
 
 /**
  * CPU of one resync pass and of one probe round, taken apart: right after a
- * round, SIGHUP (a resync pass) and its end in the status, then the next round.
+ * round, SIGHUP (a resync pass) and its end in the status, then the next
+ * round. The round's wall time is read from `/status`, which has every check,
+ * once the CPU is taken. Tried again when the resync timer's own pass comes between.
  */
-async function passAndRound(daemon: Daemon, intervalMs: number): Promise<{ resyncCpuMs: number; roundCpuMs: number; roundWallMs: number }> {
-  const roundEnded = await nextRound(daemon, lastRoundAt(await readStatus(daemon.statusFile)), 3 * intervalMs);
-  const before = await cpuMs(daemon);
-  const passes = roundEnded.sync.reconcileTotal;
-  process.kill(daemon.pid, 'SIGHUP');
-  await waitUntil('the resync pass', async () => ((await readStatus(daemon.statusFile))?.sync.reconcileTotal ?? 0) > passes, { timeoutMs: 60_000, intervalMs: 20 });
-  const afterPass = await cpuMs(daemon);
-  const next = await nextRound(daemon, lastRoundAt(roundEnded), 3 * intervalMs);
-  const afterRound = await cpuMs(daemon);
-  return { resyncCpuMs: afterPass - before, roundCpuMs: afterRound - afterPass, roundWallMs: roundWallMs(next) };
+async function passAndRound(daemon: Daemon, intervalMs: number, listen: string): Promise<{ resyncCpuMs: number; roundCpuMs: number; roundWallMs: number }> {
+  for (;;) {
+    const roundEnded = await nextRound(daemon, (await readStatus(daemon.statusFile)) as Status, 3 * intervalMs);
+    if (roundEnded === undefined) continue;
+    const before = await cpuMs(daemon);
+    process.kill(daemon.pid, 'SIGHUP');
+    let passEnded: Status | undefined;
+    await waitUntil('the resync pass', async () => ((passEnded = await readStatus(daemon.statusFile))?.sync.reconcileTotal ?? 0) > roundEnded.sync.reconcileTotal, { timeoutMs: 60_000, intervalMs: 20 });
+    const afterPass = await cpuMs(daemon);
+    const next = await nextRound(daemon, passEnded as Status, 3 * intervalMs);
+    const afterRound = await cpuMs(daemon);
+    if (next === undefined) continue;
+    const full = (await (await fetch(`http://${listen}/status`)).json()) as Status;
+    return { resyncCpuMs: afterPass - before, roundCpuMs: afterRound - afterPass, roundWallMs: roundWallMs(full) };
+  }
 }
 
 /** The status file's write, as the daemon makes it (status and metrics, each fsynced), in this process. */
@@ -110,12 +131,13 @@ export async function measureSize(context: BenchContext, options: { prefix: stri
   const stack = pairedStack({ prefix, containers: n, networks: NETWORKS });
   await writeManifests(stack, join(directory, 'manifests'));
   context.progress(`scale: N = ${n}, converging under mooring run`);
+  const listen = `127.0.0.1:${await freePort()}`;
   const daemon = startDaemon({
     manifests: join(directory, 'manifests'),
     instance: prefix,
     statusFile: join(directory, 'status.json'),
     ...(options.bin === undefined ? {} : { bin: options.bin }),
-    extraArgs: ['--probe-interval', s.probeInterval, '--resync', s.resync, '--metrics-file', join(directory, 'metrics.prom')],
+    extraArgs: ['--probe-interval', s.probeInterval, '--resync', s.resync, '--metrics-file', join(directory, 'metrics.prom'), '--listen', listen],
   });
   try {
     // Shrinking, the daemon may say Synced before its prune delay has passed: converged is Synced with N running.
@@ -140,9 +162,9 @@ export async function measureSize(context: BenchContext, options: { prefix: stri
     const after = await processCost(daemon.pid);
     context.progress(`scale: N = ${n}, one resync pass and one probe round, ${s.repetitions} times`);
     const taken = [];
-    for (let repetition = 0; repetition < s.repetitions; repetition++) taken.push(await passAndRound(daemon, intervalMs));
+    for (let repetition = 0; repetition < s.repetitions; repetition++) taken.push(await passAndRound(daemon, intervalMs, listen));
     const status = (await readStatus(daemon.statusFile)) as Status;
-    return {
+    const figures: SizeFigures = {
       n,
       convergeS: convergeMs / 1000,
       idlePercent: ((after.cpuSeconds - before.cpuSeconds) / s.idleSeconds) * 100,
@@ -154,6 +176,9 @@ export async function measureSize(context: BenchContext, options: { prefix: stri
       statusKb: (await stat(daemon.statusFile)).size / 1024,
       writeMs: await statusWriteMs(status, directory),
     };
+    // On stderr as soon as measured: a later size that fails must not take these with it.
+    context.progress(`scale: N = ${n}: ${JSON.stringify(figures)}`);
+    return figures;
   } finally {
     await daemon.stop();
   }
