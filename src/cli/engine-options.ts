@@ -2,7 +2,6 @@
  * What every command that talks to the engine shares: its flags, the engine
  * and logger they select, and loading the manifests.
  */
-import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/port.js';
 import { DockerEngine } from '../engine/docker/index.js';
@@ -13,8 +12,9 @@ import { loadDesiredState } from '../manifests/desired-state.js';
 import { scopeToNode } from '../manifests/node-scope.js';
 import { resolveNode } from './node.js';
 import type { CliIo, CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import { count } from '../plural.js';
+import { policyOf, policyOption } from './policy-option.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -22,6 +22,8 @@ export interface EngineCommandOptions {
   dockerHost?: string;
   instance: string;
   allowEmpty: boolean;
+  /** `baseline`, `privileged` or a policy file. */
+  policy: string;
   logLevel: LogLevel;
   output: 'text' | 'json';
   /** In a fleet, the node this is (docs/multi-host.md). */
@@ -52,6 +54,7 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
     .option('--node <name>', 'in a fleet, the node this is: only Containers (and Probes from the host) with this `node` are reconciled (default: the engine\'s Swarm hostname, else the host name, and those with no `node` too)')
+    .addOption(policyOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -60,21 +63,6 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
 /** The parsed flags of a command built with `addEngineOptions`; a directory argument stands for `-m`. */
 export function engineCommandOptions(command: Command): EngineCommandOptions {
   return { ...command.opts<EngineCommandOptions>(), manifests: manifestsDirectory(command) };
-}
-
-/**
- * The manifests directory of a command with a `[directory]` argument and
- * `-m`: either one. Both, naming different directories, is an error rather
- * than a silent choice between them.
- */
-export function manifestsDirectory(command: Command): string {
-  const flag = command.opts<{ manifests: string }>().manifests;
-  const [directory] = command.processedArgs as [string | undefined];
-  if (directory === undefined) return flag;
-  if (command.getOptionValueSource('manifests') === 'cli' && resolve(flag) !== resolve(directory)) {
-    command.error(`error: two manifests directories: ${directory} as the argument and ${flag} with -m; give one of them`);
-  }
-  return directory;
 }
 
 export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {
@@ -87,7 +75,9 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
  * a command must not act on a partly valid directory.
  */
 export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
-  const loaded = await loadDesiredState({ directory: options.manifests });
+  const policy = await policyOf(io, options.policy);
+  if (!policy) return undefined;
+  const loaded = await loadDesiredState({ directory: options.manifests, policy });
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);

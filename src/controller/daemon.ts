@@ -10,8 +10,8 @@ import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { deadlineIn, systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { loadDesiredState } from '../manifests/desired-state.js';
-import { scopeLoaded } from '../manifests/node-scope.js';
+import { createManifestLoader } from '../manifests/desired-state.js';
+import { scopedLoader } from '../manifests/node-scope.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import type { StatusServer } from '../status/http.js';
@@ -77,14 +77,14 @@ export class Daemon {
     });
     this.#probes = new ProbeScheduler({ ...options.probes, engine, logger, clock, instance, onRound: () => this.#publisher.publish() });
     const debounceMs = options.debounceMs ?? 200;
-    const load = options.loadManifests ?? loadDesiredState;
+    const load = options.loadManifests ?? createManifestLoader();
     const { node } = options;
     this.#manifests = new ManifestSource({
       directory: this.#directory,
       clock,
       debounceMs,
       signal: this.#abort.signal,
-      load: node === undefined ? load : async (request) => scopeLoaded(await load(request), node),
+      load: node === undefined ? load : scopedLoader(load, node),
     });
     this.#loop = new Loop({
       engine,

@@ -50,7 +50,7 @@ export interface DaemonOptions {
   progressIntervalMs?: number;
   /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
   stopTimeoutMs?: number;
-  /** @default loadDesiredState */
+  /** @default createManifestLoader(): parses only the files that changed since the last load */
   loadManifests?: typeof loadDesiredState;
   /** In a fleet, the node this daemon reconciles: it takes only that node's share of the manifests. @default all of them */
   node?: NodeScope;

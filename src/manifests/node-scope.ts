@@ -53,6 +53,19 @@ export function scopeLoaded(loaded: LoadedManifests, scope: NodeScope): LoadedMa
   return { ...loaded, desired: scopeToNode(loaded.desired, scope) };
 }
 
+/**
+ * A loader of one node's share. The same load gives the same share, so a
+ * loader that returns its last result while nothing changed still does.
+ */
+export function scopedLoader<R>(load: (request: R) => Promise<LoadedManifests>, scope: NodeScope): (request: R) => Promise<LoadedManifests> {
+  let last: { loaded: LoadedManifests; scoped: LoadedManifests } | undefined;
+  return async (request) => {
+    const loaded = await load(request);
+    if (last?.loaded !== loaded) last = { loaded, scoped: scopeLoaded(loaded, scope) };
+    return last.scoped;
+  };
+}
+
 function partition(containers: Document<'Container'>[], predicate: (container: Document<'Container'>) => boolean): [Document<'Container'>[], Document<'Container'>[]] {
   return [containers.filter(predicate), containers.filter((container) => !predicate(container))];
 }

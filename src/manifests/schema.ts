@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { splitCommand } from './command-line.js';
+import { dependency, ipamConfigs, runtimeFields } from './schema-runtime.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -62,6 +63,10 @@ export const networkSpec = z.strictObject({
       subnet: cidr.optional(),
       gateway: ipv4.optional(),
       ipRange: cidr.optional(),
+      configs: ipamConfigs,
+    })
+    .refine((ipam) => ipam.configs === undefined || (ipam.subnet ?? ipam.gateway ?? ipam.ipRange) === undefined, {
+      error: 'expected either `configs` or `subnet`, `gateway` and `ipRange`, not both',
     })
     .optional(),
   options: stringMap.default({}),
@@ -74,6 +79,7 @@ export const containerNetwork = z.strictObject({
   name: dockerName,
   aliases: z.array(z.string().min(1)).default([]),
   ipv4Address: ipv4.optional(),
+  ipv6Address: z.ipv6().optional(),
 });
 
 /** `80`, `"80"`, `"80/tcp"`, `"53/udp"`. */
@@ -120,11 +126,12 @@ export const containerSpec = z.strictObject({
     .optional(),
   expose: z.array(exposedPort).default([]),
   extraHosts: z.array(extraHost).default([]),
-  dependsOn: z.array(dockerName).default([]),
+  dependsOn: z.array(dependency(dockerName)).default([]),
   healthcheck: healthcheck.optional(),
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  ...runtimeFields,
   /** The host (`mooring run --node`) that runs it; unset: the mooring that runs without `--node`. */
   node: dockerName.optional(),
 });
@@ -159,7 +166,8 @@ export const probeSpec = z.strictObject({
   from: dockerName,
   /** A name as `from` would resolve it, an IP, `host.docker.internal`, or a container's address on a network. */
   to: z.union([z.string().min(1), probeContainerTarget]),
-  ports: z.array(port).min(1),
+  /** Empty: a DNS-only check, that `to` resolves (as for a Link to a container that exposes nothing). */
+  ports: z.array(port),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
   interval: positiveDuration.optional(),
   timeout: positiveDuration.optional(),

@@ -5,6 +5,7 @@
  */
 import type { AnyDocument, Document } from './model.js';
 import { DEFAULT_NETWORK } from './container-networks.js';
+import { dependencyName } from './schema-runtime.js';
 
 type Path = (string | number)[];
 
@@ -33,7 +34,8 @@ export function swarmRules({ networks, containers, links, probes, report }: Swar
     if (onDifferentNodes(container, peer)) {
       report(container, ['spec', 'networkMode'], `Container/${peer!.name} runs on node \`${peer!.spec.node!}\`: a network namespace is shared on one host only`);
     }
-    spec.dependsOn.forEach((name, i) => {
+    spec.dependsOn.forEach((dependency, i) => {
+      const name = dependencyName(dependency);
       const target = containers.get(name);
       if (onDifferentNodes(container, target)) {
         report(container, ['spec', 'dependsOn', i], `Container/${name} runs on node \`${target!.spec.node!}\`: dependsOn orders containers of one node (a Link checks one on another)`);

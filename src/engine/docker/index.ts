@@ -20,6 +20,7 @@ import { Images } from './images.js';
 import { Networks } from './networks.js';
 import type { EngineSystemInfo } from './mapping.js';
 import { swarmState } from './mapping.js';
+import type { ContainerUpdate } from '../runtime-config.js';
 
 export interface DockerEngineOptions {
   /** `unix:///path` or `tcp://host:port`. @default `DOCKER_HOST` from `env`, then the local socket */
@@ -127,6 +128,10 @@ export class DockerEngine implements Engine {
 
   removeContainer(idOrName: string): Promise<void> {
     return this.#containers.remove(idOrName);
+  }
+
+  updateContainer(idOrName: string, update: ContainerUpdate): Promise<void> {
+    return this.#containers.update(idOrName, update);
   }
 
   runContainer(config: ContainerConfig, options: { timeoutMs: number }): Promise<RunResult> {

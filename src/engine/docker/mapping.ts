@@ -22,6 +22,7 @@ import type {
   SwarmState,
 } from '../port.js';
 import { DEFAULT_NETWORK } from '../../manifests/container-networks.js';
+import { listedState, runtimeHostConfig } from './runtime.js';
 
 /** What `listContainers` cannot show on Engine 20.10 (aliases and links are null there), kept per endpoint. */
 export interface EndpointDetails {
@@ -80,7 +81,9 @@ export function networkCreateBody(config: NetworkConfig): NetworkCreateOptions {
     Internal: config.internal,
     Attachable: config.attachable,
     EnableIPv6: config.enableIPv6,
-    ...(ipam && { IPAM: { Driver: 'default', Config: [dropUndefined({ Subnet: ipam.subnet, Gateway: ipam.gateway, IPRange: ipam.ipRange })] } }),
+    ...((ipam ?? config.ipamConfigs) && {
+      IPAM: { Driver: 'default', Config: (config.ipamConfigs ?? [ipam!]).map((pool) => dropUndefined({ Subnet: pool.subnet, Gateway: pool.gateway, IPRange: pool.ipRange })) },
+    }),
     Options: config.options,
     Labels: config.labels,
   };
@@ -135,12 +138,13 @@ export function observedEndpoint({ network, settings }: JoinedNetwork, details: 
     endpointId: settings.EndpointID ?? '',
     // A stopped container has no address, only the one asked for.
     ipv4Address: settings.IPAddress || settings.IPAMConfig?.IPv4Address || undefined,
+    ipv6Address: settings.GlobalIPv6Address || settings.IPAMConfig?.IPv6Address || undefined,
     aliases: [...details.aliases],
     links: [...details.links],
   });
 }
 
-/** A container from the engine's list; `mode` from `networkMode`. The list shows no times, exit code or health. */
+/** A container from the engine's list; `mode` from `networkMode`. The list shows no times; health and an exit code only in its status line. */
 export function listedContainer(info: ContainerInfo, mode: string, endpoints: ObservedEndpoint[]): ObservedContainer {
   return {
     id: info.Id,
@@ -148,6 +152,7 @@ export function listedContainer(info: ContainerInfo, mode: string, endpoints: Ob
     image: info.Image,
     labels: info.Labels ?? {},
     status: info.State as ContainerStatus,
+    ...listedState(info.Status),
     networkMode: mode,
     endpoints,
     portBindings: (info.Ports ?? []).flatMap((port): PortBinding[] =>
@@ -188,7 +193,7 @@ export function endpointSettings(endpoint: EndpointConfig): EndpointSettings {
   return {
     Aliases: endpoint.aliases,
     Links: endpoint.links,
-    ...(endpoint.ipv4Address !== undefined && { IPAMConfig: { IPv4Address: endpoint.ipv4Address } }),
+    ...((endpoint.ipv4Address ?? endpoint.ipv6Address) !== undefined && { IPAMConfig: dropUndefined({ IPv4Address: endpoint.ipv4Address, IPv6Address: endpoint.ipv6Address }) }),
   };
 }
 
@@ -215,6 +220,7 @@ export function containerCreateBody(config: ContainerConfig): ContainerCreateOpt
     Labels: config.labels,
     ExposedPorts: Object.fromEntries([...exposed].map((port) => [port, {}])),
     StopTimeout: config.stopTimeoutSeconds,
+    StopSignal: config.runtime?.stopSignal,
     Healthcheck:
       healthcheck &&
       dropUndefined({
@@ -230,6 +236,7 @@ export function containerCreateBody(config: ContainerConfig): ContainerCreateOpt
       PortBindings: portBindings,
       ExtraHosts: config.extraHosts,
       Links: config.links,
+      ...runtimeHostConfig(config.runtime),
     },
     ...(endpoint && { NetworkingConfig: { EndpointsConfig: { [endpoint.network]: endpointSettings(endpoint) } } }),
   });
@@ -276,7 +283,7 @@ const NETWORK_CHANGES: Readonly<Record<string, NetworkChange>> = {
 /** Attributes of container events that are not labels. */
 const EVENT_ATTRIBUTES = new Set(['name', 'image', 'exitCode', 'signal', 'container', 'type', 'execID']);
 
-/** A container or network change, or undefined for the engine's other events (exec, health, attach, images, ...). */
+/** A container or network change, or undefined for the engine's other events (exec, attach, images, ...). */
 export function engineEvent(message: unknown): EngineEvent | undefined {
   const raw = message as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; timeNano?: number };
   const attributes = raw.Actor?.Attributes ?? {};
@@ -287,7 +294,8 @@ export function engineEvent(message: unknown): EngineEvent | undefined {
   };
   const action = raw.Action ?? '';
   if (raw.Type === 'container') {
-    const change = Object.hasOwn(CONTAINER_CHANGES, action) ? CONTAINER_CHANGES[action] : undefined;
+    // `health_status: healthy`: the verdict is in the action; the list and inspect say it too.
+    const change = action.startsWith('health_status') ? 'health-changed' : Object.hasOwn(CONTAINER_CHANGES, action) ? CONTAINER_CHANGES[action] : undefined;
     const labels = Object.fromEntries(Object.entries(attributes).filter(([key]) => !EVENT_ATTRIBUTES.has(key)));
     return change && { resource: 'container', change, ...base, labels };
   }
