@@ -27,6 +27,8 @@ export interface EngineCommandOptions {
   policy: string;
   logLevel: LogLevel;
   output: 'text' | 'json';
+  /** `--profile`, repeated: the Compose profiles to enable. */
+  profile: string[];
 }
 
 /** How a command gets its engine; tests pass a fake. */
@@ -53,6 +55,7 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
     .addOption(policyOption())
+    .addOption(profileOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -90,7 +93,7 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
 export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
   const policy = await policyOf(io, options.policy);
   if (!policy) return undefined;
-  const loaded = await loadDesiredState({ directory: options.manifests, policy });
+  const loaded = await loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
@@ -138,6 +141,20 @@ export function manifestCommand(spec: {
 /** `--policy`: what manifests may ask of the host. */
 export function policyOption(): Option {
   return new Option('--policy <policy>', 'what manifests may ask of the host: baseline, privileged, or a policy file (see docs/operations.md)').default('baseline');
+}
+
+/**
+ * `--profile NAME`, repeatable: the Compose profiles to enable, as
+ * `docker compose --profile` does. Given, it replaces `COMPOSE_PROFILES` (as in Compose).
+ */
+export function profileOption(): Option {
+  return new Option('--profile <name>', 'enable a Compose profile; repeatable, and any replaces COMPOSE_PROFILES, as in Compose').argParser(addProfile).default([], '$COMPOSE_PROFILES');
+}
+
+function addProfile(value: string, previous: string[]): string[] {
+  // Compose's own rule for a profile's name.
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value) && value !== '*') throw new InvalidArgumentError(`expected a profile name of letters, digits, "_", "." and "-" (or "*" for every profile), got ${JSON.stringify(value)}`);
+  return [...previous, value];
 }
 
 /** The policy `--policy` names; undefined, with the reason printed, when its file cannot be read or is invalid. */

@@ -78,7 +78,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           logger,
           instance: options.instance,
           manifestsDirectory: options.manifests,
-          loadManifests: (load) => loadDesiredState({ ...load, policy }),
+          loadManifests: (load) => loadDesiredState({ ...load, policy, profiles: options.profile }),
           statusFile,
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,

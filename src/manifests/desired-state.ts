@@ -42,10 +42,12 @@ export async function loadDesiredState(options: {
   lastGood?: ReadonlyMap<string, AnyDocument[]>;
   /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
   policy?: Policy;
+  /** The Compose profiles to enable (`--profile`). */
+  profiles?: readonly string[];
 }): Promise<LoadedManifests> {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
-  const loaded = await loadManifestDirectory(directory);
+  const loaded = await loadManifestDirectory(directory, options.profiles ? { profiles: options.profiles } : {});
   const files = new Map(loaded.files.map((file) => [file.file, file]));
   // Documents that failed the schema take part, so that nothing referring to them gets a false error.
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
