@@ -8,7 +8,7 @@ import { loadComposeFile, loadManifestDirectory } from '../manifests/load.js';
 import { composeRoles } from '../manifests/compose/detect.js';
 import { manifestText } from '../manifests/compose/to-manifests.js';
 import { count } from '../plural.js';
-import { profileOption } from './engine-options.js';
+import { profileOption } from './profile-option.js';
 
 /**
  * `mooring convert [FILE|DIR] [-o DIR]`: Compose projects → mooring manifests,

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { AnyDocument, DesiredState, Document, ManifestFile } from './model.js';
 import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
-import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
+import type { LoadedDirectory } from './load.js';
+import { loadManifestDirectory, ParseCache, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
 import type { Policy } from './policy.js';
 import { BASELINE, checkPolicy } from './policy.js';
@@ -36,18 +37,47 @@ export interface LoadedManifests {
 
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
-/** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: {
+export interface LoadDesiredStateOptions {
   directory: string;
   lastGood?: ReadonlyMap<string, AnyDocument[]>;
   /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
   policy?: Policy;
   /** The Compose profiles to enable (`--profile`). */
   profiles?: readonly string[];
-}): Promise<LoadedManifests> {
+}
+
+/** Loads and validates the directory; never throws for bad input. */
+export async function loadDesiredState(options: LoadDesiredStateOptions): Promise<LoadedManifests> {
+  return fromFiles(options, await loadManifestDirectory(options.directory, composeProfiles(options)));
+}
+
+/**
+ * `loadDesiredState` for a process that loads the same directory again and
+ * again (the daemon, every resync): only the files whose bytes changed are
+ * parsed again, and when none did (nor the last good versions passed in),
+ * the previous result is returned as it was, without validating the set again.
+ */
+export function createManifestLoader(): (options: LoadDesiredStateOptions) => Promise<LoadedManifests> {
+  const cache = new ParseCache();
+  let last: { key: string; lastGood: LoadDesiredStateOptions['lastGood']; result: LoadedManifests } | undefined;
+  return async (options) => {
+    const loaded = await loadManifestDirectory(options.directory, { cache, ...composeProfiles(options) });
+    const key = `${options.directory}\n${options.profiles?.join(',') ?? ''}\n${loaded.directoryExists}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.map((error) => error.message).join(' ')}`).join('\n')}`;
+    // The last good versions of the previous result, passed back as the daemon does, give that same result again.
+    if (last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood)) return last.result;
+    const result = fromFiles(options, loaded);
+    last = { key, lastGood: options.lastGood, result };
+    return result;
+  };
+}
+
+function composeProfiles(options: LoadDesiredStateOptions): { profiles?: readonly string[] } {
+  return options.profiles ? { profiles: options.profiles } : {};
+}
+
+function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): LoadedManifests {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
-  const loaded = await loadManifestDirectory(directory, options.profiles ? { profiles: options.profiles } : {});
   const files = new Map(loaded.files.map((file) => [file.file, file]));
   // Documents that failed the schema take part, so that nothing referring to them gets a false error.
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
