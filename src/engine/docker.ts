@@ -15,6 +15,9 @@ import { eachLimited } from '../each-limited.js';
 import type { EngineAddress } from './connection.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, dockerodeOptions, resolveEngineAddress } from './connection.js';
 import { EngineError } from './errors.js';
+import type { DockerMountPoint, DockerVolume } from './docker/volumes.js';
+import { SUBPATH_API_VERSION, apiAtLeast, hostConfigMounts, observedMounts, observedVolume } from './docker/volumes.js';
+import type { ObservedVolume, VolumeConfig, VolumeUsage } from './volumes.js';
 import type {
   ContainerConfig,
   ContainerStatus,
@@ -72,7 +75,11 @@ type Operation =
   | 'removeContainer'
   | 'waitContainer'
   | 'containerLogs'
-  | 'events';
+  | 'events'
+  | 'listVolumes'
+  | 'inspectVolume'
+  | 'createVolume'
+  | 'removeVolume';
 
 const MUTATING = new Set<Operation>([
   'createNetwork',
@@ -86,6 +93,8 @@ const MUTATING = new Set<Operation>([
   'stopContainer',
   'killContainer',
   'removeContainer',
+  'createVolume',
+  'removeVolume',
 ]);
 
 /** Node's codes for a socket that cannot be reached or broke off: the engine may answer later. */
@@ -193,6 +202,7 @@ export class DockerEngine implements Engine {
         portBindings: (info.Ports ?? []).flatMap((port) =>
           port.PublicPort ? [{ containerPort: port.PrivatePort, protocol: port.Type as Protocol, hostIp: port.IP ?? '', hostPort: port.PublicPort }] : [],
         ),
+        ...mountsOf(info.Mounts),
       };
       const details = known.get(info.Id);
       if (details) {
@@ -290,6 +300,12 @@ export class DockerEngine implements Engine {
   /** Creates the container in its first network; any further endpoints are connected right after. */
   async createContainer(config: ContainerConfig): Promise<string> {
     const [first, ...rest] = config.endpoints;
+    if (config.mounts?.some((mount) => mount.subpath !== undefined)) {
+      const { apiVersion } = await this.info();
+      if (!apiAtLeast(apiVersion, SUBPATH_API_VERSION)) {
+        throw new EngineError(`create container ${config.name}: a volume mount's subpath needs Engine API ${SUBPATH_API_VERSION}, the engine speaks ${apiVersion}; an older engine would mount the whole volume`, { transient: false });
+      }
+    }
     const created = await this.#request('createContainer', `create container ${config.name}`, (signal) =>
       this.#docker.createContainer({ ...createOptions(config, first), abortSignal: signal }),
     );
@@ -407,6 +423,32 @@ export class DockerEngine implements Engine {
     throw new EngineError(`watch engine events: the engine at ${this.#address.url} closed the event stream`, { transient: true });
   }
 
+  // ── volumes ──────────────────────────────────────────────────────────────
+
+  async listVolumes(): Promise<ObservedVolume[]> {
+    const listed = await this.#request('listVolumes', 'list volumes', (signal) => this.#docker.listVolumes({ abortSignal: signal }));
+    return (listed.Volumes ?? []).map((volume) => observedVolume(volume as DockerVolume));
+  }
+
+  async inspectVolume(name: string): Promise<(ObservedVolume & VolumeUsage) | undefined> {
+    const volume = await this.#requestAbsorbing('inspectVolume', `inspect volume ${name}`, (signal) => this.#docker.getVolume(name).inspect({ abortSignal: signal }), statusIn(404));
+    if (!volume) return undefined;
+    const users = await this.#request('listContainers', `list the containers of volume ${name}`, (signal) =>
+      this.#docker.listContainers({ all: true, filters: { volume: [name] }, abortSignal: signal }),
+    );
+    return { ...observedVolume(volume as DockerVolume), usedBy: users.map((info) => containerName(info.Names)).sort() };
+  }
+
+  async createVolume(config: VolumeConfig): Promise<void> {
+    await this.#request('createVolume', `create volume ${config.name}`, (signal) =>
+      this.#docker.createVolume({ Name: config.name, Driver: config.driver, DriverOpts: config.driverOpts, Labels: config.labels, abortSignal: signal }),
+    );
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.#requestAbsorbing('removeVolume', `remove volume ${name}`, (signal) => this.#docker.getVolume(name).remove({ abortSignal: signal }), statusIn(404));
+  }
+
   // ── internals ────────────────────────────────────────────────────────────
 
   async #inspect(idOrName: string): Promise<ContainerInspectInfo | undefined> {
@@ -433,6 +475,7 @@ export class DockerEngine implements Engine {
       restartCount: info.RestartCount,
       pid: state.Pid,
       health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
+      ...mountsOf(info.Mounts),
     });
   }
 
@@ -669,9 +712,17 @@ function createOptions(config: ContainerConfig, endpoint: EndpointConfig | undef
       PortBindings: portBindings,
       ExtraHosts: config.extraHosts,
       Links: config.links,
+      // dockerode's types ask for every VolumeOptions member; the engine takes each as optional.
+      ...(hostConfigMounts(config.mounts) as Pick<NonNullable<ContainerCreateOptions['HostConfig']>, 'Mounts' | 'Binds'>),
     },
     ...(endpoint && { NetworkingConfig: { EndpointsConfig: { [endpoint.network]: endpointSettings(endpoint) } } }),
   });
+}
+
+/** `mounts` only when there are any, so a container without mounts looks as it did before mooring knew of them. */
+function mountsOf(mounts: readonly DockerMountPoint[] | undefined | null): { mounts?: ReturnType<typeof observedMounts> } {
+  const observed = observedMounts(mounts);
+  return observed.length > 0 ? { mounts: observed } : {};
 }
 
 function parsePort(port: string): { containerPort: number; protocol: Protocol } {

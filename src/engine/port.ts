@@ -3,6 +3,10 @@
  * interface; the dockerode adapter (`docker.ts`) is the one place that knows Docker's.
  */
 
+import type { MountConfig, ObservedMount, VolumeOperations } from './volumes.js';
+
+export type { MountConfig, ObservedMount, ObservedVolume, VolumeConfig, VolumeOperations, VolumeUsage } from './volumes.js';
+
 export type Protocol = 'tcp' | 'udp';
 
 export interface EngineInfo {
@@ -97,6 +101,8 @@ export interface ContainerConfig {
   links: string[];
   healthcheck?: HealthcheckConfig;
   stopTimeoutSeconds: number;
+  /** Absent: none. */
+  mounts?: MountConfig[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -120,6 +126,8 @@ export interface ObservedContainer {
   pid?: number;
   /** Docker's health status, when the container has a healthcheck; only from `inspectContainer`. */
   health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Absent: none. */
+  mounts?: ObservedMount[];
 }
 
 export interface EngineEvent {
@@ -147,7 +155,7 @@ export interface RunResult {
  * stopping a stopped container and removing a missing one succeed; failures
  * are `EngineError`s that say whether a retry can help.
  */
-export interface Engine {
+export interface Engine extends VolumeOperations {
   info(): Promise<EngineInfo>;
   /** All networks, in one request. */
   listNetworks(): Promise<ObservedNetwork[]>;

@@ -11,6 +11,7 @@ import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
+import { inputsRevision, resolveInputs } from './inputs.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -35,7 +36,7 @@ export interface LoadedManifests {
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
 /** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: { directory: string; lastGood?: ReadonlyMap<string, AnyDocument[]> }): Promise<LoadedManifests> {
+export async function loadDesiredState(options: { directory: string; lastGood?: ReadonlyMap<string, AnyDocument[]>; env?: NodeJS.ProcessEnv }): Promise<LoadedManifests> {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
   const loaded = await loadManifestDirectory(directory);
@@ -72,11 +73,18 @@ export async function loadDesiredState(options: { directory: string; lastGood?: 
     const kept = choices.get(file) === 'current' ? files.get(file)?.documents : previous.get(file);
     if (kept) lastGood.set(file, kept);
   }
+  const kinds = byKind(documents);
+  // A secret or env file that cannot be read stops only the containers that use it: its error is listed, the file still applies.
+  const inputs = await resolveInputs({ directory, secrets: kinds.secrets ?? [], containers: kinds.containers, ...(options.env && { env: options.env }) });
+  for (const resolved of [...inputs.secrets.values(), ...inputs.envFiles.values()]) {
+    const file = resolved.error && files.get(resolved.error.file);
+    if (file) file.errors = [...file.errors, resolved.error!].sort((a, b) => a.line - b.line || a.column - b.column);
+  }
   return {
     directory,
     directoryExists: loaded.directoryExists,
     files: loaded.files,
-    desired: { ...byKind(documents), unavailableFiles, revision: revisionOf(documents, unavailableFiles) },
+    desired: { ...kinds, inputs, unavailableFiles, revision: `${revisionOf(documents, unavailableFiles)}${inputsSuffix(inputs)}` },
     usingLastGood: filesWith('lastGood'),
     lastGood,
     heldBackErrors,
@@ -117,7 +125,12 @@ function holdBackUntilConsistent(options: {
 
 function byKind(documents: AnyDocument[]): Omit<DesiredState, 'unavailableFiles' | 'revision'> {
   const of = <K extends Kind>(kind: K) => documents.filter((document) => document.kind === kind) as unknown as Document<K>[];
-  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe') };
+  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe'), volumes: of('Volume'), secrets: of('Secret') };
+}
+
+/** Nothing when no secret or env file is read, so the revision of a set without them stays what it was. */
+function inputsSuffix(inputs: Parameters<typeof inputsRevision>[0]): string {
+  return inputs.secrets.size + inputs.envFiles.size === 0 ? '' : `-${inputsRevision(inputs)}`;
 }
 
 /** Changes whenever what is to be reconciled does; positions within files do not count. */

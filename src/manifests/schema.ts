@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { splitCommand } from './command-line.js';
+import { containerStorageFields, secretSpec, volumeSpec } from './schema-volumes.js';
+import type { SecretSpec, VolumeSpec } from './schema-volumes.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -125,6 +127,7 @@ export const containerSpec = z.strictObject({
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  ...containerStorageFields,
 });
 
 export const linkSpec = z.strictObject({
@@ -179,6 +182,8 @@ export const documentSchemas = {
   Link: documentSchema('Link', linkSpec),
   PortPublish: documentSchema('PortPublish', portPublishSpec),
   Probe: documentSchema('Probe', probeSpec),
+  Volume: documentSchema('Volume', volumeSpec),
+  Secret: documentSchema('Secret', secretSpec),
 } as const;
 
 export type Kind = keyof typeof documentSchemas;
@@ -191,6 +196,8 @@ export const manifestSchema = z.discriminatedUnion('kind', [
   documentSchemas.Link,
   documentSchemas.PortPublish,
   documentSchemas.Probe,
+  documentSchemas.Volume,
+  documentSchemas.Secret,
 ]);
 
 export type NetworkSpec = z.output<typeof networkSpec>;
@@ -208,4 +215,6 @@ export interface SpecByKind {
   Link: LinkSpec;
   PortPublish: PortPublishSpec;
   Probe: ProbeSpec;
+  Volume: VolumeSpec;
+  Secret: SecretSpec;
 }

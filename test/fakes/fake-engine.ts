@@ -25,6 +25,8 @@ import type {
 } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { EngineError } from '../../src/engine/errors.js';
+import type { ObservedVolume, VolumeConfig, VolumeUsage } from '../../src/engine/port.js';
+import { FakeVolumes } from './fake-volumes.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
 
@@ -40,6 +42,8 @@ export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>
   'stopContainer',
   'removeContainer',
   'runContainer',
+  'createVolume',
+  'removeVolume',
 ]);
 
 export interface FakeEngineOptions {
@@ -51,6 +55,8 @@ export interface FakeEngineOptions {
   version?: string;
   /** Reported by `runContainer`. @default { exitCode: 0, stdout: '', stderr: '' } */
   runResult?: RunResult;
+  /** By image, the targets of its `VOLUME`s: a container gets an anonymous volume for each it does not mount. @default {} */
+  imageVolumes?: Record<string, string[]>;
 }
 
 export interface FakeCall {
@@ -87,6 +93,8 @@ export class FakeEngine implements Engine {
   /** While false, every call fails as when the engine's socket does not answer. */
   available = true;
   runResult: RunResult;
+  /** Volumes, and the mounts containers get. */
+  readonly volumes: FakeVolumes;
   readonly #version: string;
   readonly #networks = new Map<string, ObservedNetwork>();
   readonly #containers = new Map<string, FakeContainer>();
@@ -104,6 +112,10 @@ export class FakeEngine implements Engine {
     this.pullable = new Set(options.pullable ?? []);
     this.#version = options.version ?? '20.10.24';
     this.runResult = options.runResult ?? { exitCode: 0, stdout: '', stderr: '' };
+    this.volumes = new FakeVolumes({
+      imageVolumes: options.imageVolumes,
+      usersOf: (volume) => [...this.#containers.values()].filter((container) => container.observed.mounts?.some((mount) => mount.name === volume)).map((container) => container.observed.name),
+    });
     for (const name of BUILTIN_NETWORKS) {
       const id = newId();
       this.#networks.set(id, { id, name, driver: name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
@@ -337,6 +349,26 @@ export class FakeEngine implements Engine {
     this.#emit('container', 'destroy', container.observed);
   }
 
+  async listVolumes(): Promise<ObservedVolume[]> {
+    this.#enter('listVolumes', []);
+    return this.volumes.list();
+  }
+
+  async inspectVolume(name: string): Promise<(ObservedVolume & VolumeUsage) | undefined> {
+    this.#enter('inspectVolume', [name]);
+    return this.volumes.inspect(name);
+  }
+
+  async createVolume(config: VolumeConfig): Promise<void> {
+    this.#enter('createVolume', [config]);
+    this.volumes.create(config);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.#enter('removeVolume', [name]);
+    this.volumes.remove(name);
+  }
+
   async runContainer(config: ContainerConfig, _options: { timeoutMs: number }): Promise<RunResult> {
     this.#enter('runContainer', [config, _options]);
     if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
@@ -385,6 +417,7 @@ export class FakeEngine implements Engine {
   }
 
   #newContainer(config: ContainerConfig, endpoints: EndpointConfig[]): FakeContainer {
+    const mounts = this.volumes.mountsFor(config);
     const id = newId();
     const container: FakeContainer = {
       config,
@@ -401,6 +434,7 @@ export class FakeEngine implements Engine {
         restartCount: 0,
         pid: 0,
         portBindings: [],
+        ...(mounts.length > 0 && { mounts }),
       },
     };
     this.#containers.set(id, container);
