@@ -11,6 +11,7 @@ import type { SignalSource } from '../daemon/signals.js';
 import { handleSignals, signalExitCode } from '../daemon/signals.js';
 import { systemClock } from '../clock.js';
 import { count } from '../plural.js';
+import { defaultStateDir } from '../state-dir.js';
 
 export interface ApplyCommandDeps extends EngineCommandDeps {
   /** Where SIGINT and SIGTERM come from. */
@@ -58,7 +59,7 @@ export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
       });
       let result: ReconcileResult;
       try {
-        result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty, signal: interrupt.signal });
+        result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty, stateDir: options.stateDir ?? defaultStateDir(), signal: interrupt.signal });
       } finally {
         dispose();
       }

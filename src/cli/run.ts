@@ -13,6 +13,7 @@ import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
 import type { SignalSource } from '../daemon/signals.js';
 import { handleSignals, signalExitCode } from '../daemon/signals.js';
 import { errorMessage } from '../errors.js';
+import { defaultStateDir } from '../state-dir.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -81,6 +82,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           resyncMs: options.resync,
           pruneDelayMs: options.pruneDelay,
           allowEmpty: options.allowEmpty,
+          stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
           probes: {
             intervalMs: options.probeInterval,
             timeoutMs: options.probeTimeout,

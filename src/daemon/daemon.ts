@@ -72,6 +72,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   /** Prune even when no manifest declares anything. @default false */
   allowEmpty?: boolean;
+  /** Where secret files are written; without one, containers with secrets are not made. */
+  stateDir?: string;
   /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
   pruneDelayMs?: number;
   /** The reachability probes' settings. */
@@ -110,6 +112,7 @@ export class Daemon {
   readonly #listen: string | undefined;
   readonly #resyncMs: number;
   readonly #allowEmpty: boolean;
+  readonly #stateDir: string | undefined;
   readonly #retry: RetryOptions | undefined;
   readonly #eventsBackoff: BackoffOptions | undefined;
   readonly #eventDelayMs: number;
@@ -177,6 +180,7 @@ export class Daemon {
     this.#listen = options.listen;
     this.#resyncMs = positive('resyncMs', options.resyncMs ?? 30_000);
     this.#allowEmpty = options.allowEmpty ?? false;
+    this.#stateDir = options.stateDir;
     this.#retry = options.retry;
     this.#eventsBackoff = options.eventsBackoff;
     this.#eventDelayMs = options.eventDelayMs ?? 100;
@@ -309,6 +313,7 @@ export class Daemon {
       instance: this.#instance,
       desired: this.#manifests.desired,
       allowEmpty: this.#allowEmpty,
+      stateDir: this.#stateDir,
       holdBack: new Set(heldBack.keys()),
       signal: this.#abort.signal,
     });
@@ -390,6 +395,7 @@ export class Daemon {
         instance: this.#instance,
         desired: manifests.desired,
         allowEmpty: this.#allowEmpty,
+        stateDir: this.#stateDir,
         holdBack: new Set([...heldBack].filter(([, hold]) => hold.retryAt > this.#clock.now()).map(([key]) => key)),
         retry: this.#retry,
         pass,

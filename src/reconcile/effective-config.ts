@@ -19,6 +19,8 @@ import { dropUndefined } from '../drop-undefined.js';
 import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
+import type { EffectiveStorage } from './effective-storage.js';
+import { effectiveStorage } from './effective-storage.js';
 
 export interface EffectiveNetwork {
   name: string;
@@ -53,6 +55,10 @@ export interface CreationSpec {
   links: string[];
   healthcheck?: HealthcheckConfig;
   stopTimeoutSeconds: number;
+  /** Absent when none, as every field at its default: a container made before mooring knew of mounts keeps its hash. */
+  mounts?: string[];
+  /** Absent when none; see `effective-storage.ts`. */
+  secrets?: string[];
 }
 
 export interface EffectiveContainer {
@@ -70,6 +76,7 @@ export interface EffectiveContainer {
   fieldDigests: Record<string, string>;
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
+  storage: EffectiveStorage;
   /**
    * Containers this one needs, by name. Targets of network-scoped links are not
    * among them: such a link is a name the engine's DNS resolves when asked, so
@@ -115,9 +122,10 @@ export function effectiveNetwork(options: { document: Document<'Network'>; insta
   };
 }
 
-export function effectiveContainer(options: { document: Document<'Container'>; desired: DesiredState; instance: string }): EffectiveContainer {
+export function effectiveContainer(options: { document: Document<'Container'>; desired: DesiredState; instance: string; stateDir?: string }): EffectiveContainer {
   const { document, desired, instance } = options;
   const { spec, name } = document;
+  const storage = effectiveStorage({ document, instance, stateDir: options.stateDir, inputs: desired.inputs });
   const links = desired.links.filter((link) => link.spec.from === name).map((link) => link.spec);
   const publishes = desired.publishes.filter((publish) => publish.spec.container === name).map((publish) => publish.spec);
 
@@ -142,7 +150,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     image: normalizeImage(spec.image),
     command: spec.command === undefined ? undefined : commandLine(spec.command),
     entrypoint: spec.entrypoint === undefined ? undefined : commandLine(spec.entrypoint),
-    env: Object.fromEntries(Object.entries(spec.env).map(([key, value]): [string, string] => [key, String(value)]).sort(([a], [b]) => compare(a, b))),
+    env: Object.fromEntries(Object.entries({ ...storage.envFromFiles, ...spec.env }).map(([key, value]): [string, string] => [key, String(value)]).sort(([a], [b]) => compare(a, b))),
     workingDir: spec.workingDir,
     user: spec.user,
     hostname: spec.hostname,
@@ -155,6 +163,8 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     links: sortedUnique(legacyLinks.map(linkString)),
     healthcheck: spec.healthcheck && healthcheckConfig(spec.healthcheck),
     stopTimeoutSeconds: spec.stopTimeout,
+    mounts: storage.mounts,
+    secrets: storage.secrets,
   });
   const hash = specHash(creation);
   const fieldDigests = digestFields(creation);
@@ -183,6 +193,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     links: creation.links,
     healthcheck: creation.healthcheck,
     stopTimeoutSeconds: spec.stopTimeout,
+    mounts: storage.engineMounts.length > 0 ? storage.engineMounts : undefined,
   });
 
   const networkModeContainer = spec.networkMode?.startsWith('container:') ? spec.networkMode.slice('container:'.length) : undefined;
@@ -197,6 +208,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     fieldDigests,
     state: spec.state,
     pullPolicy: spec.pullPolicy,
+    storage,
     needs: dropUndefined({
       dependsOn: sortedUnique(spec.dependsOn),
       legacyLinks: sortedUnique(legacyLinks.map((link) => link.to)),

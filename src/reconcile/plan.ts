@@ -4,7 +4,9 @@
  * Nothing here calls the engine, reads a clock or logs.
  */
 import type { DesiredState } from '../manifests/model.js';
-import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../engine/port.js';
+import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork, ObservedVolume } from '../engine/port.js';
+import { isAnonymousVolume } from '../engine/volumes.js';
+import { planVolumes } from './plan-volumes.js';
 import { LABELS, MANAGED_BY, isMooringLabel, isOwnedBy } from '../engine/labels.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import type { Action, ActionType, FieldChange, Kept, Plan, Problem } from './actions.js';
@@ -25,6 +27,8 @@ export interface PlanOptions {
    * @default false
    */
   allowEmpty?: boolean;
+  /** Where secret files are written (`--state-dir`); containers with secrets need it. */
+  stateDir?: string;
 }
 
 /** An action while planning: `requires` names the resources that must be usable for it to make sense. */
@@ -36,7 +40,9 @@ const TYPE_ORDER: ActionType[] = [
   'stop-container',
   'remove-container',
   'remove-network',
+  'remove-volume',
   'create-network',
+  'create-volume',
   'recreate-network',
   'pull-image',
   'recreate-container',
@@ -58,6 +64,7 @@ class Planner {
   readonly #observedNetworks: Map<string, ObservedNetwork>;
   readonly #observedContainers: Map<string, ObservedContainer>;
   readonly #allContainers: ObservedContainer[];
+  readonly #observedVolumes: ObservedVolume[] | undefined;
   readonly #networks: Map<string, EffectiveNetwork>;
   readonly #containers: Map<string, EffectiveContainer>;
 
@@ -76,23 +83,29 @@ class Planner {
     this.#observedNetworks = new Map(observed.networks.map((network) => [network.name, network]));
     this.#observedContainers = new Map(observed.containers.map((container) => [container.name, container]));
     this.#allContainers = observed.containers;
+    this.#observedVolumes = observed.volumes;
     this.#networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
-    this.#containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance })]));
+    this.#containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance, stateDir: options.stateDir })]));
   }
 
   build(): Plan {
     this.#planNetworks();
     this.#planContainers();
     this.#planPrune();
+    this.#planVolumes();
     this.#planNetworkTeardown();
     this.#link();
     this.#dropUnusable();
     const actions = this.#order();
+    const secretFiles = Object.fromEntries(
+      [...this.#containers.values()].filter((container) => container.storage.secretFiles.length > 0 && !this.#unusable.has(container.resource)).map((container) => [container.name, container.storage.secretFiles]),
+    );
     return {
       actions,
       problems: this.#problems,
       kept: this.#kept,
       ...(this.#pruneRefused === undefined ? {} : { pruneRefused: this.#pruneRefused }),
+      ...(Object.keys(secretFiles).length > 0 && { secretFiles }),
     };
   }
 
@@ -146,6 +159,10 @@ class Planner {
     const fresh = new Map<string, 'created' | 'recreated'>();
     for (const container of this.#containers.values()) {
       const observed = this.#observedContainers.get(container.name);
+      if (container.storage.problem) {
+        this.#markUnusable(container.resource, container.storage.problem);
+        continue;
+      }
       if (observed && !this.#owns(observed.labels)) {
         this.#markUnusable(container.resource, takenMessage('container', container.name, observed.labels));
         continue;
@@ -168,7 +185,7 @@ class Planner {
       changed = false;
       for (const container of this.#containers.values()) {
         const observed = this.#observedContainers.get(container.name);
-        if (fresh.has(container.name) || !observed || !this.#owns(observed.labels)) continue;
+        if (fresh.has(container.name) || !observed || !this.#owns(observed.labels) || this.#unusable.has(container.resource)) continue;
         const { networkModeContainer, legacyLinks } = container.needs;
         const reason = networkModeContainer && fresh.has(networkModeContainer)
           ? `it shares the network namespace of container ${networkModeContainer}, which is ${fresh.get(networkModeContainer)}`
@@ -200,12 +217,20 @@ class Planner {
 
   #addRecreate(container: EffectiveContainer, observed: ObservedContainer, reason: string, changes: FieldChange[]): void {
     this.#addPull(container);
+    // As `docker compose` does: the new container gets the old one's anonymous volumes (an image's VOLUME), so a recreate never empties them.
+    const declared = new Set((container.config.mounts ?? []).map((mount) => mount.target));
+    const carried = (observed.mounts ?? []).filter((mount) => isAnonymousVolume(mount) && !declared.has(mount.target));
+    const config = carried.length === 0 ? container.config : {
+      ...container.config,
+      mounts: [...(container.config.mounts ?? []), ...carried.map((mount) => ({ type: 'volume' as const, source: mount.name!, target: mount.target, readOnly: mount.readOnly }))],
+    };
+    const keeps = carried.map((mount) => `${mount.target} (anonymous volume ${mount.name!.slice(0, 12)})`).join(', ');
     this.#add({
       type: 'recreate-container',
-      container: container.config,
+      container: config,
       containerId: observed.id,
       stopTimeoutSeconds: stopTimeoutOf(observed),
-      ...this.#base('recreate-container', container.resource, reason, changes),
+      ...this.#base('recreate-container', container.resource, carried.length === 0 ? reason : `${reason}; keeps the old container's ${keeps}`, changes),
     });
   }
 
@@ -298,9 +323,7 @@ class Planner {
       (network) => this.#owns(network.labels) && !this.#networks.has(network.name) && !referenced.has(network.name),
     );
     if (containers.length + networks.length === 0) return;
-    const desired = this.#desired;
-    const declared = desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length;
-    if (declared === 0 && !this.#allowEmpty) {
+    if (this.#declaresNothing()) {
       this.#pruneRefused =
         `no manifest declares anything, yet ${containers.length} container(s) and ${networks.length} network(s) carry the labels of instance "${this.#instance}": ` +
         'refusing to remove them; pass --allow-empty to remove them';
@@ -344,6 +367,37 @@ class Planner {
     }
   }
 
+  #declaresNothing(): boolean {
+    const desired = this.#desired;
+    const declared = desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length +
+      (desired.volumes?.length ?? 0) + (desired.secrets?.length ?? 0);
+    return declared === 0 && !this.#allowEmpty;
+  }
+
+  // ── volumes ──────────────────────────────────────────────────────────────
+
+  #planVolumes(): void {
+    if (!this.#observedVolumes) return;
+    const removed = new Set([...this.#drafts.values()].flatMap((draft) => (draft.type === 'remove-container' ? [draft.name] : [])));
+    const planned = planVolumes({
+      desired: this.#desired,
+      instance: this.#instance,
+      volumes: this.#observedVolumes,
+      containers: this.#allContainers,
+      removedContainers: removed,
+      pruneBlocked: this.#unavailableSources() ?? (this.#declaresNothing() ? 'no manifest declares anything: nothing is removed' : undefined),
+    });
+    for (const [resource, message] of planned.unusable) this.#markUnusable(resource, message);
+    this.#problems.push(...planned.problems);
+    this.#kept.push(...planned.kept);
+    for (const step of planned.steps) {
+      const name = step.type === 'create-volume' ? step.volume.name : step.name;
+      const base = this.#base(step.type, step.resource, step.reason);
+      if (step.type === 'create-volume') this.#add({ type: 'create-volume', volume: step.volume, ...base });
+      else this.#add({ type: 'remove-volume', name, ...base, dependsOn: step.usedBy.map((user) => actionId('remove-container', user)) });
+    }
+  }
+
   /** Every container still attached to a network about to be removed or recreated is disconnected first. */
   #planNetworkTeardown(): void {
     for (const draft of this.#drafts.values()) {
@@ -377,6 +431,8 @@ class Planner {
           const targets = [...container.needs.legacyLinks, ...optional(container.needs.networkModeContainer)];
           deps.push(actionId('pull-image', container.name), ...targets.flatMap(made));
           if (draft.type === 'recreate-container') deps.push(...ofContainer(container.name, 'disconnect'));
+          deps.push(...container.storage.volumes.map((volume) => actionId('create-volume', volume)));
+          draft.requires.push(...container.storage.volumes.map((volume) => resourceKey('Volume', volume)));
           if (first) {
             deps.push(...networkAction(first));
             draft.requires.push(resourceKey('Network', first));
@@ -412,7 +468,12 @@ class Planner {
           }
           break;
         }
+        case 'remove-volume':
+          // Planned with the removals of the containers that used it.
+          deps.push(...draft.dependsOn);
+          break;
         case 'create-network':
+        case 'create-volume':
         case 'pull-image':
         case 'disconnect':
           break;

@@ -126,13 +126,13 @@ describe('parseManifest: schema rules', () => {
     {
       title: 'unknown kind, close to a known one',
       text: network('').replace('kind: Network', 'kind: Netwrok'),
-      expected: ['m.yaml:2:1: Netwrok/front: kind: expected one of Network, Container, Link, PortPublish, Probe, got "Netwrok"; did you mean `Network`?'],
+      expected: ['m.yaml:2:1: Netwrok/front: kind: expected one of Network, Container, Link, PortPublish, Probe, Volume, Secret, got "Netwrok"; did you mean `Network`?'],
     },
     {
       title: 'no kind and no apiVersion',
       text: 'metadata: { name: x }\nspec: {}\n',
       expected: [
-        'm.yaml:1:1: kind: required field is missing (expected one of Network, Container, Link, PortPublish, Probe)',
+        'm.yaml:1:1: kind: required field is missing (expected one of Network, Container, Link, PortPublish, Probe, Volume, Secret)',
         'm.yaml:1:1: apiVersion: expected "mooring/v1", got nothing',
       ],
     },
