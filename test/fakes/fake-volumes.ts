@@ -2,10 +2,11 @@
  * The FakeEngine's volumes and container mounts, as Docker keeps them: a
  * mount of a volume that does not exist creates it (unlabelled, as `docker
  * run -v` does), an image's `VOLUME` without a mount gets an anonymous volume,
- * a bind's missing host path is refused unless it may be created, and a
+ * a bind's missing host path is refused unless it may be created (then it is
+ * made, on the real file system, as the engine makes it), and a
  * volume in use cannot be removed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, ObservedMount, ObservedVolume, VolumeConfig, VolumeUsage } from '../../src/engine/port.js';
 import { EngineError } from '../../src/engine/errors.js';
@@ -66,6 +67,8 @@ export class FakeVolumes {
         if (!mount.createHostPath && !existsSync(mount.source!)) {
           throw new EngineError(`invalid mount config for type "bind": bind source path does not exist: ${mount.source}`, { statusCode: 400, transient: false });
         }
+        // As `-v` does: the engine makes the missing host path a directory.
+        if (mount.createHostPath) mkdirSync(mount.source!, { recursive: true });
         mounts.push({ type: 'bind', source: mount.source!, target: mount.target, readOnly: mount.readOnly });
       } else if (mount.type === 'volume') {
         mounts.push(this.#volumeMount(mount.source!, mount.target, mount.readOnly));
