@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
 import type { Status } from '../../src/status/model.js';
-import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from './mooring-process.js';
+import { eventually, MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
 
 interface Inspected {
   Id: string;
