@@ -3,7 +3,7 @@
  * destroyed or started, as received, with no polling interval to blur it.
  */
 import { performance } from 'node:perf_hooks';
-import type { Engine, EngineEvent } from '../src/engine/port.js';
+import type { ContainerChange, Engine, EngineEvent } from '../src/engine/port.js';
 
 interface Waiter {
   matches(event: EngineEvent): boolean;
@@ -51,5 +51,5 @@ export function watchEvents(engine: Engine): EventWatch {
   };
 }
 
-export const containerEvent = (action: string, name: string) => (event: EngineEvent) =>
-  event.type === 'container' && event.action === action && event.name === name;
+export const containerEvent = (change: ContainerChange, name: string) => (event: EngineEvent) =>
+  event.resource === 'container' && event.change === change && event.name === name;

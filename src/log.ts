@@ -38,3 +38,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export function silentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
 }
+
+/**
+ * The log fields of a resource key (`Container/web`): its `kind` and `name`, as every log line about a
+ * resource has them (`component` names a part of mooring, `pass` a pass, `round` a probe round).
+ */
+export function resourceFields(key: string): { kind: string; name: string } {
+  const slash = key.indexOf('/');
+  return { kind: key.slice(0, slash), name: key.slice(slash + 1) };
+}

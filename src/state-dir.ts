@@ -32,15 +32,16 @@ export interface WriteSecretsOptions {
  * Writes every container's secret files whose content, mode or owner differs,
  * and removes the files of its directory that no reference wants any more (a
  * secret dropped from a container must not stay readable in its /run/secrets).
- * Resolves to the failures, by container; a failure stops only that container.
+ * Resolves to the failures, by container, each naming what failed with the
+ * file system's error as its cause; a failure stops only that container.
  */
-export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Map<string, string>> {
-  const failures = new Map<string, string>();
+export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Map<string, Error>> {
+  const failures = new Map<string, Error>();
   try {
     await ensurePrivateDirectory(options.stateDir);
     await ensurePrivateDirectory(path.join(options.stateDir, 'secrets'));
   } catch (error) {
-    for (const container of Object.keys(options.files)) failures.set(container, `cannot make the state directory ${options.stateDir}: ${errorMessage(error)}`);
+    for (const container of Object.keys(options.files)) failures.set(container, new Error(`cannot make the state directory ${options.stateDir}: ${errorMessage(error)}`, { cause: error }));
     return failures;
   }
   await Promise.all(Object.entries(options.files).map(async ([container, files]) => {
@@ -53,7 +54,7 @@ export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Ma
       }
       await removeUnwanted(directory, new Set(files.map((file) => file.hostPath)));
     } catch (error) {
-      failures.set(container, `cannot write its secret files under ${options.stateDir}: ${errorMessage(error)}`);
+      failures.set(container, new Error(`cannot write its secret files under ${options.stateDir}: ${errorMessage(error)}`, { cause: error }));
     }
   }));
   return failures;

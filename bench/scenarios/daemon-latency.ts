@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { removeLabelled } from '../../test/helpers/docker.js';
-import { DockerEngine } from '../../src/engine/docker.js';
+import { DockerEngine } from '../../src/engine/docker/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startDaemon } from '../daemon-process.js';
 import type { EventWatch } from '../event-watch.js';
@@ -73,7 +73,7 @@ export const editToConverged: Scenario = {
       const engineMs: number[] = [];
       for (let repetition = 0; repetition < repetitions; repetition++) {
         edited.env.EDIT = String(repetition);
-        const started = events.next(containerEvent('start', edited.name), EVENT_TIMEOUT_MS);
+        const started = events.next(containerEvent('started', edited.name), EVENT_TIMEOUT_MS);
         const writtenAt = performance.now();
         await writeManifests(stack, directory, [edited.network]);
         mooringMs.push((await started) - writtenAt);
@@ -109,8 +109,8 @@ export const driftRepair: Scenario = {
       const victim = stack.containers[1] as StackContainer;
       const repairMs: number[] = [];
       for (let repetition = 0; repetition < repetitions; repetition++) {
-        const destroyed = events.next(containerEvent('destroy', victim.name), EVENT_TIMEOUT_MS);
-        const restarted = destroyed.then(() => events.next(containerEvent('start', victim.name), EVENT_TIMEOUT_MS));
+        const destroyed = events.next(containerEvent('destroyed', victim.name), EVENT_TIMEOUT_MS);
+        const restarted = destroyed.then(() => events.next(containerEvent('started', victim.name), EVENT_TIMEOUT_MS));
         await run('docker', ['rm', '-f', victim.name]);
         const destroyedAt = await destroyed;
         repairMs.push((await restarted) - destroyedAt);

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { removeLabelled } from '../../test/helpers/docker.js';
-import { DockerEngine } from '../../src/engine/docker.js';
+import { DockerEngine } from '../../src/engine/docker/index.js';
 import { loadDesiredState } from '../../src/manifests/desired-state.js';
 import { ProbeScheduler } from '../../src/probes/scheduler.js';
 import type { ProbeMethodOption } from '../../src/probes/prober-runner.js';

@@ -6,10 +6,11 @@ import { reconcile } from '../reconcile/reconcile.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { STOPPING } from '../reconcile/apply.js';
 import { formatReconcileResult } from '../reconcile/format-plan.js';
-import { describeHolder, findInstanceLockHolder } from '../daemon/lock.js';
-import type { SignalSource } from '../daemon/signals.js';
-import { handleSignals, signalExitCode } from '../daemon/signals.js';
+import { describeHolder, findInstanceLockHolder } from '../controller/lock.js';
+import type { SignalSource } from '../controller/triggers/signals.js';
+import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { systemClock } from '../clock.js';
+import { isTransient } from '../errors.js';
 import { count } from '../plural.js';
 import { defaultStateDir } from '../state-dir.js';
 
@@ -64,8 +65,9 @@ export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
         dispose();
       }
       if (options.output === 'json') {
-        const outcomes = result.outcomes.map(({ action, ...outcome }) => ({ id: action.id, type: action.type, resource: action.resource, reason: action.reason, ...outcome }));
-        const report = { converged: result.converged, interrupted, outcomes, errors: result.errors, pruneRefused: result.pruneRefused };
+        const outcomes = result.outcomes.map(({ action, error, ...outcome }) => ({ id: action.id, type: action.type, resource: action.resource, reason: action.reason, ...outcome, ...reportedError(error) }));
+        const errors = result.errors.map(({ error, ...rest }) => ({ ...rest, terminal: !isTransient(error) }));
+        const report = { converged: result.converged, interrupted, outcomes, errors, pruneRefused: result.pruneRefused };
         io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         io.stdout.write(formatReconcileResult(result));
@@ -78,9 +80,14 @@ export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
   return (io, done) => factory(io, done).option('--force', 'apply even while a mooring daemon runs the same instance on this host', false);
 }
 
+/** An outcome's error as the JSON report gives it: its message, and whether retrying cannot help. */
+function reportedError(error: Error | undefined): { error?: string; terminal?: boolean } {
+  return error === undefined ? {} : { error: error.message, terminal: !isTransient(error) };
+}
+
 function interruptedSummary(signal: NodeJS.Signals, result: ReconcileResult): string {
   const done = result.outcomes.filter((outcome) => outcome.ok).length;
-  const notBegun = result.outcomes.filter((outcome) => outcome.skipped && outcome.error === STOPPING).length;
+  const notBegun = result.outcomes.filter((outcome) => outcome.skipped && outcome.error?.message === STOPPING).length;
   return `Interrupted (${signal}): ${count(done, 'action')} done, ${notBegun} not begun. Run \`mooring apply\` again to finish.`;
 }
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/port.js';
-import { DockerEngine } from '../engine/docker.js';
+import { DockerEngine } from '../engine/docker/index.js';
 import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';

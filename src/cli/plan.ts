@@ -3,7 +3,7 @@ import { EXIT } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
 import { dockerEngineDeps, manifestCommand } from './engine-options.js';
 import { observe } from '../reconcile/observe.js';
-import { plan } from '../reconcile/plan.js';
+import { plan } from '../reconcile/plan/index.js';
 import { formatPlan } from '../reconcile/format-plan.js';
 import { defaultStateDir } from '../state-dir.js';
 

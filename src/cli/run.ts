@@ -8,10 +8,10 @@ import type { EngineCommandOptions } from './engine-options.js';
 import { duration } from '../manifests/schema.js';
 import { durationMs } from '../manifests/desired-state.js';
 import type { ProbeMethodOption } from '../probes/prober-runner.js';
-import { Daemon } from '../daemon/daemon.js';
-import { InstanceLockedError, acquireInstanceLock } from '../daemon/lock.js';
-import type { SignalSource } from '../daemon/signals.js';
-import { handleSignals, signalExitCode } from '../daemon/signals.js';
+import { Daemon } from '../controller/daemon.js';
+import { InstanceLockedError, acquireInstanceLock } from '../controller/lock.js';
+import type { SignalSource } from '../controller/triggers/signals.js';
+import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { errorMessage } from '../errors.js';
 import { defaultStateDir } from '../state-dir.js';
 

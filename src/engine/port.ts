@@ -1,6 +1,7 @@
 /**
  * mooring's view of a container engine. Only mooring's own types cross this
- * interface; the dockerode adapter (`docker.ts`) is the one place that knows Docker's.
+ * interface; the dockerode adapter (`docker/`) is the one place that knows Docker's:
+ * its strings (event actions, link and network-mode forms) stop there.
  */
 
 import type { MountConfig, ObservedMount, VolumeOperations } from './volumes.js';
@@ -52,6 +53,7 @@ export interface ObservedEndpoint {
   ipv4Address?: string;
   /** User-given aliases, without the engine's own (container id, name). */
   aliases: string[];
+  /** Network-scoped links, `container:alias`, as `EndpointConfig` writes them. */
   links: string[];
 }
 
@@ -90,7 +92,7 @@ export interface ContainerConfig {
   restartPolicy: RestartPolicyConfig;
   /** `bridge`, `host`, `none`, `container:<name>`, or the name of the first network. */
   networkMode: string;
-  /** Networks joined at creation (the engine takes one); the rest are connected afterwards. */
+  /** Networks joined: the first at creation (the engine takes one), the rest connected right after. */
   endpoints: EndpointConfig[];
   /** `80/tcp`. */
   exposedPorts: string[];
@@ -113,6 +115,11 @@ export interface ObservedContainer {
   image: string;
   labels: Record<string, string>;
   status: ContainerStatus;
+  /**
+   * `bridge`, `host`, `none`, `container:<name>` (by name, even though the engine records
+   * the id; the id only when that container is gone), or a network's name.
+   * `sharedNamespace()` (network-mode.ts) says which of these join no network of their own.
+   */
   networkMode: string;
   endpoints: ObservedEndpoint[];
   /** Host ports the engine bound, including ephemeral ones. */
@@ -130,19 +137,52 @@ export interface ObservedContainer {
   mounts?: ObservedMount[];
 }
 
-export interface EngineEvent {
-  type: 'container' | 'network';
-  /** Docker's action: `die`, `stop`, `destroy`, `disconnect`, `connect`, `create`, `start`, ... */
-  action: string;
+/** What happened to a container, in mooring's words (the adapter maps the engine's actions to these). */
+export type ContainerChange =
+  | 'created'
+  | 'started'
+  | 'restarted'
+  /** A signal was sent to its process; a `died` that follows one was asked for. */
+  | 'killed'
+  | 'died'
+  /** The kernel killed its process for lack of memory. */
+  | 'out-of-memory'
+  | 'stopped'
+  | 'destroyed'
+  | 'paused'
+  | 'unpaused'
+  | 'renamed'
+  /** Its resources or restart policy were changed in place. */
+  | 'updated';
+
+/** What happened to a network, or to a container's membership in it. */
+export type NetworkChange = 'created' | 'destroyed' | 'connected' | 'disconnected';
+
+interface EventBase {
   /** Container or network id. */
   id: string;
   /** Container or network name, when the engine says it. */
   name?: string;
+  /** The container's labels; network events carry none. */
   labels: Record<string, string>;
-  /** For network connect/disconnect: the container id. */
-  containerId?: string;
+  /** Unix ms. */
   time: number;
 }
+
+export interface ContainerEvent extends EventBase {
+  resource: 'container';
+  change: ContainerChange;
+}
+
+export interface NetworkEvent extends EventBase {
+  resource: 'network';
+  change: NetworkChange;
+  /** For `connected` and `disconnected`: the container's id. */
+  containerId?: string;
+}
+
+/** A change to a container or network; the engine's other events (exec, health, attach, ...) do not cross the port. */
+export type EngineEvent = ContainerEvent | NetworkEvent;
 
 export interface RunResult {
   exitCode: number;
@@ -186,3 +226,19 @@ export interface Engine extends VolumeOperations {
   /** Engine events for containers and networks until `signal` aborts; ends (or throws) when the stream drops. */
   events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent>;
 }
+
+/** The `Engine` methods that change something (each one request to the engine), for request counts. */
+export const MUTATING_METHODS: ReadonlySet<keyof Engine> = new Set<keyof Engine>([
+  'createNetwork',
+  'removeNetwork',
+  'connectNetwork',
+  'disconnectNetwork',
+  'pullImage',
+  'createContainer',
+  'startContainer',
+  'unpauseContainer',
+  'stopContainer',
+  'removeContainer',
+  'createVolume',
+  'removeVolume',
+]);

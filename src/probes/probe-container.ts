@@ -7,7 +7,9 @@
  * /etc/hosts and /etc/resolv.conf.
  */
 import { randomBytes } from 'node:crypto';
-import type { ContainerConfig, Engine } from '../engine/port.js';
+import type { Engine } from '../engine/port.js';
+import { containerConfig } from '../engine/container-config.js';
+import { containerMode } from '../engine/network-mode.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
 import type { ProberCheck, ProberOutput } from './prober.js';
 import type { ProberProgram } from './prober-program.js';
@@ -32,22 +34,16 @@ export interface ProbeContainerRunOptions {
 export async function runInProbeContainer(options: ProbeContainerRunOptions): Promise<ProberOutput> {
   const { engine, image, source, checks, program } = options;
   const input = JSON.stringify({ hostsFile: '/etc/hosts', resolvConf: '/etc/resolv.conf', checks });
-  const config: ContainerConfig = {
+  const config = containerConfig({
     name: `mooring-prober-${source.name}-${randomBytes(3).toString('hex')}`.slice(0, 200),
     image,
     entrypoint: ['node'],
     command: ['--input-type=module', '-e', await program.source()],
     env: [`MOORING_PROBE_INPUT=${input}`],
     labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.kind]: PROBER_KIND, [LABELS.name]: source.name },
-    restartPolicy: { name: 'no' },
-    networkMode: `container:${source.id}`,
-    endpoints: [],
-    exposedPorts: [],
-    portBindings: [],
-    extraHosts: [],
-    links: [],
+    networkMode: containerMode(source.id),
     stopTimeoutSeconds: 0,
-  };
+  });
   const timeoutMs = Math.max(0, ...checks.map((check) => check.timeoutMs)) + CONTAINER_GRACE_MS;
   const result = await engine.runContainer(config, { timeoutMs });
   if (result.exitCode !== 0) {

@@ -41,6 +41,8 @@ export type ProberRun = { method: ProbeMethod; results: ProberResult[] } | { met
 export interface ProberRunner {
   /** Runs `checks` from `source`, or from the host when it is unset. Resolves, never rejects. */
   run(request: { source?: ProberSource; checks: ProberCheck[] }): Promise<ProberRun>;
+  /** Ends what runs checks in the background (the probe threads); the scheduler's stop calls it. */
+  close?(): Promise<void>;
 }
 
 export interface ProberRunnerOptions {
@@ -108,6 +110,10 @@ class DefaultProberRunner implements ProberRunner {
     } catch (error) {
       return { method, error: errorMessage(error) };
     }
+  }
+
+  close(): Promise<void> {
+    return this.#threads.close();
   }
 
   /**

@@ -5,7 +5,6 @@
  * source's start jittered; then a result per check.
  */
 import type { Clock } from '../clock.js';
-import { sleep } from '../clock.js';
 import { dropUndefined } from '../drop-undefined.js';
 import { eachLimited } from '../each-limited.js';
 import type { Engine, ObservedContainer } from '../engine/port.js';
@@ -89,10 +88,10 @@ export class RoundRunner {
     const results = new Map<string, CheckResult>();
     const startedBy = new Map<string, string>();
     // Each source gets a start offset within the window, taken in order: the window delays a round by at most its length.
-    const starts = [...bySource].map(([source, jobs]) => ({ source, jobs, offset: Math.random() * jitterMs })).sort((a, b) => a.offset - b.offset);
+    const starts = [...bySource].map(([source, jobs]) => ({ source, jobs, offset: this.#clock.random() * jitterMs })).sort((a, b) => a.offset - b.offset);
     await eachLimited(starts, this.#concurrency, async ({ source, jobs, offset }) => {
       const wait = startedAt + offset - this.#clock.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await this.#clock.sleep(wait);
       startedBy.set(source, new Date(this.#clock.now()).toISOString());
       const listed = typeof containers === 'string' ? undefined : containers.get(source);
       for (const [id, result] of await this.#probeSource(source, listed, jobs)) results.set(id, result);

@@ -69,6 +69,7 @@ export class ProbeScheduler {
   readonly #timeoutMs: number;
   readonly #jitterMs: number;
   readonly #onRound: (() => void) | undefined;
+  readonly #runner: ProberRunner;
   readonly #rounds: RoundRunner;
   #entries = new Map<string, Entry>();
   #current: Promise<void> = Promise.resolve();
@@ -85,12 +86,13 @@ export class ProbeScheduler {
     }
     this.#jitterMs = options.jitterMs ?? Math.min(1000, this.#intervalMs / 10);
     if (!Number.isFinite(this.#jitterMs) || this.#jitterMs < 0) throw new TypeError(`Expected \`jitterMs\` to be a finite number >= 0, got ${this.#jitterMs}`);
-    this.#logger = options.logger.child({ kind: 'Probe', instance: options.instance });
+    this.#logger = options.logger.child({ component: 'probes', instance: options.instance });
     this.#clock = options.clock ?? systemClock;
     this.#onRound = options.onRound;
     const runner =
       options.runner ??
       createProberRunner({ engine: options.engine, logger: this.#logger, method: options.method ?? 'auto', probeImage: options.probeImage });
+    this.#runner = runner;
     this.#rounds = new RoundRunner({ engine: options.engine, runner, logger: this.#logger, clock: this.#clock, concurrency });
   }
 
@@ -122,12 +124,13 @@ export class ProbeScheduler {
     this.#scheduleNext();
   }
 
-  /** Stops the timer and waits for a round in flight. */
+  /** Stops the timer, waits for a round in flight, and closes the runner (its probe threads). */
   async stop(): Promise<void> {
     this.#started = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#current;
+    await this.#runner.close?.();
   }
 
   /** One round of every check, now, without jitter; waits for a round in flight first. */
@@ -192,7 +195,7 @@ export class ProbeScheduler {
       this.#record(entry, outcome.result, outcome.at);
       entry.nextDueAt = startedAt + (entry.check.intervalMs ?? this.#intervalMs);
     }
-    this.#logger.debug('probe round done', { pass: round, checks: entries.length, durationMs: this.#clock.now() - startedAt });
+    this.#logger.debug('probe round done', { round, checks: entries.length, durationMs: this.#clock.now() - startedAt });
   }
 
   #record(entry: Entry, result: CheckResult, at: string): void {

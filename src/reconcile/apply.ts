@@ -10,13 +10,12 @@
  */
 import pRetry from 'p-retry';
 import type { Engine } from '../engine/port.js';
-import { EngineError, TerminalError } from '../engine/errors.js';
+import { EngineError, SkippedError, TerminalError, asError, isTransient } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Action } from './actions.js';
 import { actionSubject } from './actions.js';
 import { Sequences } from './sequences.js';
-import { errorMessage } from '../errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 3 */
@@ -56,12 +55,10 @@ export interface ApplyOptions {
 export interface ActionOutcome {
   action: Action;
   ok: boolean;
-  /** Why it failed, or why it did not run. */
-  error?: string;
+  /** Why it failed, or why it did not run (a `SkippedError`); `isTransient(error)` says whether retrying later can help. */
+  error?: Error;
   /** The action did not run: its resource is held back, an action it depends on did not succeed, or mooring is stopping. */
   skipped?: boolean;
-  /** Whether retrying later can help; false for bad config, conflicts and 4xx answers. */
-  terminal?: boolean;
   durationMs: number;
 }
 
@@ -106,7 +103,7 @@ export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
     const settle = (outcome: ActionOutcome) => outcomes.set(outcome.action.id, outcome);
     const stop = () => {
       finishing = sequences.toFinish();
-      for (const [id, retries] of running) if (!finishing.has(id)) retries.abort(new Error(`${STOPPING}: no more retries`));
+      for (const [id, retries] of running) if (!finishing.has(id)) retries.abort(new SkippedError(`${STOPPING}: no more retries`, { transient: true }));
       const left = [...finishing].filter((id) => !outcomes.has(id));
       const resources = [...new Set(left.map((id) => byId.get(id)!.resource))];
       if (pending.length + running.size > 0) {
@@ -125,8 +122,8 @@ export async function apply(options: ApplyOptions): Promise<ActionOutcome[]> {
           const blocker = skipReason(action, outcomes, byId, options.holdBack, finishing);
           if (blocker) {
             pending.splice(pending.indexOf(action), 1);
-            runner.skipped(action, blocker.reason);
-            settle({ action, ok: false, skipped: true, terminal: blocker.terminal, error: blocker.reason, durationMs: 0 });
+            runner.skipped(action, blocker.message);
+            settle({ action, ok: false, skipped: true, error: blocker, durationMs: 0 });
             progressed = true;
             continue;
           }
@@ -161,15 +158,15 @@ function skipReason(
   byId: Map<string, Action>,
   holdBack: ReadonlySet<string> | undefined,
   finishing: ReadonlySet<string> | undefined,
-): { reason: string; terminal: boolean } | undefined {
-  if (finishing && !finishing.has(action.id)) return { reason: STOPPING, terminal: false };
-  if (holdBack?.has(action.resource)) return { reason: `${action.resource} is held back`, terminal: false };
+): SkippedError | undefined {
+  if (finishing && !finishing.has(action.id)) return new SkippedError(STOPPING, { transient: true });
+  if (holdBack?.has(action.resource)) return new SkippedError(`${action.resource} is held back`, { transient: true });
   for (const id of action.dependsOn) {
     const outcome = outcomes.get(id);
     if (!outcome || outcome.ok) continue;
     const dependency = byId.get(id)!;
-    const why = outcome.skipped ? `was skipped (${outcome.error ?? ''})` : `failed: ${outcome.error ?? ''}`;
-    return { reason: `${dependency.id} ${why}`, terminal: outcome.terminal ?? true };
+    const why = outcome.skipped ? `was skipped (${outcome.error?.message ?? ''})` : `failed: ${outcome.error?.message ?? ''}`;
+    return new SkippedError(`${dependency.id} ${why}`, { transient: isTransient(outcome.error), cause: outcome.error });
   }
   return undefined;
 }
@@ -224,9 +221,12 @@ class ActionRunner {
       logger.info(`${PAST_TENSE[action.type]} ${actionSubject(action).name}`, { reason: action.reason, durationMs });
       return { action, ok: true, durationMs };
     }
-    const message = errorMessage(failure);
-    logger.error(`${action.id} failed: ${message}`, { reason: action.reason, durationMs });
-    return { action, ok: false, error: message, terminal: !retries.aborted && !isTransient(failure), durationMs };
+    const error = asError(failure);
+    // Logged here, once: the caller decides what follows (a retry, a report) without logging the failure again.
+    logger.error(`${action.id} failed: ${error.message}`, { reason: action.reason, durationMs });
+    // A failure once mooring stops is no verdict on the action: a later run can do it.
+    if (retries.aborted && !isTransient(error)) return { action, ok: false, error: new SkippedError(error.message, { transient: true, cause: error }), durationMs };
+    return { action, ok: false, error, durationMs };
   }
 
   skipped(action: Action, reason: string): void {
@@ -321,8 +321,4 @@ class ActionRunner {
     }
     return ready;
   }
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof EngineError && error.transient;
 }

@@ -1,9 +1,20 @@
 /** Plans and pass results as people read them: one line per action, like a diff. */
-import type { Action, Kept, Plan } from './actions.js';
+import type { Action, FieldChange, Kept, Plan } from './actions.js';
 import type { ActionOutcome } from './apply.js';
-import type { ReconcileResult } from './reconcile.js';
-import { describeChanges } from './plan.js';
 import { count, plural } from '../plural.js';
+
+/**
+ * What a pass reports, as the formatter reads it; a `ReconcileResult` is one. Named here rather than
+ * imported so that the planner, which words its problems with `describeChanges`, does not import the
+ * pass that runs it.
+ */
+export interface PassReport {
+  plan: Plan;
+  outcomes: ActionOutcome[];
+  converged: boolean;
+  errors: readonly unknown[];
+  pruneRefused?: string;
+}
 
 const SYMBOL: Record<Action['type'], string> = {
   'create-network': '+',
@@ -49,6 +60,17 @@ export function describeAction(action: Action): string {
   }
 }
 
+/** `env.FOO: a → b`, `image: (unset) → x`, `command: changed → sleep 20` when the old value is not known. */
+export function describeChange(change: FieldChange): string {
+  const show = (value: string | undefined) => (value === undefined ? '(unset)' : value === '' ? '""' : value);
+  if (change.fromUnknown) return change.to === undefined ? `${change.field}: removed` : `${change.field}: changed → ${show(change.to)}`;
+  return `${change.field}: ${show(change.from)} → ${show(change.to)}`;
+}
+
+export function describeChanges(changes: FieldChange[]): string {
+  return changes.map(describeChange).join('; ');
+}
+
 function actionLine(action: Action): string {
   const changes = action.changes.length > 0 ? ` (${describeChanges(action.changes)})` : '';
   return `${SYMBOL[action.type]} ${describeAction(action)}: ${action.reason}${changes}`;
@@ -89,11 +111,11 @@ function keptLine(kept: Kept): string {
 function outcomeLine(outcome: ActionOutcome): string {
   const head = `${SYMBOL[outcome.action.type]} ${describeAction(outcome.action)}`;
   if (outcome.ok) return `${head}: done (${Math.round(outcome.durationMs)} ms)`;
-  if (outcome.skipped) return `${head}: skipped, ${outcome.error ?? ''}`;
-  return `${head}: FAILED: ${outcome.error ?? ''}`;
+  if (outcome.skipped) return `${head}: skipped, ${outcome.error?.message ?? ''}`;
+  return `${head}: FAILED: ${outcome.error?.message ?? ''}`;
 }
 
-export function formatReconcileResult(result: ReconcileResult): string {
+export function formatReconcileResult(result: PassReport): string {
   const lines = result.outcomes.map(outcomeLine);
   for (const kept of result.plan.kept) lines.push(keptLine(kept));
   for (const problem of result.plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);

@@ -6,12 +6,14 @@ import type { Engine } from '../engine/port.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { resourceFields } from '../log.js';
+import { SkippedError, TerminalError } from '../errors.js';
 import type { Plan } from './actions.js';
 import type { ActionOutcome, RetryOptions } from './apply.js';
 import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
 import { observe } from './observe.js';
-import { plan } from './plan.js';
+import { plan } from './plan/index.js';
 import type { RemovalGrace } from './removal-grace.js';
 import { removeSecretFiles, writeSecretFiles } from '../state-dir.js';
 
@@ -48,8 +50,8 @@ export interface ReconcileError {
   /** `Kind/name`. */
   resource: string;
   message: string;
-  /** True when retrying cannot help until something changes (a conflict, bad config, a 4xx answer). */
-  terminal: boolean;
+  /** What failed, with its cause; `isTransient(error)` says whether retrying can help before something changes. */
+  error: Error;
 }
 
 export interface ReconcileResult {
@@ -70,14 +72,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
   const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false, stateDir: options.stateDir });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
-  for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, { resource: problem.resource });
+  for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, resourceFields(problem.resource));
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);
   options.onPlanned?.(planned);
   // Before anything is created: a container must find its secrets there, and one updated in place sees the new file now.
   const secretFailures = options.stateDir && planned.secretFiles
     ? await writeSecretFiles({ stateDir: options.stateDir, instance: options.instance, files: planned.secretFiles, inputs: options.desired.inputs })
-    : new Map<string, string>();
-  for (const [container, message] of secretFailures) logger.error(`Container/${container}: ${message}`, { resource: `Container/${container}` });
+    : new Map<string, Error>();
+  for (const [container, failure] of secretFailures) logger.error(`Container/${container}: ${failure.message}`, resourceFields(`Container/${container}`));
   const holdBack = secretFailures.size === 0 ? options.holdBack : new Set([...(options.holdBack ?? []), ...[...secretFailures.keys()].map((name) => `Container/${name}`)]);
   const outcomes = await apply({
     engine: options.engine,
@@ -99,16 +101,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
 
   const errors = new Map<string, ReconcileError>();
-  for (const [container, message] of secretFailures) errors.set(`Container/${container}`, { resource: `Container/${container}`, message, terminal: false });
+  // Its actions did not run; a later pass may write the files (a full disk freed, a permission fixed).
+  for (const [container, failure] of secretFailures) {
+    errors.set(`Container/${container}`, { resource: `Container/${container}`, message: failure.message, error: new SkippedError(failure.message, { transient: true, cause: failure }) });
+  }
   for (const problem of planned.problems) {
-    if (!errors.has(problem.resource)) errors.set(problem.resource, { resource: problem.resource, message: problem.message, terminal: true });
+    if (!errors.has(problem.resource)) errors.set(problem.resource, { resource: problem.resource, message: problem.message, error: new TerminalError(problem.message) });
   }
   for (const outcome of outcomes) {
     const resource = outcome.action.resource;
     // A resource held back already has its error with whoever held it back.
-    if (outcome.ok || errors.has(resource) || options.holdBack?.has(resource)) continue;
-    const message = outcome.skipped ? `skipped ${outcome.action.id}: ${outcome.error ?? ''}` : `${outcome.action.id} failed: ${outcome.error ?? ''}`;
-    errors.set(resource, { resource, message, terminal: outcome.terminal ?? true });
+    if (outcome.ok || outcome.error === undefined || errors.has(resource) || options.holdBack?.has(resource)) continue;
+    const message = outcome.skipped ? `skipped ${outcome.action.id}: ${outcome.error.message}` : `${outcome.action.id} failed: ${outcome.error.message}`;
+    errors.set(resource, { resource, message, error: outcome.error });
   }
   const converged = outcomes.every((outcome) => outcome.ok) && planned.problems.length === 0 && !planned.pruneRefused && secretFailures.size === 0;
   return {

@@ -276,8 +276,8 @@ class ResourceContext {
       applied: outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.action.id),
       applying,
       ...(problem === undefined ? {} : { problem: problem.message }),
-      ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error ?? ''}` }),
-      ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error ?? ''}` }),
+      ...(failed === undefined ? {} : { failed: `${failed.action.id} failed: ${failed.error?.message ?? ''}` }),
+      ...(skipped === undefined ? {} : { skipped: `${skipped.action.id} skipped: ${skipped.error?.message ?? ''}` }),
       ...(hold === undefined ? {} : { hold }),
       ...(lastError === undefined ? {} : { lastError }),
     };

@@ -37,7 +37,7 @@ const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const { host, port } = parseListen(options.listen);
-  const logger = options.logger.child({ kind: 'StatusServer' });
+  const logger = options.logger.child({ component: 'status-server' });
   const server = createServer((request, response) => {
     try {
       handle(request, response, options);

@@ -9,7 +9,7 @@ import { isAnonymousVolume } from '../engine/volumes.js';
 import { LABELS, isOwnedBy } from '../engine/labels.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import { usersOf } from '../reconcile/plan-volumes.js';
+import { usersOf } from '../reconcile/plan/volumes.js';
 import { compare } from '../compare.js';
 
 export type VolumeState = 'Healthy' | 'Degraded' | 'Missing' | 'Orphaned' | 'Unowned' | 'Unknown';

@@ -78,7 +78,7 @@ export class StatusWriter {
   constructor(options: StatusWriterOptions) {
     this.#statusFile = options.statusFile;
     this.#metricsFile = options.metricsFile;
-    this.#logger = options.logger.child({ kind: 'StatusWriter' });
+    this.#logger = options.logger.child({ component: 'status-writer' });
     this.#clock = options.clock ?? systemClock;
     this.#fs = options.fs ?? nodeFs;
   }

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import type { ContainerConfig, Engine, NetworkConfig, ObservedContainer } from '../../src/engine/port.js';
-import { EngineError } from '../../src/engine/errors.js';
-import { containerConfig } from '../fakes/fake-engine.js';
+import { EngineError } from '../../src/errors.js';
+import { containerConfig } from '../../src/engine/container-config.js';
 import { TEST_IMAGE, uniqueName } from '../helpers/docker.js';
 
 /** Exit code of a process killed by SIGKILL. */

@@ -57,6 +57,17 @@ export function endpointCases(c: Contract): void {
       await assertEngineError(c.engine.connectNetwork(guest.name, { network: net.name, aliases: [], links: [] }), 400);
     });
 
+    it('shows a shared namespace by its owner’s name, whether it was given the name or the id', async () => {
+      const owner = await c.container('ns-owner', {}, { start: true });
+      const ownerId = (await c.inspected(owner.name)).id;
+      const byName = await c.container('ns-by-name', { networkMode: `container:${owner.name}` });
+      const byId = await c.container('ns-by-id', { networkMode: `container:${ownerId}` });
+      for (const guest of [byName, byId]) {
+        assert.equal((await c.inspected(guest.name)).networkMode, `container:${owner.name}`, `${guest.name} inspected`);
+        assert.equal((await c.listed(guest.name))?.networkMode, `container:${owner.name}`, `${guest.name} listed`);
+      }
+    });
+
     it('refuses, non-transiently, aliases on the default bridge', async () => {
       const wanted = await c.container('bridge-alias', {}, { start: true });
       await c.engine.disconnectNetwork(wanted.name, 'bridge');

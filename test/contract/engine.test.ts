@@ -2,7 +2,7 @@
  * The engine contract, run against the fake unit tests use and against the
  * Docker adapter on the local engine: a case that holds for one must hold for both.
  */
-import { DockerEngine } from '../../src/engine/docker.js';
+import { DockerEngine } from '../../src/engine/docker/index.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeEngine } from '../fakes/fake-engine.js';
 import { TEST_IMAGE, docker, requireEngine } from '../helpers/docker.js';

@@ -2,7 +2,7 @@
  * The events of one engine subscription, kept, so a case can wait for an event
  * whether it came before or after the case asked for it.
  */
-import type { Engine, EngineEvent, NetworkConfig } from '../../src/engine/port.js';
+import type { ContainerChange, Engine, EngineEvent, NetworkConfig } from '../../src/engine/port.js';
 
 /** Events from one subscription, kept so a case can wait for one that came before it asked. */
 export class EventLog {
@@ -34,7 +34,7 @@ export class EventLog {
     const log = new EventLog(engine);
     for (;;) {
       const { name } = await warm();
-      const seen = await log.next((event) => event.type === 'network' && event.action === 'create' && event.name === name, 1000).catch(() => undefined);
+      const seen = await log.next((event) => event.resource === 'network' && event.change === 'created' && event.name === name, 1000).catch(() => undefined);
       if (seen) return log;
     }
   }
@@ -47,7 +47,7 @@ export class EventLog {
       if (found) return found;
       if (this.#ended !== undefined) throw this.#ended;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; saw ${this.#events.map((event) => `${event.type} ${event.action} ${event.name ?? event.id}`).join(', ')}`);
+      if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; saw ${this.#events.map((event) => `${event.resource} ${event.change} ${event.name ?? event.id}`).join(', ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {
@@ -58,9 +58,9 @@ export class EventLog {
     }
   }
 
-  /** The actions of the container events about `id`, in order. */
-  actions(id: string): string[] {
-    return this.#events.filter((event) => event.type === 'container' && event.id === id).map((event) => event.action);
+  /** The changes of the container events about `id`, in order. */
+  changes(id: string): ContainerChange[] {
+    return this.#events.flatMap((event) => (event.resource === 'container' && event.id === id ? [event.change] : []));
   }
 
   close(): void {

@@ -11,40 +11,33 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  ContainerChange,
   ContainerConfig,
   ContainerStatus,
   EndpointConfig,
   Engine,
   EngineEvent,
   EngineInfo,
+  NetworkChange,
   NetworkConfig,
   ObservedContainer,
   ObservedEndpoint,
   ObservedNetwork,
   RunResult,
 } from '../../src/engine/port.js';
+import { MUTATING_METHODS } from '../../src/engine/port.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
-import { EngineError } from '../../src/engine/errors.js';
+import { containerConfig } from '../../src/engine/container-config.js';
+import { containerMode, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
+import { EngineError } from '../../src/errors.js';
 import type { ObservedVolume, VolumeConfig, VolumeUsage } from '../../src/engine/port.js';
 import { FakeVolumes } from './fake-volumes.js';
+import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../../src/manifests/container-networks.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
 
-export const MUTATING_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([
-  'createNetwork',
-  'removeNetwork',
-  'connectNetwork',
-  'disconnectNetwork',
-  'pullImage',
-  'createContainer',
-  'startContainer',
-  'unpauseContainer',
-  'stopContainer',
-  'removeContainer',
-  'runContainer',
-  'createVolume',
-  'removeVolume',
-]);
+/** The calls that change something: one request each to a real engine, and `runContainer`, which makes several. */
+export const MUTATING_CALLS: ReadonlySet<EngineMethod> = new Set<EngineMethod>([...MUTATING_METHODS, 'runContainer']);
 
 export interface FakeEngineOptions {
   /** Images present from the start. @default ['mooring/busybox:latest'] */
@@ -78,7 +71,9 @@ interface FakeContainer {
   requested: Map<string, string | undefined>;
 }
 
-const BUILTIN_NETWORKS = ['bridge', 'host', 'none'];
+const BUILTIN_NETWORKS: readonly string[] = BUILT_IN_NETWORKS;
+
+const DEFAULT_IMAGE = 'mooring/busybox:latest';
 
 /** States in which a container has a process, and so live endpoints. */
 const LIVE: ReadonlySet<ContainerStatus> = new Set(['running', 'paused', 'restarting']);
@@ -108,7 +103,7 @@ export class FakeEngine implements Engine {
   #nextEphemeralPort = 32768;
 
   constructor(options: FakeEngineOptions = {}) {
-    this.images = new Set(options.images ?? ['mooring/busybox:latest']);
+    this.images = new Set(options.images ?? [DEFAULT_IMAGE]);
     this.pullable = new Set(options.pullable ?? []);
     this.#version = options.version ?? '20.10.24';
     this.runResult = options.runResult ?? { exitCode: 0, stdout: '', stderr: '' };
@@ -118,7 +113,7 @@ export class FakeEngine implements Engine {
     });
     for (const name of BUILTIN_NETWORKS) {
       const id = newId();
-      this.#networks.set(id, { id, name, driver: name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null', internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
+      this.#networks.set(id, { id, name, driver: name === 'none' ? 'null' : name, internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
     }
   }
 
@@ -131,7 +126,7 @@ export class FakeEngine implements Engine {
 
   /** The names of the calls that change something, in order. */
   mutatingCalls(): FakeCall[] {
-    return this.calls.filter((call) => MUTATING_METHODS.has(call.method));
+    return this.calls.filter((call) => MUTATING_CALLS.has(call.method));
   }
 
   clearCalls(): void {
@@ -147,7 +142,7 @@ export class FakeEngine implements Engine {
 
   /** Adds a container as if someone had created it; `endpoints` defaults to its network mode's network. */
   seedContainer(config: Partial<ContainerConfig> & { name: string }, state: { status?: ContainerStatus; endpoints?: EndpointConfig[] } = {}): ObservedContainer {
-    const full = containerConfig(config);
+    const full = containerConfig({ image: DEFAULT_IMAGE, ...config });
     const container = this.#newContainer(full, state.endpoints ?? initialEndpoints(full));
     this.#setState(container, state.status ?? 'running');
     return structuredClone(container.observed);
@@ -181,11 +176,11 @@ export class FakeEngine implements Engine {
     const container = this.#mustContainer(idOrName);
     if (options.listLags) this.#listView.set(container.observed.id, structuredClone(container.observed));
     this.#setState(container, status, exitCode);
-    if (status === 'paused') this.#emit('container', 'pause', container.observed);
+    if (status === 'paused') this.#emitContainer('paused', container.observed);
     if (status !== 'exited') return;
     const subject = structuredClone(container.observed);
-    if (options.eventDelayMs === undefined) this.#emit('container', 'die', subject);
-    else setTimeout(() => this.#emit('container', 'die', subject), options.eventDelayMs);
+    if (options.eventDelayMs === undefined) this.#emitContainer('died', subject);
+    else setTimeout(() => this.#emitContainer('died', subject), options.eventDelayMs);
   }
 
   /** Ends every open event stream, with `error` when given (as when the engine restarts). */
@@ -226,7 +221,7 @@ export class FakeEngine implements Engine {
     if (this.#network(config.name)) throw conflict(`network with name ${config.name} already exists`);
     const network = networkFrom(config);
     this.#networks.set(network.id, network);
-    this.#emit('network', 'create', { id: network.id, name: network.name, labels: {} });
+    this.#emitNetwork('created', network);
     return network.id;
   }
 
@@ -241,14 +236,14 @@ export class FakeEngine implements Engine {
     );
     if (users.length > 0) throw new EngineError(`error while removing network: network ${network.name} id ${network.id} has active endpoints`, { statusCode: 403, transient: false });
     this.#networks.delete(network.id);
-    this.#emit('network', 'destroy', { id: network.id, name: network.name, labels: {} });
+    this.#emitNetwork('destroyed', network);
   }
 
   async connectNetwork(container: string, endpoint: EndpointConfig): Promise<void> {
     this.#enter('connectNetwork', [container, endpoint]);
     const target = this.#mustContainer(container);
     const mode = target.config.networkMode;
-    if (mode === 'host' || mode.startsWith('container:')) {
+    if (mode === 'host' || namespaceOwner(mode) !== undefined) {
       throw new EngineError('container sharing network namespace with another container or host cannot be connected to any other network', { statusCode: 400, transient: false });
     }
     this.#attach(target, endpoint);
@@ -262,7 +257,7 @@ export class FakeEngine implements Engine {
     const before = target.observed.endpoints.length;
     target.observed.endpoints = target.observed.endpoints.filter((endpoint) => endpoint.networkId !== found.id);
     if (target.observed.endpoints.length === before) return;
-    this.#emit('network', 'disconnect', { id: found.id, name: found.name, labels: {}, containerId: target.observed.id });
+    this.#emitNetwork('disconnected', found, target.observed.id);
   }
 
   async imageExists(image: string): Promise<boolean> {
@@ -294,9 +289,9 @@ export class FakeEngine implements Engine {
     const container = this.#mustContainer(idOrName);
     this.#listView.delete(container.observed.id);
     if (container.observed.status === 'running') return;
-    const mode = container.config.networkMode;
-    if (mode.startsWith('container:') && this.#mustContainer(mode.slice('container:'.length)).observed.status !== 'running') {
-      throw new EngineError(`cannot join network of a non running container: ${mode.slice('container:'.length)}`, { statusCode: 409, transient: false });
+    const owner = namespaceOwner(container.config.networkMode);
+    if (owner !== undefined && this.#mustContainer(owner).observed.status !== 'running') {
+      throw new EngineError(`cannot join network of a non running container: ${owner}`, { statusCode: 409, transient: false });
     }
     for (const [target, alias] of container.config.links.map((link) => link.split(':'))) {
       // Docker's 500: retrying can help, once the target runs.
@@ -307,7 +302,7 @@ export class FakeEngine implements Engine {
     const gone = container.observed.endpoints.find((endpoint) => !this.#networks.has(endpoint.networkId));
     if (gone) throw new EngineError(`network ${gone.network} not found`, { statusCode: 404, transient: false });
     this.#setState(container, 'running');
-    this.#emit('container', 'start', container.observed);
+    this.#emitContainer('started', container.observed);
   }
 
   async unpauseContainer(idOrName: string): Promise<void> {
@@ -315,7 +310,7 @@ export class FakeEngine implements Engine {
     const container = this.#mustContainer(idOrName);
     if (container.observed.status !== 'paused') return;
     this.#setState(container, 'running');
-    this.#emit('container', 'unpause', container.observed);
+    this.#emitContainer('unpaused', container.observed);
   }
 
   async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
@@ -324,10 +319,10 @@ export class FakeEngine implements Engine {
     if (container) this.#listView.delete(container.observed.id);
     // A paused container is running too: the engine stops it (the frozen process gets SIGKILL).
     if (!container || !['running', 'paused'].includes(container.observed.status)) return;
-    this.#emit('container', 'kill', container.observed);
+    this.#emitContainer('killed', container.observed);
     this.#setState(container, 'exited', container.observed.status === 'paused' ? 137 : 0);
-    this.#emit('container', 'die', container.observed);
-    this.#emit('container', 'stop', container.observed);
+    this.#emitContainer('died', container.observed);
+    this.#emitContainer('stopped', container.observed);
   }
 
   async removeContainer(idOrName: string): Promise<void> {
@@ -337,16 +332,16 @@ export class FakeEngine implements Engine {
     this.#listView.delete(container.observed.id);
     if (LIVE.has(container.observed.status)) {
       // Forced: the engine kills the process first, and its endpoints go with it.
-      this.#emit('container', 'kill', container.observed);
+      this.#emitContainer('killed', container.observed);
       this.#setState(container, 'exited', 137);
-      this.#emit('container', 'die', container.observed);
+      this.#emitContainer('died', container.observed);
       for (const endpoint of container.observed.endpoints) {
         const network = this.#networks.get(endpoint.networkId);
-        if (network) this.#emit('network', 'disconnect', { id: network.id, name: network.name, labels: {}, containerId: container.observed.id });
+        if (network) this.#emitNetwork('disconnected', network, container.observed.id);
       }
     }
     this.#containers.delete(container.observed.id);
-    this.#emit('container', 'destroy', container.observed);
+    this.#emitContainer('destroyed', container.observed);
   }
 
   async listVolumes(): Promise<ObservedVolume[]> {
@@ -428,7 +423,7 @@ export class FakeEngine implements Engine {
         image: config.image,
         labels: { ...config.labels },
         status: 'created',
-        networkMode: config.networkMode,
+        networkMode: this.#byName(config.networkMode),
         endpoints: [],
         exitCode: 0,
         restartCount: 0,
@@ -439,7 +434,7 @@ export class FakeEngine implements Engine {
     };
     this.#containers.set(id, container);
     for (const endpoint of endpoints) this.#attach(container, endpoint);
-    this.#emit('container', 'create', container.observed);
+    this.#emitContainer('created', container.observed);
     return container;
   }
 
@@ -448,7 +443,7 @@ export class FakeEngine implements Engine {
     if (container.observed.endpoints.some((existing) => existing.networkId === network.id)) {
       throw new EngineError(`endpoint with name ${container.observed.name} already exists in network ${network.name}`, { statusCode: 403, transient: false });
     }
-    if (network.name === 'bridge' && endpoint.aliases.length > 0) {
+    if (network.name === DEFAULT_NETWORK && endpoint.aliases.length > 0) {
       throw new EngineError('network-scoped alias is supported only for containers in user defined networks', { statusCode: 400, transient: false });
     }
     const observed: ObservedEndpoint = {
@@ -461,7 +456,7 @@ export class FakeEngine implements Engine {
     };
     container.observed.endpoints.push(dropUndefined(observed));
     container.requested.set(network.id, endpoint.ipv4Address);
-    this.#emit('network', 'connect', { id: network.id, name: network.name, labels: {}, containerId: container.observed.id });
+    this.#emitNetwork('connected', network, container.observed.id);
   }
 
   /**
@@ -500,6 +495,13 @@ export class FakeEngine implements Engine {
     return `${prefix}.${host}`;
   }
 
+  /** A network mode as the adapter shows it: `container:<name>`, though it was given the id. */
+  #byName(mode: string): string {
+    const owner = namespaceOwner(mode);
+    const name = owner === undefined ? undefined : this.#container(owner)?.observed.name;
+    return name === undefined ? mode : containerMode(name);
+  }
+
   #network(idOrName: string): ObservedNetwork | undefined {
     return this.#networks.get(idOrName) ?? [...this.#networks.values()].find((network) => network.name === idOrName);
   }
@@ -520,9 +522,15 @@ export class FakeEngine implements Engine {
     return container;
   }
 
-  #emit(type: EngineEvent['type'], action: string, subject: { id: string; name: string; labels: Record<string, string>; containerId?: string }): void {
-    const event: EngineEvent = { type, action, id: subject.id, name: subject.name, labels: { ...subject.labels }, time: Date.now() };
-    if (subject.containerId) event.containerId = subject.containerId;
+  #emitContainer(change: ContainerChange, container: ObservedContainer): void {
+    this.#emit({ resource: 'container', change, id: container.id, name: container.name, labels: { ...container.labels }, time: Date.now() });
+  }
+
+  #emitNetwork(change: NetworkChange, network: ObservedNetwork, containerId?: string): void {
+    this.#emit({ resource: 'network', change, id: network.id, name: network.name, labels: {}, ...(containerId && { containerId }), time: Date.now() });
+  }
+
+  #emit(event: EngineEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
 }
@@ -542,7 +550,7 @@ function conflict(message: string): EngineError {
 /** The engine joins a container to its network mode's network at creation, unless it shares a namespace. */
 function initialEndpoints(config: ContainerConfig): EndpointConfig[] {
   const mode = config.networkMode;
-  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return [];
+  if (sharedNamespace(mode)) return [];
   return config.endpoints.length > 0 ? config.endpoints : [{ network: mode, aliases: [], links: [] }];
 }
 
@@ -554,21 +562,4 @@ function networkFrom(config: NetworkConfig): ObservedNetwork {
   lastPool = (lastPool + 1) % 4096;
   const prefix = `172.${16 + (lastPool >> 8)}.${lastPool & 255}`;
   return { ipam: { subnet: `${prefix}.0/24`, gateway: `${prefix}.1` }, ...dropUndefined(structuredClone(config)), id: newId() };
-}
-
-export function containerConfig(config: Partial<ContainerConfig> & { name: string }): ContainerConfig {
-  return {
-    image: 'mooring/busybox:latest',
-    env: [],
-    labels: {},
-    restartPolicy: { name: 'no' },
-    networkMode: 'bridge',
-    endpoints: [],
-    exposedPorts: [],
-    portBindings: [],
-    extraHosts: [],
-    links: [],
-    stopTimeoutSeconds: 10,
-    ...config,
-  };
 }

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, ObservedMount, ObservedVolume, VolumeConfig, VolumeUsage } from '../../src/engine/port.js';
-import { EngineError } from '../../src/engine/errors.js';
+import { EngineError } from '../../src/errors.js';
 
 export class FakeVolumes {
   readonly #volumes = new Map<string, ObservedVolume>();

@@ -1,97 +1,41 @@
-/**
- * Docker's JSON for volumes and mounts, to and from mooring's types. Pure:
- * the requests themselves are the adapter's.
- */
-import type { MountConfig, ObservedMount, ObservedVolume } from '../volumes.js';
-import { dropUndefined } from '../../drop-undefined.js';
+/** Volumes: list, inspect with the containers that mount them, create, remove. */
+import type { ObservedVolume, VolumeConfig, VolumeUsage } from '../port.js';
+import type { EngineClient } from './client.js';
+import { statusIn } from './client.js';
+import { containerName } from './mapping.js';
+import type { DockerVolume } from './volume-mapping.js';
+import { observedVolume } from './volume-mapping.js';
 
-/** `HostConfig.Mounts` entry (Engine API). */
-export interface DockerMount {
-  Type: 'volume' | 'bind' | 'tmpfs';
-  /** Empty for tmpfs. */
-  Source: string;
-  Target: string;
-  ReadOnly: boolean;
-  VolumeOptions?: { Subpath?: string };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
-}
+export class Volumes {
+  readonly #client: EngineClient;
 
-/** The engine API version that knows `VolumeOptions.Subpath`: an older one would ignore it and mount the volume's root. */
-export const SUBPATH_API_VERSION = '1.45';
+  constructor(client: EngineClient) {
+    this.#client = client;
+  }
 
-/**
- * What a container's mounts become in `HostConfig`: `Mounts`, except binds that
- * may create their host path, which go in `Binds` (a missing `Mounts` source is
- * an error on every API version; `Binds` creates it as a directory).
- */
-export function hostConfigMounts(mounts: readonly MountConfig[] | undefined): { Mounts?: DockerMount[]; Binds?: string[] } {
-  if (!mounts || mounts.length === 0) return {};
-  const binds = mounts.filter((mount) => mount.type === 'bind' && mount.createHostPath);
-  const others = mounts.filter((mount) => !binds.includes(mount));
-  return dropUndefined({
-    Mounts: others.length > 0 ? others.map(dockerMount) : undefined,
-    Binds: binds.length > 0 ? binds.map((mount) => `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`) : undefined,
-  });
-}
+  async list(): Promise<ObservedVolume[]> {
+    const listed = await this.#client.request('listVolumes', 'list volumes', (signal) => this.#client.docker.listVolumes({ abortSignal: signal }));
+    return (listed.Volumes ?? []).map((volume) => observedVolume(volume as DockerVolume));
+  }
 
-function dockerMount(mount: MountConfig): DockerMount {
-  return dropUndefined({
-    Type: mount.type,
-    Source: mount.source ?? '',
-    Target: mount.target,
-    ReadOnly: mount.readOnly,
-    VolumeOptions: mount.subpath === undefined ? undefined : { Subpath: mount.subpath },
-    TmpfsOptions: mount.type === 'tmpfs' && (mount.tmpfsSizeBytes !== undefined || mount.tmpfsMode !== undefined)
-      ? dropUndefined({ SizeBytes: mount.tmpfsSizeBytes, Mode: mount.tmpfsMode })
-      : undefined,
-  });
-}
+  async inspect(name: string): Promise<(ObservedVolume & VolumeUsage) | undefined> {
+    const volume = await this.#client.requestAbsorbing('inspectVolume', `inspect volume ${name}`, (signal) => this.#client.docker.getVolume(name).inspect({ abortSignal: signal }), statusIn(404));
+    if (!volume) return undefined;
+    const users = await this.#client.request('listContainers', `list the containers of volume ${name}`, (signal) =>
+      this.#client.docker.listContainers({ all: true, filters: { volume: [name] }, abortSignal: signal }),
+    );
+    return { ...observedVolume(volume as DockerVolume), usedBy: users.map((info) => containerName(info.Names)).sort() };
+  }
 
-/** A container's `Mounts`, from the list or an inspection (the same shape in both). */
-export function observedMounts(mounts: readonly DockerMountPoint[] | undefined | null): ObservedMount[] {
-  return (mounts ?? []).map((mount) => dropUndefined({
-    type: mount.Type as ObservedMount['type'],
-    name: mount.Name || undefined,
-    source: mount.Source ?? '',
-    target: mount.Destination,
-    readOnly: mount.RW === false,
-    driver: mount.Driver || undefined,
-  }));
-}
+  /** The engine answers a create of an existing volume with that volume: it succeeds. */
+  async create(config: VolumeConfig): Promise<void> {
+    await this.#client.request('createVolume', `create volume ${config.name}`, (signal) =>
+      this.#client.docker.createVolume({ Name: config.name, Driver: config.driver, DriverOpts: config.driverOpts, Labels: config.labels, abortSignal: signal }),
+    );
+  }
 
-export interface DockerMountPoint {
-  Type?: string;
-  Name?: string;
-  Source?: string;
-  Destination: string;
-  Driver?: string;
-  RW?: boolean;
-}
-
-export interface DockerVolume {
-  Name: string;
-  Driver: string;
-  Mountpoint: string;
-  Labels?: Record<string, string> | null;
-  Options?: Record<string, string> | null;
-  CreatedAt?: string;
-}
-
-export function observedVolume(volume: DockerVolume): ObservedVolume {
-  const created = volume.CreatedAt ? Date.parse(volume.CreatedAt) : NaN;
-  return dropUndefined({
-    name: volume.Name,
-    driver: volume.Driver,
-    driverOpts: volume.Options ?? {},
-    labels: volume.Labels ?? {},
-    mountpoint: volume.Mountpoint,
-    createdAt: Number.isNaN(created) ? undefined : created,
-  });
-}
-
-/** Whether API version `have` (`1.41`) is at least `need`. */
-export function apiAtLeast(have: string, need: string): boolean {
-  const [a = 0, b = 0] = have.split('.').map(Number);
-  const [c = 0, d = 0] = need.split('.').map(Number);
-  return a > c || (a === c && b >= d);
+  /** A missing volume is removed: that succeeds. One in use is a 409, which no retry fixes. */
+  async remove(name: string): Promise<void> {
+    await this.#client.requestAbsorbing('removeVolume', `remove volume ${name}`, (signal) => this.#client.docker.getVolume(name).remove({ abortSignal: signal }), statusIn(404));
+  }
 }

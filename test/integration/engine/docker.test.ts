@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { DockerEngine } from '../../../src/engine/docker.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { containerConfig } from '../../../src/engine/container-config.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
+import { EngineError } from '../../../src/errors.js';
 import type { ContainerConfig, EngineEvent } from '../../../src/engine/port.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
@@ -16,22 +17,7 @@ import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueN
 const SUITE_LABEL = { 'io.mooring.test': uniqueName('engine') };
 
 function config(name: string, overrides: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    name,
-    image: TEST_IMAGE,
-    command: ['sleep', '3600'],
-    env: [],
-    labels: { ...SUITE_LABEL },
-    restartPolicy: { name: 'no' },
-    networkMode: 'bridge',
-    endpoints: [],
-    exposedPorts: [],
-    portBindings: [],
-    extraHosts: [],
-    links: [],
-    stopTimeoutSeconds: 1,
-    ...overrides,
-  };
+  return containerConfig({ name, image: TEST_IMAGE, command: ['sleep', '3600'], labels: { ...SUITE_LABEL }, stopTimeoutSeconds: 1, ...overrides });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<EngineError> {
@@ -323,17 +309,17 @@ describe('DockerEngine (engine)', function () {
       const seen: EngineEvent[] = [];
       const watching = (async () => {
         for await (const event of engine.events({ signal: abort.signal })) {
-          if (event.name === name || event.containerId !== undefined) seen.push(event);
-          if (seen.some((candidate) => candidate.action === 'start' && candidate.name === name)) abort.abort();
+          if (event.name === name || (event.resource === 'network' && event.containerId !== undefined)) seen.push(event);
+          if (seen.some((candidate) => candidate.change === 'started' && candidate.name === name)) abort.abort();
         }
       })();
       await new Promise((resolve) => setTimeout(resolve, 300));
       const id = await engine.createContainer(config(name, { networkMode: network, endpoints: [{ network, aliases: [], links: [] }] }));
       await engine.startContainer(name);
       await Promise.race([watching, new Promise((_, reject) => setTimeout(() => reject(new Error(`no start event; saw ${JSON.stringify(seen)}`)), 10_000))]);
-      const create = seen.find((event) => event.type === 'container' && event.action === 'create');
+      const create = seen.find((event) => event.resource === 'container' && event.change === 'created');
       assert.deepEqual([create?.id, create?.labels['io.mooring.test']], [id, SUITE_LABEL['io.mooring.test']]);
-      const connect = seen.find((event) => event.type === 'network' && event.action === 'connect' && event.containerId === id);
+      const connect = seen.find((event) => event.resource === 'network' && event.change === 'connected' && event.containerId === id);
       assert.equal(connect?.name, network);
       assert.ok(seen.every((event) => event.time > Date.now() - 60_000 && event.time <= Date.now() + 1000));
     });

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { silentLogger } from '../../../src/log.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { CLOSE_GRACE_MS } from '../../../src/probes/dials.js';
 import { runChecks } from '../../../src/probes/prober.js';

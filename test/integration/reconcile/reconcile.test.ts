@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
-import { DockerEngine } from '../../../src/engine/docker.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
 import type { Engine } from '../../../src/engine/port.js';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import type { DesiredState } from '../../../src/manifests/model.js';
@@ -17,6 +17,7 @@ import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
 import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
+import { reported } from '../../unit/reconcile/reported.js';
 import { main } from '../../../src/cli/main.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeByName, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
 
@@ -319,7 +320,7 @@ describe('reconcile against the real engine', function () {
     const id = await containerId(taken);
     const result = await s.pass([containerDoc(taken, { env: { X: '1' } }), containerDoc(free)]);
     assert.equal(result.converged, false);
-    assert.deepEqual(result.errors, [{ resource: `Container/${taken}`, message: `the name ${taken} is taken by a container mooring does not manage; it is left untouched`, terminal: true }]);
+    assert.deepEqual(result.errors.map(reported), [{ resource: `Container/${taken}`, message: `the name ${taken} is taken by a container mooring does not manage; it is left untouched`, terminal: true }]);
     assert.equal(await containerId(taken), id);
     assert.equal(await docker('inspect', '--format', '{{.State.Status}}', taken), 'created');
     assert.equal(await docker('inspect', '--format', '{{index .Config.Labels "owner"}}', taken), 'someone-else');

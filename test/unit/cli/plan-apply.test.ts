@@ -12,7 +12,7 @@ import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { captureIo } from '../../helpers/cli-io.js';
-import { acquireInstanceLock } from '../../../src/daemon/lock.js';
+import { acquireInstanceLock } from '../../../src/controller/lock.js';
 
 const MANIFESTS = `
 apiVersion: mooring/v1

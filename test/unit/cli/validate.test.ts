@@ -26,7 +26,7 @@ describe('mooring validate', () => {
     const result = await run('validate', '-m', EXAMPLES);
     assert.equal(result.code, 0);
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /^\S+manifests: valid \(7 files, \d+ documents\)\n$/);
+    assert.match(result.stdout, /^\S+manifests: valid \(8 files, \d+ documents\)\n$/);
   });
 
   it('takes the directory as an argument too', async () => {

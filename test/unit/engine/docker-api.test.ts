@@ -17,8 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DockerEngine, demuxLogs } from '../../../src/engine/docker.js';
-import { EngineError } from '../../../src/engine/errors.js';
+import { containerConfig } from '../../../src/engine/container-config.js';
+import { DockerEngine } from '../../../src/engine/docker/index.js';
+import { demuxLogs } from '../../../src/engine/docker/streams.js';
+import { EngineError } from '../../../src/errors.js';
 import type { EngineEvent } from '../../../src/engine/port.js';
 import { silentLogger } from '../../../src/log.js';
 
@@ -150,20 +152,7 @@ describe('DockerEngine against a stand-in Engine API', () => {
       const list = await rejection(engine.listContainers());
       assert.deepEqual([list.statusCode, list.transient, list.message], [500, true, 'list containers: 500 Internal Server Error: boom']);
       const create = await rejection(
-        engine.createContainer({
-          name: 'web',
-          image: 'Bad Image',
-          env: [],
-          labels: {},
-          restartPolicy: { name: 'no' },
-          networkMode: 'bridge',
-          endpoints: [],
-          exposedPorts: [],
-          portBindings: [],
-          extraHosts: [],
-          links: [],
-          stopTimeoutSeconds: 10,
-        }),
+        engine.createContainer(containerConfig({ name: 'web', image: 'Bad Image' })),
       );
       assert.deepEqual([create.statusCode, create.transient, create.message], [400, false, 'create container web: 400 Bad Request: invalid reference format']);
     });
@@ -251,8 +240,8 @@ describe('DockerEngine against a stand-in Engine API', () => {
         })(),
       );
       assert.deepEqual(seen, [
-        { type: 'container', action: 'create', id: 'c1', name: 'web', labels: { 'io.mooring.instance': 'default' }, time: 1700000000123 },
-        { type: 'network', action: 'connect', id: 'n1', name: 'front', labels: {}, containerId: 'c1', time: 1700000001000 },
+        { resource: 'container', change: 'created', id: 'c1', name: 'web', labels: { 'io.mooring.instance': 'default' }, time: 1700000000123 },
+        { resource: 'network', change: 'connected', id: 'n1', name: 'front', labels: {}, containerId: 'c1', time: 1700000001000 },
       ]);
       assert.equal(error.transient, true);
       assert.match(error.message, /^watch engine events: the engine at unix:\/\/.* closed the event stream$/);
@@ -279,10 +268,10 @@ describe('DockerEngine against a stand-in Engine API', () => {
       const abort = new AbortController();
       const seen: string[] = [];
       for await (const item of engine.events({ signal: abort.signal })) {
-        seen.push(item.action);
+        seen.push(item.change);
         abort.abort();
       }
-      assert.deepEqual(seen, ['start']);
+      assert.deepEqual(seen, ['started']);
     });
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import sinon from 'sinon';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import type { ProberRunner } from '../../../src/probes/prober-runner.js';
 import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
@@ -54,6 +54,15 @@ describe('ProbeScheduler', () => {
     assert.deepEqual(probes.snapshot(), [
       { name: 'link/web-db:5432', resource: 'Link/web-db', kind: 'link', from: 'web', to: 'db', port: 5432, protocol: 'tcp', expect: 'reachable', healthy: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
     ]);
+  });
+
+  it('closes its runner (the probe threads) when it stops', async () => {
+    let closed = 0;
+    const closing: ProberRunner = { run: (request) => runner.run(request), close: async () => void closed++ };
+    const probes = new ProbeScheduler({ engine, logger: silentLogger(), instance: 'test', runner: closing, jitterMs: 0 });
+    probes.start();
+    await probes.stop();
+    assert.equal(closed, 1);
   });
 
   it("runs one prober per source per round, with all of that source's checks", async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
 import type { ReachabilityStatus } from '../../../src/probes/model.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import sinon from 'sinon';
-import { EngineError, TerminalError } from '../../../src/engine/errors.js';
+import { EngineError, TerminalError } from '../../../src/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
 import type { ActionOutcome } from '../../../src/reconcile/apply.js';
@@ -9,6 +9,7 @@ import { STOPPING, apply } from '../../../src/reconcile/apply.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { IMAGE, container, desiredState, network } from './fixtures.js';
 import { converge, planFor } from './helpers.js';
+import { reported, reportedOutcome } from './reported.js';
 
 const transient = () => new EngineError('connect ECONNRESET', { transient: true });
 const terminal = () => new EngineError('invalid config', { statusCode: 400, transient: false });
@@ -35,7 +36,7 @@ describe('apply', () => {
     engine.failNext('createNetwork', transient(), { times: 10 });
     const result = await converge(engine, desiredState([network('front')]));
     assert.equal(engine.calls.filter((call) => call.method === 'createNetwork').length, 4);
-    assert.deepEqual(result.errors, [{ resource: 'Network/front', message: 'create-network:front failed: connect ECONNRESET', terminal: false }]);
+    assert.deepEqual(result.errors.map(reported), [{ resource: 'Network/front', message: 'create-network:front failed: connect ECONNRESET', terminal: false }]);
   });
 
   for (const [name, error] of [['an engine 4xx', terminal()], ['a TerminalError', new TerminalError('bad')]] as const) {
@@ -46,7 +47,7 @@ describe('apply', () => {
       const result = await converge(engine, desiredState([container('web')]));
       assert.equal(create.callCount, 1);
       assert.equal(result.converged, false);
-      assert.equal(result.errors[0]?.terminal, true);
+      assert.equal(reported(result.errors[0])?.terminal, true);
     });
   }
 
@@ -79,7 +80,7 @@ describe('apply', () => {
       engine.clearCalls();
       const result = await converge(engine, desired);
       assert.deepEqual(engine.mutatingCalls().map((call) => `${call.method} ${String(call.args[0])}`), ['startContainer main']);
-      assert.equal(result.errors.find((error) => error.resource === 'Container/main')?.terminal, true);
+      assert.equal(reported(result.errors.find((error) => error.resource === 'Container/main'))?.terminal, true);
       assert.match(result.errors[0]?.message ?? '', /already exists/);
     });
   });
@@ -89,7 +90,7 @@ describe('apply', () => {
     engine.failNext('createContainer', new EngineError('create container web: the engine at unix:///x did not answer within 10000 ms', { transient: true, kind: 'timeout' }), { times: 10 });
     const result = await converge(engine, desiredState([container('web')]));
     assert.equal(engine.calls.filter((call) => call.method === 'createContainer').length, 1);
-    assert.equal(result.errors[0]?.terminal, false);
+    assert.equal(reported(result.errors[0])?.terminal, false);
   });
 
   it("one resource's failure stops only what depends on it", async () => {
@@ -101,7 +102,7 @@ describe('apply', () => {
     const start = outcomeOf(result, 'start-container:after');
     assert.equal(start.ok, false);
     assert.equal(start.skipped, true);
-    assert.match(start.error ?? '', /create-container:broken failed: invalid config/);
+    assert.match(start.error?.message ?? '', /create-container:broken failed: invalid config/);
     assert.deepEqual(result.errors.map((error) => error.resource).sort(), ['Container/after', 'Container/broken']);
   });
 
@@ -111,7 +112,7 @@ describe('apply', () => {
     const result = await converge(engine, desiredState([network('front'), container('web', { networks: [{ name: 'front' }] }), container('solo')]));
     assert.equal(engine.container('web'), undefined);
     assert.equal(engine.container('solo')?.status, 'running');
-    assert.match(outcomeOf(result, 'create-container:web').error ?? '', /create-network:front failed/);
+    assert.match(outcomeOf(result, 'create-container:web').error?.message ?? '', /create-network:front failed/);
   });
 
   it('runs independent actions in parallel, never more than the concurrency at once', async () => {
@@ -141,9 +142,9 @@ describe('apply', () => {
     const result = await converge(engine, desiredState([container('db'), container('api', { dependsOn: ['db'] }), container('other')]), { holdBack: new Set(['Container/db']) });
     assert.equal(engine.container('db'), undefined);
     assert.equal(engine.container('other')?.status, 'running');
-    assert.equal(outcomeOf(result, 'create-container:db').error, 'Container/db is held back');
+    assert.equal(outcomeOf(result, 'create-container:db').error?.message, 'Container/db is held back');
     assert.equal(result.converged, false);
-    assert.deepEqual(result.errors.map((error) => [error.resource, error.terminal]), [['Container/api', false]]);
+    assert.deepEqual(result.errors.map(reported).map((error) => [error?.resource, error?.terminal]), [['Container/api', false]]);
   });
 
   describe('images', () => {
@@ -175,7 +176,7 @@ describe('apply', () => {
       const result = await converge(engine, desiredState([container('a', { image: 'missing:1', pullPolicy: 'Never' }), container('b')]));
       assert.equal(pull.callCount, 0);
       assert.equal(engine.container('b')?.status, 'running');
-      assert.deepEqual(result.errors, [{ resource: 'Container/a', message: 'pull-image:a failed: expected image missing:1 to be present (pullPolicy Never), got none', terminal: true }]);
+      assert.deepEqual(result.errors.map(reported), [{ resource: 'Container/a', message: 'pull-image:a failed: expected image missing:1 to be present (pullPolicy Never), got none', terminal: true }]);
     });
 
     it('a failed pull is an error on that container only, and keeps the old container running', async () => {
@@ -289,7 +290,7 @@ describe('apply', () => {
       assert.deepEqual(engine.container('web'), before);
       assert.equal(outcomeOf(result, 'pull-image:web').ok, true, 'the check in flight finishes');
       for (const id of ['recreate-container:web', 'connect:web:back', 'start-container:web']) {
-        assert.deepEqual({ ...outcomeOf(result, id), action: undefined }, { action: undefined, ok: false, skipped: true, terminal: false, error: STOPPING, durationMs: 0 });
+        assert.deepEqual({ ...reportedOutcome(outcomeOf(result, id)), action: undefined }, { action: undefined, ok: false, skipped: true, terminal: false, error: STOPPING, durationMs: 0 });
       }
       assert.deepEqual(result.finishing, [[]]);
     });
@@ -306,7 +307,7 @@ describe('apply', () => {
       assert.notEqual(engine.container(begun)?.id, ids[begun]);
       assert.equal(engine.container(other)?.id, ids[other], `${other} is left as it was`);
       assert.equal(engine.container(other)?.status, 'running');
-      assert.equal(outcomeOf(result, `recreate-container:${other}`).error, STOPPING);
+      assert.equal(outcomeOf(result, `recreate-container:${other}`).error?.message, STOPPING);
       assert.deepEqual(result.finishing, [[`Container/${begun}`]]);
     });
 
@@ -343,7 +344,7 @@ describe('apply', () => {
       assert.equal(engine.calls.filter((call) => call.method === 'imageExists').length, 1);
       const pull = outcomeOf(result, 'pull-image:web');
       assert.equal(pull.ok, false);
-      assert.equal(pull.terminal, false);
+      assert.equal(reportedOutcome(pull).terminal, false);
       assert.deepEqual(engine.container('web'), before);
     });
 
@@ -352,7 +353,7 @@ describe('apply', () => {
       const planned = await planFor(engine, desiredState([container('web')]));
       const finishing: string[][] = [];
       const outcomes = await apply({ engine, logger: silentLogger(), clock: systemClock, actions: planned.actions, signal: AbortSignal.abort(), onStopping: (resources) => finishing.push(resources) });
-      assert.ok(outcomes.every((outcome) => outcome.skipped && outcome.error === STOPPING));
+      assert.ok(outcomes.every((outcome) => outcome.skipped && outcome.error?.message === STOPPING));
       assert.deepEqual(engine.mutatingCalls(), []);
       assert.deepEqual(finishing, [[]]);
     });

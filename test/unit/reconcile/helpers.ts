@@ -1,7 +1,7 @@
 import type { DesiredState } from '../../../src/manifests/model.js';
 import type { Plan } from '../../../src/reconcile/actions.js';
 import { observe } from '../../../src/reconcile/observe.js';
-import { plan } from '../../../src/reconcile/plan.js';
+import { plan } from '../../../src/reconcile/plan/index.js';
 import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
 import { silentLogger } from '../../../src/log.js';

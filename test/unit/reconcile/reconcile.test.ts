@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { EngineError } from '../../../src/engine/errors.js';
+import { EngineError } from '../../../src/errors.js';
 import { formatPlan, formatReconcileResult } from '../../../src/reconcile/format-plan.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { container, desiredState, link, network, publish } from './fixtures.js';
 import { converge, planFor } from './helpers.js';
+import { reported } from './reported.js';
 
 const example = desiredState([
   network('front'),
@@ -34,7 +35,7 @@ describe('reconcile', () => {
     engine.seedContainer({ name: 'db' });
     const result = await converge(engine, example);
     assert.equal(result.converged, false);
-    assert.deepEqual(result.errors.find((error) => error.resource === 'Container/db'), {
+    assert.deepEqual(reported(result.errors.find((error) => error.resource === 'Container/db')), {
       resource: 'Container/db',
       message: 'the name db is taken by a container mooring does not manage; it is left untouched',
       terminal: true,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
-import { plan } from '../../../src/reconcile/plan.js';
+import { plan } from '../../../src/reconcile/plan/index.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { observe } from '../../../src/reconcile/observe.js';
 

@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { systemClock } from '../../../src/clock.js';
 import { createLogger } from '../../../src/log.js';
 import type { AtomicWriteFs, StatusWriterFs } from '../../../src/status/write.js';
 import { StatusWriter, writeFileAtomic } from '../../../src/status/write.js';
@@ -87,7 +88,7 @@ describe('StatusWriter', () => {
       statusFile: join(directory, 'status.json'),
       metricsFile: join(directory, 'mooring.prom'),
       logger: createLogger({ stream, format: 'json', level: 'info' }),
-      clock: { now: () => Date.parse('2024-05-01T12:00:00.000Z') },
+      clock: { ...systemClock, now: () => Date.parse('2024-05-01T12:00:00.000Z') },
       ...(fs === undefined ? {} : { fs }),
     });
   }
