@@ -104,21 +104,30 @@ export function effectiveNetwork(options: { document: Document<'Network'>; insta
     options: spec.options,
     labels: withoutMooringLabels(spec.labels),
   };
+  return { ...ownedResource({ kind: 'Network', document, instance, hashed }), external: spec.external };
+}
+
+/**
+ * A Network's or Volume's config as mooring creates it: what its hash covers,
+ * and the ownership labels (with the hash) on top of the user's.
+ */
+export function ownedResource<H extends { labels: Record<string, string> }>(options: {
+  kind: 'Network' | 'Volume';
+  document: Document;
+  instance: string;
+  hashed: H;
+  /** More of mooring's own labels. */
+  labels?: Record<string, string>;
+}): { name: string; resource: string; source: string; hash: string; config: H & { name: string } } {
+  const { kind, document, instance, hashed } = options;
   const hash = specHash(hashed);
+  const owner = ownerLabels({ instance, kind, name: document.name, source: document.source.file, specHash: hash });
   return {
     name: document.name,
-    resource: resourceKey('Network', document.name),
+    resource: resourceKey(kind, document.name),
     source: document.source.file,
-    external: spec.external,
     hash,
-    config: {
-      name: document.name,
-      ...hashed,
-      labels: {
-        ...hashed.labels,
-        ...ownerLabels({ instance, kind: 'Network', name: document.name, source: document.source.file, specHash: hash }),
-      },
-    },
+    config: { name: document.name, ...hashed, labels: { ...hashed.labels, ...owner, ...options.labels } },
   };
 }
 
@@ -276,7 +285,8 @@ function linkString(link: { to: string; alias?: string }): string {
   return `${link.to}:${link.alias ?? link.to}`;
 }
 
-function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
+/** The user's labels, sorted, without mooring's own. */
+export function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([key]) => !isMooringLabel(key)).sort(([a], [b]) => compare(a, b)));
 }
 

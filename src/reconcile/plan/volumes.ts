@@ -7,13 +7,15 @@
  */
 import type { DesiredState, Document } from '../../manifests/model.js';
 import type { ObservedContainer, ObservedVolume, VolumeConfig } from '../../engine/port.js';
-import { LABELS, isMooringLabel, isOwnedBy, ownerLabels } from '../../engine/labels.js';
-import { specHash } from '../../engine/spec-hash.js';
-import type { FieldChange, Kept, Problem } from '../actions.js';
+import { LABELS, isOwnedBy } from '../../engine/labels.js';
+import type { Kept, Problem } from '../actions.js';
 import { resourceKey } from '../actions.js';
 import { compare } from '../../compare.js';
 import type { PlanContext } from './context.js';
 import { actionId } from './context.js';
+import { volumeChanges } from './diff.js';
+import { describeChanges } from '../format-plan.js';
+import { ownedResource, withoutMooringLabels } from '../effective-config.js';
 
 export interface EffectiveVolume {
   name: string;
@@ -29,24 +31,11 @@ export interface EffectiveVolume {
 export function effectiveVolume(options: { document: Document<'Volume'>; instance: string }): EffectiveVolume {
   const { document, instance } = options;
   const { spec } = document;
-  const hashed = { driver: spec.driver, driverOpts: sortedMap(spec.driverOpts), labels: sortedMap(withoutMooringLabels(spec.labels)) };
-  const hash = specHash(hashed);
+  const hashed = { driver: spec.driver, driverOpts: spec.driverOpts, labels: withoutMooringLabels(spec.labels) };
   return {
-    name: document.name,
-    resource: resourceKey('Volume', document.name),
-    source: document.source.file,
+    ...ownedResource({ kind: 'Volume', document, instance, hashed, labels: { [LABELS.reclaimPolicy]: spec.reclaimPolicy } }),
     external: spec.external,
     reclaimPolicy: spec.reclaimPolicy,
-    hash,
-    config: {
-      name: document.name,
-      ...hashed,
-      labels: {
-        ...hashed.labels,
-        ...ownerLabels({ instance, kind: 'Volume', name: document.name, source: document.source.file, specHash: hash }),
-        [LABELS.reclaimPolicy]: spec.reclaimPolicy,
-      },
-    },
   };
 }
 
@@ -120,7 +109,7 @@ export function volumeSteps(options: VolumePlanOptions): VolumePlan {
     if (changes.length === 0) continue;
     result.problems.push({
       resource: volume.resource,
-      message: `VolumeSpecDiffers: ${changes.map((change) => `${change.field}: ${change.from ?? '(unset)'} → ${change.to ?? '(unset)'}`).join('; ')}; ` +
+      message: `VolumeSpecDiffers: ${describeChanges(changes)}; ` +
         'mooring never removes a volume to recreate it: the volume is used as it is (to apply the change, move the data to a new volume and mount that)',
     });
   }
@@ -151,27 +140,4 @@ export function volumeSteps(options: VolumePlanOptions): VolumePlan {
 /** The names of the containers, running or not, that mount a volume. */
 export function usersOf(volume: string, containers: readonly ObservedContainer[]): string[] {
   return containers.filter((container) => container.mounts?.some((mount) => mount.type === 'volume' && mount.name === volume)).map((container) => container.name).sort(compare);
-}
-
-function volumeChanges(observed: ObservedVolume, desired: VolumeConfig): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const push = (field: string, from: string | undefined, to: string | undefined) => {
-    if (from !== to) changes.push({ field, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
-  };
-  push('driver', observed.driver, desired.driver);
-  for (const key of [...new Set([...Object.keys(observed.driverOpts), ...Object.keys(desired.driverOpts)])].sort(compare)) {
-    push(`driverOpts.${key}`, observed.driverOpts[key], desired.driverOpts[key]);
-  }
-  const labels = (all: Record<string, string>) => withoutMooringLabels(all);
-  const [was, want] = [labels(observed.labels), labels(desired.labels)];
-  for (const key of [...new Set([...Object.keys(was), ...Object.keys(want)])].sort(compare)) push(`labels.${key}`, was[key], want[key]);
-  return changes;
-}
-
-function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).filter(([key]) => !isMooringLabel(key)));
-}
-
-function sortedMap(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compare(a, b)));
 }
