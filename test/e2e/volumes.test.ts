@@ -31,6 +31,8 @@ const SECOND_SECRET = `second-${RUN_ID}-s3cr3t`;
 const THIRD_SECRET = `third-${RUN_ID}-s3cr3t`;
 
 describe('volumes, mounts and secrets, end to end', function () {
+  // Each case recreates the database and waits for the daemon to say so: several passes, each with a stop.
+  this.timeout(240_000);
   const instance = `e2e-vol-${RUN_ID}`;
   const db = uniqueName('vol-db');
   const data = uniqueName('vol-data');
