@@ -25,7 +25,7 @@ describe('Engine API JSON for volumes and mounts', () => {
   it('leaves HostConfig as it was for a container without mounts', () => {
     assert.deepEqual(hostConfigMounts(undefined), {});
     assert.deepEqual(hostConfigMounts([]), {});
-    assert.equal('Mounts' in (containerCreateBody(containerConfig({ name: 'plain' })).HostConfig ?? {}), false);
+    assert.equal('Mounts' in (containerCreateBody(containerConfig({ name: 'plain', image: 'busybox' })).HostConfig ?? {}), false);
   });
 
   it('reads a container\'s Mounts, and none at all as no `mounts`', () => {
