@@ -7,6 +7,7 @@ describe('Engine API JSON for volumes and mounts', () => {
   it('puts mounts in HostConfig.Mounts, and binds that may create their host path in Binds', () => {
     const body = containerCreateBody(containerConfig({
       name: 'db',
+      image: 'busybox',
       mounts: [
         { type: 'volume', source: 'pgdata', target: '/data', readOnly: false, subpath: 'dumps' },
         { type: 'bind', source: '/srv/conf', target: '/conf', readOnly: true },
