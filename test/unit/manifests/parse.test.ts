@@ -157,6 +157,10 @@ describe('parseManifest: schema rules', () => {
       'm.yaml:9:3: Container/web: spec.colour: unknown field `colour`',
     ]);
   });
+
+  it('reports an unknown field named like an object method (`toString`) rather than throw', () => {
+    assert.deepEqual(messages(container('  toString: []')), ['m.yaml:7:3: Container/web: spec.toString: unknown field `toString`']);
+  });
 });
 
 describe('parseManifest: documents', () => {
