@@ -2,14 +2,15 @@
 # Makes sure a Docker engine answers and that the local test image exists.
 # These machines reach no image registry, so the image is imported from busybox-static.
 # With MOORING_SKIP_ENGINE=1 it does nothing (for machines where tests that need the engine are not run).
-#   --test-tools   also promtool (Debian's prometheus), which the tests use to check the metrics file
+#   --test-tools   also promtool (Debian's prometheus), which the tests use to check the metrics file, and
+#                  docker-compose, the reference client of the Compose conformance tests
 #   --bench-tools  also docker-compose, a contender in the benchmark
 set -euo pipefail
 
 want_promtool=0 want_compose=0
 for arg in "$@"; do
   case "$arg" in
-    --test-tools) want_promtool=1 ;;
+    --test-tools) want_promtool=1 want_compose=1 ;;
     --bench-tools) want_promtool=1 want_compose=1 ;;
     *) echo "ensure-engine: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -10,6 +10,9 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
+import type { Policy } from '../manifests/policy.js';
+import { resolvePolicy } from '../manifests/policy.js';
+import { errorMessage } from '../errors.js';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import { count } from '../plural.js';
@@ -22,6 +25,8 @@ export interface EngineCommandOptions {
   allowEmpty: boolean;
   /** Unset: beside the status file (`mooring-state`). */
   stateDir?: string;
+  /** `baseline`, `privileged` or a policy file. */
+  policy: string;
   logLevel: LogLevel;
   output: 'text' | 'json';
 }
@@ -50,6 +55,7 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
     .option('--state-dir <dir>', 'where secret files are written for containers to mount (default: mooring-state beside the status file)')
+    .addOption(policyOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -85,7 +91,9 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
  * a command must not act on a partly valid directory.
  */
 export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
-  const loaded = await loadDesiredState({ directory: options.manifests });
+  const policy = await policyOf(io, options.policy);
+  if (!policy) return undefined;
+  const loaded = await loadDesiredState({ directory: options.manifests, policy });
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
@@ -128,6 +136,21 @@ export function manifestCommand(spec: {
     });
     return command;
   };
+}
+
+/** `--policy`: what manifests may ask of the host. */
+export function policyOption(): Option {
+  return new Option('--policy <policy>', 'what manifests may ask of the host: baseline, privileged, or a policy file (see docs/operations.md)').default('baseline');
+}
+
+/** The policy `--policy` names; undefined, with the reason printed, when its file cannot be read or is invalid. */
+export async function policyOf(io: CliIo, value: string): Promise<Policy | undefined> {
+  try {
+    return await resolvePolicy(value);
+  } catch (error) {
+    writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
+    return undefined;
+  }
 }
 
 function parseInstance(value: string): string {

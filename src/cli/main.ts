@@ -8,9 +8,10 @@ import { planCommand } from './plan.js';
 import { applyCommand } from './apply.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { convertCommand } from './convert.js';
 import { errorMessage } from '../errors.js';
 
-const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand];
+const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand, convertCommand];
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

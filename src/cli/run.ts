@@ -3,10 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
-import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions } from './engine-options.js';
+import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions, policyOf } from './engine-options.js';
 import type { EngineCommandOptions } from './engine-options.js';
 import { duration } from '../manifests/schema.js';
-import { durationMs } from '../manifests/desired-state.js';
+import { durationMs, loadDesiredState } from '../manifests/desired-state.js';
 import type { ProbeMethodOption } from '../probes/prober-runner.js';
 import { Daemon } from '../controller/daemon.js';
 import { InstanceLockedError, acquireInstanceLock } from '../controller/lock.js';
@@ -56,6 +56,9 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
         const options = engineCommandOptions(command) as RunOptions;
         const logger = commandLogger(io, options);
         const statusFile = resolve(options.status);
+        // Read once: the operator changes the policy by restarting the daemon.
+        const policy = await policyOf(io, options.policy);
+        if (!policy) return done(EXIT.failed);
         let lock;
         try {
           lock = await acquireInstanceLock({
@@ -76,6 +79,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           logger,
           instance: options.instance,
           manifestsDirectory: options.manifests,
+          loadManifests: (load) => loadDesiredState({ ...load, policy }),
           statusFile,
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,

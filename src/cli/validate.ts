@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import type { CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
-import { manifestsDirectory } from './engine-options.js';
+import { manifestsDirectory, policyOf, policyOption } from './engine-options.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import { count } from '../plural.js';
 
 interface ValidateOptions {
   output: 'text' | 'json';
+  policy: string;
 }
 
 /**
@@ -20,9 +21,12 @@ export const validateCommand: CommandFactory = (io, done) => {
     .argument('[directory]', 'manifests directory (same as -m)')
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(policyOption())
     .action(async () => {
       const options = command.opts<ValidateOptions>();
-      const loaded = await loadDesiredState({ directory: manifestsDirectory(command) });
+      const policy = await policyOf(io, options.policy);
+      if (!policy) return done(EXIT.failed);
+      const loaded = await loadDesiredState({ directory: manifestsDirectory(command), policy });
       const errors = loaded.files.flatMap((file) => file.errors);
       const valid = loaded.directoryExists && errors.length === 0;
       const summary = summarize(loaded, errors.length);

@@ -16,6 +16,9 @@ export const LABELS = {
 
 export const MANAGED_BY = 'mooring';
 
+/** The label by which Compose marks what it made with its project's name: the plan names that project when its names are taken. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
 /** Whether a label key is one of mooring's own (`io.mooring.*`) rather than the user's. */
 export function isMooringLabel(key: string): boolean {
   return key.startsWith('io.mooring.');

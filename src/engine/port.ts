@@ -3,6 +3,7 @@
  * interface; the dockerode adapter (`docker/`) is the one place that knows Docker's:
  * its strings (event actions, link and network-mode forms) stop there.
  */
+import type { ContainerUpdate, ObservedRuntime, RuntimeConfig } from './runtime-config.js';
 
 import type { MountConfig, ObservedMount, VolumeOperations } from './volumes.js';
 
@@ -29,6 +30,8 @@ export interface NetworkConfig {
   attachable: boolean;
   enableIPv6: boolean;
   ipam?: IpamConfig;
+  /** Several pools (e.g. IPv4 and IPv6), when the manifest lists them; then `ipam` is unset. */
+  ipamConfigs?: IpamConfig[];
   options: Record<string, string>;
   labels: Record<string, string>;
 }
@@ -42,6 +45,7 @@ export interface EndpointConfig {
   network: string;
   aliases: string[];
   ipv4Address?: string;
+  ipv6Address?: string;
   /** Network-scoped links, `container:alias`. */
   links: string[];
 }
@@ -51,6 +55,7 @@ export interface ObservedEndpoint {
   networkId: string;
   endpointId: string;
   ipv4Address?: string;
+  ipv6Address?: string;
   /** User-given aliases, without the engine's own (container id, name). */
   aliases: string[];
   /** Network-scoped links, `container:alias`, as `EndpointConfig` writes them. */
@@ -105,6 +110,8 @@ export interface ContainerConfig {
   stopTimeoutSeconds: number;
   /** Absent: none. */
   mounts?: MountConfig[];
+  /** Resources, capabilities, devices, DNS, logging, ...: absent when the manifest sets none. */
+  runtime?: RuntimeConfig;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -127,14 +134,17 @@ export interface ObservedContainer {
   /** Unix ms; only from `inspectContainer`. */
   startedAt?: number;
   finishedAt?: number;
+  /** From `inspectContainer`; from the list only once the container exited. */
   exitCode?: number;
   restartCount?: number;
   /** Process id on the host; only from `inspectContainer`, 0 when not running. */
   pid?: number;
-  /** Docker's health status, when the container has a healthcheck; only from `inspectContainer`. */
+  /** Docker's health status, when the container has a healthcheck. */
   health?: 'starting' | 'healthy' | 'unhealthy';
   /** Absent: none. */
   mounts?: ObservedMount[];
+  /** What `updateContainer` changes, as the engine reports it; the planner compares it with the manifest. */
+  runtime?: ObservedRuntime;
 }
 
 /** What happened to a container, in mooring's words (the adapter maps the engine's actions to these). */
@@ -153,7 +163,9 @@ export type ContainerChange =
   | 'unpaused'
   | 'renamed'
   /** Its resources or restart policy were changed in place. */
-  | 'updated';
+  | 'updated'
+  /** Its healthcheck's verdict changed (`health`): what dependents waiting for it to be healthy wait on. */
+  | 'health-changed';
 
 /** What happened to a network, or to a container's membership in it. */
 export type NetworkChange = 'created' | 'destroyed' | 'connected' | 'disconnected';
@@ -181,7 +193,7 @@ export interface NetworkEvent extends EventBase {
   containerId?: string;
 }
 
-/** A change to a container or network; the engine's other events (exec, health, attach, ...) do not cross the port. */
+/** A change to a container or network; the engine's other events (exec, attach, ...) do not cross the port. */
 export type EngineEvent = ContainerEvent | NetworkEvent;
 
 export interface RunResult {
@@ -218,6 +230,8 @@ export interface Engine extends VolumeOperations {
   /** Resumes a paused container; one that is not paused is left as it is. */
   unpauseContainer(idOrName: string): Promise<void>;
   stopContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
+  /** Changes a container's resources or restart policy in place. */
+  updateContainer(idOrName: string, update: ContainerUpdate): Promise<void>;
   removeContainer(idOrName: string): Promise<void>;
 
   /** Runs a short-lived container to completion and removes it (the probe-container method). */
@@ -238,6 +252,7 @@ export const MUTATING_METHODS: ReadonlySet<keyof Engine> = new Set<keyof Engine>
   'startContainer',
   'unpauseContainer',
   'stopContainer',
+  'updateContainer',
   'removeContainer',
   'createVolume',
   'removeVolume',

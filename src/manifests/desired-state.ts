@@ -9,6 +9,8 @@ import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
 import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
+import type { Policy } from './policy.js';
+import { BASELINE, checkPolicy } from './policy.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
 import { inputsRevision, resolveInputs } from './inputs.js';
@@ -36,7 +38,14 @@ export interface LoadedManifests {
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
 /** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: { directory: string; lastGood?: ReadonlyMap<string, AnyDocument[]>; env?: NodeJS.ProcessEnv }): Promise<LoadedManifests> {
+export async function loadDesiredState(options: {
+  directory: string;
+  lastGood?: ReadonlyMap<string, AnyDocument[]>;
+  /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
+  policy?: Policy;
+  /** mooring's own environment, for secrets taken from it and env-file lines that name a variable only. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}): Promise<LoadedManifests> {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
   const loaded = await loadManifestDirectory(directory);
@@ -45,6 +54,7 @@ export async function loadDesiredState(options: { directory: string; lastGood?: 
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
     files.get(error.file)?.errors.push(error);
   }
+  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE)) files.get(error.file)?.errors.push(error);
   for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);
 
   const choices = new Map<string, Choice>();

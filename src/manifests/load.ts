@@ -7,10 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
 import { parseManifest } from './parse.js';
+import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
+import type { ReadText } from './compose/read.js';
+import { readComposeProject } from './compose/read.js';
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
 
@@ -37,11 +40,16 @@ export type LoaderFs = Pick<typeof nodeFs, 'open' | 'readdir' | 'realpath' | 'st
 export interface LoadDirectoryOptions {
   /** @default node:fs/promises */
   fs?: LoaderFs;
+  /** What Compose projects interpolate (after their `.env`'s variables, which it overrides). @default process.env */
+  environment?: NodeJS.ProcessEnv;
 }
 
-/** Whether a directory entry is a manifest: `*.yaml`, `*.yml`, `*.json`, not hidden, not an editor's leftover. */
+/**
+ * Whether a directory entry is a manifest: `*.yaml`, `*.yml`, `*.json`, not
+ * hidden, not an editor's leftover; or a `.env`, which a Compose project beside it reads.
+ */
 export function isManifestFileName(name: string): boolean {
-  return !isIgnored(name) && /\.(ya?ml|json)$/i.test(name);
+  return name === DOTENV_FILE_NAME || (!isIgnored(name) && /\.(ya?ml|json)$/i.test(name));
 }
 
 /** Dotfiles and dot-directories (`.git`, Kubernetes' `..data`, Emacs' `.#x`), and editors' swap and backup files. */
@@ -64,8 +72,39 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
   const found: Found[] = [];
   await walk({ fs, absolute: directory, relative: '', visited: new Set([await fs.realpath(directory).catch(() => directory)]), found });
   const files: ManifestFile[] = [];
-  for (const entry of found) files.push('problem' in entry ? entry.problem : await readManifestFile(fs, entry.file, entry.absolute));
+  // A Compose project's files are read together, as one entry named after its `compose.yaml`.
+  const roles = composeRoles(found.flatMap((entry) => ('problem' in entry ? [] : [entry.file])));
+  const read = composeReader(fs, directory);
+  for (const entry of found) {
+    const role = 'problem' in entry ? undefined : roles.get(entry.file);
+    if ('problem' in entry) files.push(entry.problem);
+    else if (role === undefined) files.push(await readManifestFile(fs, entry.file, entry.absolute));
+    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, environment: options.environment ?? process.env, read }));
+    else if (role.role === 'ignored') files.push(problemEntry(entry.file, role.reason));
+  }
   return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+}
+
+/**
+ * One Compose file of any name (`mooring convert stack.yml`), read as the
+ * loader reads a project: with the override beside it when it has a Compose
+ * name, and the `.env` beside it.
+ */
+export async function loadComposeFile(path: string, options: LoadDirectoryOptions = {}): Promise<ManifestFile> {
+  const fs = options.fs ?? nodeFs;
+  const directory = dirname(path);
+  const file = basename(path);
+  const role = composeRoles(await fs.readdir(directory)).get(file);
+  const overrides = role?.role === 'project' ? role.overrides : [];
+  return readComposeProject({ file, overrides, directory, environment: options.environment ?? process.env, read: composeReader(fs, directory) });
+}
+
+function composeReader(fs: LoaderFs, directory: string): ReadText {
+  return async (file, { optional }) => {
+    const result = await readManifestText(fs, file, join(directory, file));
+    const missing = 'failed' in result && result.failed.errors.some((error) => errorCode(error.cause) === 'ENOENT');
+    return optional && missing ? { missing: true } : result;
+  };
 }
 
 type Found = { file: string; absolute: string } | { problem: ManifestFile };
@@ -116,19 +155,25 @@ async function walk(options: { fs: LoaderFs; absolute: string; relative: string;
 }
 
 async function readManifestFile(fs: LoaderFs, file: string, absolute: string): Promise<ManifestFile> {
+  const read = await readManifestText(fs, file, absolute);
+  return 'failed' in read ? read.failed : { file, digest: read.digest, ...parseManifest(file, read.text) };
+}
+
+/** A file's text, checked as every manifest file is (size, kind of file, UTF-8), or the entry that says why it has none. */
+async function readManifestText(fs: LoaderFs, file: string, absolute: string): Promise<{ text: string; digest: string } | { failed: ManifestFile }> {
   let bytes: Buffer;
   try {
     bytes = await readBounded(absolute);
   } catch (error) {
-    if (error instanceof ManifestError) return { file, digest: '', documents: [], errors: [error] };
-    return problemEntry(file, `cannot read: ${reason(error)}`, error);
+    if (error instanceof ManifestError) return { failed: { file, digest: '', documents: [], errors: [error] } };
+    return { failed: problemEntry(file, `cannot read: ${reason(error)}`, error) };
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) {
-    return { file, digest, documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] };
+    return { failed: { file, digest, documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] } };
   }
-  return { file, digest, ...parseManifest(file, decoded.text) };
+  return { text: decoded.text, digest };
 
   async function readBounded(path: string): Promise<Buffer> {
     // Non-blocking, so that opening a FIFO does not wait for a writer; it is then refused as not a regular file.

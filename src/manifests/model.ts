@@ -48,6 +48,8 @@ export interface ManifestFile {
   invalid?: InvalidDocument[];
   /** How many documents failed to parse or match the schema, named or not. Absent: none. */
   failed?: number;
+  /** The Compose project this file is (with its override and `.env`), when it is one and its name could be read. */
+  project?: string;
 }
 
 /** The validated set of documents mooring reconciles towards. */

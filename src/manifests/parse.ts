@@ -94,12 +94,12 @@ export function parseManifest(file: string, text: string): ParsedManifest {
   return result;
 }
 
-function yamlErrorMessage(code: string, message: string): string {
+export function yamlErrorMessage(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return 'duplicate key: a key may appear only once in a mapping';
   return `invalid YAML: ${message.replace(/\s+/g, ' ').trim()}`;
 }
 
-function conversionErrorMessage(error: unknown): string {
+export function conversionErrorMessage(error: unknown): string {
   const message = errorMessage(error);
   if (/excessive alias count/i.test(message)) {
     return `too many alias expansions (more than ${MAX_ALIAS_COUNT}): the document would grow without bound`;
@@ -194,17 +194,26 @@ function resourceOf(raw: Record<string, unknown>): string | undefined {
  * field is reported at its parent.
  */
 function positionFinder(yamlDocument: YamlDocument.Parsed, at: (offset: number) => SourcePosition): PositionOf {
-  return (path) => {
-    let node: YamlNode | null = resolve(yamlDocument, yamlDocument.contents);
-    let position = at(node?.range?.[0] ?? yamlDocument.range[0]);
-    for (const segment of path) {
-      const step = childOf(yamlDocument, node, segment);
-      if (!step) break;
-      position = at(step.at);
-      node = step.node;
-    }
-    return position;
-  };
+  return (path) => locate(yamlDocument, at, path).position;
+}
+
+/** The position of a field by path, and how many of the path's segments were found (Compose files merge by the deepest). */
+export function locate(
+  yamlDocument: YamlDocument.Parsed,
+  at: (offset: number) => SourcePosition,
+  path: readonly (string | number)[],
+): { position: SourcePosition; depth: number } {
+  let node: YamlNode | null = resolve(yamlDocument, yamlDocument.contents);
+  let position = at(node?.range?.[0] ?? yamlDocument.range[0]);
+  let depth = 0;
+  for (const segment of path) {
+    const step = childOf(yamlDocument, node, segment);
+    if (!step) break;
+    position = at(step.at);
+    node = step.node;
+    depth++;
+  }
+  return { position, depth };
 }
 
 function childOf(yamlDocument: YamlDocument.Parsed, node: YamlNode | null, segment: string | number): { at: number; node: YamlNode | null } | undefined {

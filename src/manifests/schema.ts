@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { splitCommand } from './command-line.js';
 import { containerStorageFields, secretSpec, volumeSpec } from './schema-volumes.js';
 import type { SecretSpec, VolumeSpec } from './schema-volumes.js';
+import { dependency, ipamConfigs, runtimeFields } from './schema-runtime.js';
 
 export const API_VERSION = 'mooring/v1';
 
@@ -64,6 +65,10 @@ export const networkSpec = z.strictObject({
       subnet: cidr.optional(),
       gateway: ipv4.optional(),
       ipRange: cidr.optional(),
+      configs: ipamConfigs,
+    })
+    .refine((ipam) => ipam.configs === undefined || (ipam.subnet ?? ipam.gateway ?? ipam.ipRange) === undefined, {
+      error: 'expected either `configs` or `subnet`, `gateway` and `ipRange`, not both',
     })
     .optional(),
   options: stringMap.default({}),
@@ -76,6 +81,7 @@ export const containerNetwork = z.strictObject({
   name: dockerName,
   aliases: z.array(z.string().min(1)).default([]),
   ipv4Address: ipv4.optional(),
+  ipv6Address: z.ipv6().optional(),
 });
 
 /** `80`, `"80"`, `"80/tcp"`, `"53/udp"`. */
@@ -122,12 +128,13 @@ export const containerSpec = z.strictObject({
     .optional(),
   expose: z.array(exposedPort).default([]),
   extraHosts: z.array(extraHost).default([]),
-  dependsOn: z.array(dockerName).default([]),
+  dependsOn: z.array(dependency(dockerName)).default([]),
   healthcheck: healthcheck.optional(),
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
   ...containerStorageFields,
+  ...runtimeFields,
 });
 
 export const linkSpec = z.strictObject({
@@ -160,7 +167,8 @@ export const probeSpec = z.strictObject({
   from: dockerName,
   /** A name as `from` would resolve it, an IP, `host.docker.internal`, or a container's address on a network. */
   to: z.union([z.string().min(1), probeContainerTarget]),
-  ports: z.array(port).min(1),
+  /** Empty: a DNS-only check, that `to` resolves (as for a Link to a container that exposes nothing). */
+  ports: z.array(port),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
   interval: positiveDuration.optional(),
   timeout: positiveDuration.optional(),

@@ -10,6 +10,7 @@ import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './contain
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
 import { storageRules } from './validate-volumes.js';
+import { dependencyName, ipv4Subnet } from './schema-runtime.js';
 
 type Path = (string | number)[];
 
@@ -111,7 +112,7 @@ function containerRules(index: SetIndex): void {
       }
       if (attachment.ipv4Address === undefined) return;
       const network = networks.get(attachment.name);
-      const subnet = network?.spec.ipam?.subnet;
+      const subnet = ipv4Subnet(network?.spec.ipam);
       if (attachment.name === DEFAULT_NETWORK || (network && !network.spec.external && subnet === undefined)) {
         report(container, [...at, 'ipv4Address'], `a fixed ipv4Address needs a user-defined network with \`ipam.subnet\`; \`${attachment.name}\` has none`);
       } else if (subnet !== undefined && !ipv4InSubnet(attachment.ipv4Address, subnet)) {
@@ -122,7 +123,7 @@ function containerRules(index: SetIndex): void {
     if (peer !== undefined && !declared.Container.has(peer)) {
       report(container, ['spec', 'networkMode'], undeclaredContainer(peer, declared.Container));
     }
-    spec.dependsOn.forEach((name, i) => {
+    spec.dependsOn.map(dependencyName).forEach((name, i) => {
       if (!declared.Container.has(name)) report(container, ['spec', 'dependsOn', i], undeclaredContainer(name, declared.Container));
     });
   }
@@ -278,7 +279,7 @@ function cycleRules({ containers, links, report }: SetIndex): void {
     if (containers.has(edge.from) && containers.has(edge.to)) edges.set(edge.from, [...(edges.get(edge.from) ?? []), edge]);
   };
   for (const container of containers.values()) {
-    container.spec.dependsOn.forEach((to, i) => add({ from: container.name, to, by: 'dependsOn', document: container, path: ['spec', 'dependsOn', i] }));
+    container.spec.dependsOn.map(dependencyName).forEach((to, i) => add({ from: container.name, to, by: 'dependsOn', document: container, path: ['spec', 'dependsOn', i] }));
     const peer = sharedNetworkPeer(container.spec.networkMode);
     if (peer !== undefined) add({ from: container.name, to: peer, by: 'networkMode', document: container, path: ['spec', 'networkMode'] });
   }

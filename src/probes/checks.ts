@@ -122,8 +122,8 @@ function probeChecks(probe: Document<'Probe'>, desired: DesiredState): Check[] {
   const about = typeof to === 'string' ? (declared ? { targetContainer: to } : {}) : { targetContainer: to.container };
   // From the host itself, the host's alias means loopback; containers resolve it themselves, or fail to, as they would.
   const host = spec.from === HOST && to === HOST_ALIAS ? '127.0.0.1' : to;
-  return spec.ports.map((port) => ({
-    name: `probe/${probe.name}:${port}`,
+  return (spec.ports.length === 0 ? [0] : spec.ports).map((port) => ({
+    name: port === 0 ? `probe/${probe.name}` : `probe/${probe.name}:${port}`,
     resource: `Probe/${probe.name}`,
     kind: 'probe',
     from: spec.from,

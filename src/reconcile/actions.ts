@@ -4,6 +4,7 @@
  */
 import type { ContainerConfig, EndpointConfig, NetworkConfig, VolumeConfig } from '../engine/port.js';
 import type { SecretFile } from './effective-storage.js';
+import type { ContainerUpdate } from '../engine/runtime-config.js';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
 
@@ -71,6 +72,14 @@ export interface RecreateContainerAction extends ActionBase {
   stopTimeoutSeconds: number;
 }
 
+/** Changes resources or the restart policy of the running container, which keeps its id. */
+export interface UpdateContainerAction extends ActionBase {
+  type: 'update-container';
+  name: string;
+  containerId: string;
+  update: ContainerUpdate;
+}
+
 export interface StartContainerAction extends ActionBase {
   type: 'start-container';
   name: string;
@@ -129,6 +138,7 @@ export type Action =
   | PullImageAction
   | CreateContainerAction
   | RecreateContainerAction
+  | UpdateContainerAction
   | StartContainerAction
   | StopContainerAction
   | RemoveContainerAction
@@ -153,11 +163,20 @@ export interface Kept {
   removeAt?: number;
 }
 
+/** A declared container left unstarted this pass: a dependency it waits for is not ready. */
+export interface Waiting {
+  resource: string;
+  reason: 'WaitingForDependency';
+  message: string;
+}
+
 export interface Plan {
   /** In an order that respects `dependsOn`; independent actions may run in parallel. */
   actions: Action[];
   problems: Problem[];
   kept: Kept[];
+  /** Containers whose start waits for a dependency to be healthy or completed. Absent: none. */
+  waiting?: Waiting[];
   /** Set when pruning was refused because no manifest declares anything; says why. */
   pruneRefused?: string;
   /** By container: the secret files to write before the pass applies anything (paths and modes; never content). Absent: none. */

@@ -74,6 +74,7 @@ const PAST_TENSE: Record<Action['type'], string> = {
   'pull-image': 'image ready',
   'create-container': 'created container',
   'recreate-container': 'recreated container',
+  'update-container': 'updated container in place',
   'start-container': 'started container',
   'stop-container': 'stopped container',
   'remove-container': 'removed container',
@@ -267,6 +268,9 @@ class ActionRunner {
         await call('stopContainer', () => engine.stopContainer(action.containerId, action.stopTimeoutSeconds));
         await call('removeContainer', () => engine.removeContainer(action.containerId));
         await call('createContainer', () => engine.createContainer(action.container));
+        return;
+      case 'update-container':
+        await call('updateContainer', () => engine.updateContainer(action.containerId, action.update));
         return;
       case 'start-container':
         if (action.unpause) {

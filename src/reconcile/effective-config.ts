@@ -21,6 +21,10 @@ import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
 import type { EffectiveStorage } from './effective-storage.js';
 import { effectiveStorage } from './effective-storage.js';
+import type { RuntimeConfig } from '../engine/runtime-config.js';
+import { conditionalDependencies, runtimeConfig } from './effective-runtime.js';
+import { dependencyName } from '../manifests/schema-runtime.js';
+import type { ConditionalDependency } from './effective-runtime.js';
 
 export interface EffectiveNetwork {
   name: string;
@@ -33,8 +37,8 @@ export interface EffectiveNetwork {
   hash: string;
 }
 
-/** The normalized creation-time settings of a container: what its spec hash covers. */
-export interface CreationSpec {
+/** The normalized creation-time settings of a container: what its spec hash covers; runtime fields only when set. */
+export interface CreationSpec extends RuntimeConfig {
   image: string;
   command?: string[];
   entrypoint?: string[];
@@ -77,6 +81,8 @@ export interface EffectiveContainer {
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
   storage: EffectiveStorage;
+  /** Dependencies it is started after only once they are healthy or completed. */
+  waitsFor: ConditionalDependency[];
   /**
    * Containers this one needs, by name. Targets of network-scoped links are not
    * among them: such a link is a name the engine's DNS resolves when asked, so
@@ -101,6 +107,8 @@ export function effectiveNetwork(options: { document: Document<'Network'>; insta
     attachable: spec.attachable,
     enableIPv6: spec.enableIPv6,
     ipam: ipam && Object.keys(ipam).length > 0 ? ipam : undefined,
+    // Hashed only when given, so the hash of a network in the single form stays what it was.
+    ipamConfigs: spec.ipam?.configs?.map((pool) => dropUndefined({ ...pool })),
     options: spec.options,
     labels: withoutMooringLabels(spec.labels),
   };
@@ -145,6 +153,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
         network: network.name,
         aliases: sortedUnique(network.aliases),
         ipv4Address: network.ipv4Address,
+        ipv6Address: network.ipv6Address,
         links: sortedUnique(links.filter((link) => link.network === network.name).map(linkString)),
       }));
 
@@ -155,6 +164,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     hostPort: publish.hostPort,
   }));
 
+  const runtime = runtimeConfig(spec);
   const creation: CreationSpec = dropUndefined({
     image: normalizeImage(spec.image),
     command: spec.command === undefined ? undefined : commandLine(spec.command),
@@ -174,6 +184,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     stopTimeoutSeconds: spec.stopTimeout,
     mounts: storage.mounts,
     secrets: storage.secrets,
+    ...runtime,
   });
   const hash = specHash(creation);
   const fieldDigests = digestFields(creation);
@@ -203,6 +214,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     healthcheck: creation.healthcheck,
     stopTimeoutSeconds: spec.stopTimeout,
     mounts: storage.engineMounts.length > 0 ? storage.engineMounts : undefined,
+    runtime,
   });
 
   const networkModeContainer = spec.networkMode?.startsWith('container:') ? spec.networkMode.slice('container:'.length) : undefined;
@@ -218,8 +230,9 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     state: spec.state,
     pullPolicy: spec.pullPolicy,
     storage,
+    waitsFor: conditionalDependencies(spec),
     needs: dropUndefined({
-      dependsOn: sortedUnique(spec.dependsOn),
+      dependsOn: sortedUnique(spec.dependsOn.map(dependencyName)),
       legacyLinks: sortedUnique(legacyLinks.map((link) => link.to)),
       networkModeContainer,
     }),
@@ -267,7 +280,7 @@ function digestFields(creation: CreationSpec): Record<string, string> {
   const digest = fieldDigest;
   const fields: Record<string, string> = {};
   for (const [field, value] of Object.entries(creation)) {
-    if (field === 'env' || field === 'labels') {
+    if (field === 'env' || field === 'labels' || field === 'resources') {
       for (const [key, entry] of Object.entries(value as Record<string, string>)) fields[`${field}.${key}`] = digest(entry);
     } else {
       fields[field] = digest(value);

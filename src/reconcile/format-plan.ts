@@ -1,5 +1,5 @@
 /** Plans and pass results as people read them: one line per action, like a diff. */
-import type { Action, FieldChange, Kept, Plan } from './actions.js';
+import type { Action, FieldChange, Kept, Plan, Waiting } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import { count, plural } from '../plural.js';
 
@@ -23,6 +23,7 @@ const SYMBOL: Record<Action['type'], string> = {
   'pull-image': '*',
   'create-container': '+',
   'recreate-container': '~',
+  'update-container': '~',
   'start-container': '>',
   'stop-container': '<',
   'remove-container': '-',
@@ -47,6 +48,7 @@ export function describeAction(action: Action): string {
       return `${action.type.split('-')[0]} container ${action.container.name}`;
     case 'start-container':
     case 'stop-container':
+    case 'update-container':
     case 'remove-container':
       return `${action.type.split('-')[0]} container ${action.name}`;
     case 'connect':
@@ -72,6 +74,8 @@ export function describeChanges(changes: FieldChange[]): string {
 }
 
 function actionLine(action: Action): string {
+  // What changes is the news of an update: `update container web: resources.memory: 256m → 512m (in place)`.
+  if (action.type === 'update-container') return `${SYMBOL[action.type]} ${describeAction(action)}: ${describeChanges(action.changes)} (${action.reason})`;
   const changes = action.changes.length > 0 ? ` (${describeChanges(action.changes)})` : '';
   return `${SYMBOL[action.type]} ${describeAction(action)}: ${action.reason}${changes}`;
 }
@@ -79,9 +83,10 @@ function actionLine(action: Action): string {
 export function formatPlan(plan: Plan): string {
   const lines = plan.actions.map(actionLine);
   for (const kept of plan.kept) lines.push(keptLine(kept));
+  for (const waiting of plan.waiting ?? []) lines.push(waitingLine(waiting));
   for (const problem of plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (plan.pruneRefused) lines.push(`! not pruning: ${plan.pruneRefused}`);
-  if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused) {
+  if (plan.actions.length === 0 && plan.problems.length === 0 && !plan.pruneRefused && !plan.waiting) {
     return 'Nothing to do: the engine matches the manifests.\n';
   }
   lines.push('', summary(plan));
@@ -96,12 +101,18 @@ function summary(plan: Plan): string {
     [planned('remove-network', 'remove-container', 'remove-volume'), 'to remove'],
     [planned('connect', 'disconnect'), 'to connect or disconnect'],
     [planned('start-container', 'stop-container'), 'to start or stop'],
+    [planned('update-container'), 'to update in place'],
+    [plan.waiting?.length ?? 0, 'waiting for a dependency'],
     [plan.problems.length, plural(plan.problems.length, 'problem')],
   ] as const;
   const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   const changes = shown.length > 0 ? shown.join(', ') : 'no changes';
   if (!plan.pruneRefused) return `Plan: ${changes}.`;
   return `Plan: ${changes}. Pruning is refused (see above), so nothing is removed${plan.actions.length === 0 ? ', and nothing else changes' : ''}.`;
+}
+
+function waitingLine(waiting: Waiting): string {
+  return `… wait ${waiting.resource}: ${waiting.message}`;
 }
 
 function keptLine(kept: Kept): string {
@@ -118,9 +129,10 @@ function outcomeLine(outcome: ActionOutcome): string {
 export function formatReconcileResult(result: PassReport): string {
   const lines = result.outcomes.map(outcomeLine);
   for (const kept of result.plan.kept) lines.push(keptLine(kept));
+  for (const waiting of result.plan.waiting ?? []) lines.push(waitingLine(waiting));
   for (const problem of result.plan.problems) lines.push(`! ${problem.resource}: ${problem.message}`);
   if (result.pruneRefused) lines.push(`! not pruning: ${result.pruneRefused}`);
-  if (result.outcomes.length === 0 && result.converged) return 'Nothing to do: the engine matches the manifests.\n';
+  if (result.outcomes.length === 0 && result.converged && !result.plan.waiting) return 'Nothing to do: the engine matches the manifests.\n';
   const failed = result.errors.length;
   lines.push('', result.converged ? 'Converged.' : `Not converged: ${count(failed, 'resource')} with errors${result.pruneRefused ? ', pruning refused' : ''}.`);
   return `${lines.join('\n')}\n`;

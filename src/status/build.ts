@@ -116,6 +116,8 @@ function syncState(input: StatusInput): { state: SyncState; message?: string } {
     return { state: 'Progressing', message: `no manifest declares ${pending.map((kept) => kept.resource).join(', ')}: removed in ${due}s if that holds (prune delay)` };
   }
   if (result.outcomes.some((outcome) => outcome.ok)) return { state: 'Progressing', message: 'changes were applied; the next pass verifies them' };
+  const waiting = result.plan.waiting ?? [];
+  if (waiting.length > 0) return { state: 'Progressing', message: `waiting for dependencies: ${waiting.map((entry) => `${entry.resource} (${entry.message})`).join('; ')}` };
   return { state: 'Synced' };
 }
 
@@ -224,8 +226,9 @@ class ResourceContext {
     const view = this.#view(`Container/${name}`);
     const candidate = this.#containers.get(name);
     const observed = candidate && this.#owned(candidate.labels) ? candidate : undefined;
-    const ready = containerReady(view, observed, state);
-    const health: Health = view.applying.length > 0
+    const waiting = this.#input.lastPass?.result.plan.waiting?.find((entry) => entry.resource === `Container/${name}`);
+    const ready = waiting ? { type: 'Ready', status: 'False' as const, reason: waiting.reason, message: waiting.message } : containerReady(view, observed, state);
+    const health: Health = view.applying.length > 0 || waiting
       ? 'Progressing'
       : !view.known
       ? 'Unknown'

@@ -26,6 +26,7 @@ import type {
   RunResult,
 } from '../../src/engine/port.js';
 import { MUTATING_METHODS } from '../../src/engine/port.js';
+import type { ContainerUpdate, ObservedRuntime, ResourcesConfig } from '../../src/engine/runtime-config.js';
 import { dropUndefined } from '../../src/drop-undefined.js';
 import { containerConfig } from '../../src/engine/container-config.js';
 import { containerMode, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
@@ -79,7 +80,7 @@ const DEFAULT_IMAGE = 'mooring/busybox:latest';
 const LIVE: ReadonlySet<ContainerStatus> = new Set(['running', 'paused', 'restarting']);
 
 /** What only an inspection shows; the engine's container list leaves it out. */
-const INSPECT_ONLY = ['startedAt', 'finishedAt', 'exitCode', 'restartCount', 'pid', 'health'] as const;
+const INSPECT_ONLY = ['startedAt', 'finishedAt', 'restartCount', 'pid'] as const;
 
 export class FakeEngine implements Engine {
   readonly calls: FakeCall[] = [];
@@ -183,6 +184,13 @@ export class FakeEngine implements Engine {
     else setTimeout(() => this.#emitContainer('died', subject), options.eventDelayMs);
   }
 
+  /** Sets a container's health as its healthcheck would, emitting the event. */
+  setHealth(idOrName: string, health: NonNullable<ObservedContainer['health']>): void {
+    const container = this.#mustContainer(idOrName);
+    container.observed.health = health;
+    this.#emitContainer('health-changed', container.observed);
+  }
+
   /** Ends every open event stream, with `error` when given (as when the engine restarts). */
   endEvents(error?: Error): void {
     for (const listener of this.#listeners) listener(error ?? new StreamEnd());
@@ -205,6 +213,8 @@ export class FakeEngine implements Engine {
     return [...this.#containers.values()].map((container) => {
       const listed = structuredClone(this.#listView.get(container.observed.id) ?? container.observed);
       for (const key of INSPECT_ONLY) delete listed[key];
+      // The list's status line says the exit code of an exited container only.
+      if (listed.status !== 'exited') delete listed.exitCode;
       return listed;
     });
   }
@@ -325,6 +335,14 @@ export class FakeEngine implements Engine {
     this.#emitContainer('stopped', container.observed);
   }
 
+  async updateContainer(idOrName: string, update: ContainerUpdate): Promise<void> {
+    this.#enter('updateContainer', [idOrName, update]);
+    const container = this.#mustContainer(idOrName);
+    const before = container.observed.runtime!;
+    container.observed.runtime = runtimeOf({ ...before.resources, ...update.resources }, update.restartPolicy ?? before.restartPolicy);
+    this.#emitContainer('updated', container.observed);
+  }
+
   async removeContainer(idOrName: string): Promise<void> {
     this.#enter('removeContainer', [idOrName]);
     const container = this.#container(idOrName);
@@ -430,6 +448,7 @@ export class FakeEngine implements Engine {
         pid: 0,
         portBindings: [],
         ...(mounts.length > 0 && { mounts }),
+        runtime: runtimeOf(config.runtime?.resources ?? {}, config.restartPolicy.name),
       },
     };
     this.#containers.set(id, container);
@@ -538,6 +557,12 @@ export class FakeEngine implements Engine {
 class StreamEnd extends Error {}
 
 let lastPid = 1000;
+
+/** As Docker fills it in: a memory limit without a swap limit gets twice the memory as memory plus swap. */
+function runtimeOf(resources: ResourcesConfig, restartPolicy: ObservedRuntime['restartPolicy']): ObservedRuntime {
+  const memorySwap = resources.memorySwap ?? (resources.memory === undefined ? undefined : resources.memory * 2);
+  return { resources: dropUndefined({ ...resources, memorySwap }), restartPolicy };
+}
 
 function newId(): string {
   return randomBytes(32).toString('hex');

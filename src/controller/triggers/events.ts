@@ -97,9 +97,12 @@ async function checkLiveness(engine: Engine, clock: Clock, intervalMs: number, s
   }
 }
 
-/** Engine events that can mean an owned resource drifted; the rest (exec, health checks, our own creates) do not. */
+/**
+ * Engine events that can mean an owned resource drifted, or (a health change) that a container waiting
+ * for it to be healthy may start now; the rest (exec, our own creates) do not.
+ */
 const DRIFT_EVENTS: { [R in EngineEvent['resource']]: ReadonlySet<Extract<EngineEvent, { resource: R }>['change']> } = {
-  container: new Set(['started', 'died', 'stopped', 'destroyed', 'paused', 'unpaused', 'renamed', 'updated', 'out-of-memory']),
+  container: new Set(['started', 'died', 'stopped', 'destroyed', 'paused', 'unpaused', 'renamed', 'updated', 'out-of-memory', 'health-changed']),
   network: new Set(['connected', 'disconnected', 'destroyed']),
 };
 

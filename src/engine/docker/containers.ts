@@ -12,6 +12,8 @@ import { containerCreateBody, containerName, inspectedContainer, inspectedName, 
 import type { Networks } from './networks.js';
 import { demuxLogs } from './streams.js';
 import { SUBPATH_API_VERSION, apiAtLeast } from './volume-mapping.js';
+import type { ContainerUpdate } from '../runtime-config.js';
+import { RuntimeCache, updateBody } from './runtime.js';
 
 /**
  * The answers to a start when the runtime still holds state for the container's id: the engine was stopped
@@ -27,6 +29,7 @@ export class Containers {
   readonly #client: EngineClient;
   readonly #cache: EndpointCache;
   readonly #networks: Networks;
+  readonly #runtimes = new RuntimeCache();
 
   constructor(client: EngineClient, cache: EndpointCache, networks: Networks) {
     this.#client = client;
@@ -40,7 +43,8 @@ export class Containers {
     const modes = new Map(listed.map((info) => [info.Id, networkMode(info.HostConfig.NetworkMode, names)]));
     const joined = new Map(listed.map((info) => [info.Id, joinedNetworks(modes.get(info.Id)!, info.NetworkSettings.Networks)]));
     const known = this.#cache.listed(names, joined);
-    const misses = listed.filter((info) => !known.has(info.Id));
+    this.#runtimes.listed(new Set(names.keys()));
+    const misses = listed.filter((info) => !known.has(info.Id) || !this.#runtimes.get(info.Id));
 
     const inspected = new Map<string, ContainerInspectInfo | undefined>();
     if (misses.length > 0) this.#client.logger.debug('inspecting containers for their endpoint aliases', { containers: misses.map((info) => names.get(info.Id)) });
@@ -51,17 +55,18 @@ export class Containers {
     return listed.flatMap((info) => {
       const mode = modes.get(info.Id)!;
       const details = known.get(info.Id);
-      if (details) return [listedContainer(info, mode, joined.get(info.Id)!.map((network, index) => observedEndpoint(network, details[index]!)))];
+      const runtime = this.#runtimes.get(info.Id);
+      if (details && runtime) return [{ ...listedContainer(info, mode, joined.get(info.Id)!.map((network, index) => observedEndpoint(network, details[index]!))), runtime }];
       // Fresher than the list, and it may have changed since: its endpoints are taken whole. Gone meanwhile: left out.
       const full = inspected.get(info.Id);
-      return full ? [listedContainer(info, mode, this.#cache.inspected(full))] : [];
+      return full ? [{ ...listedContainer(info, mode, this.#cache.inspected(full)), runtime: this.#runtimes.inspected(full) }] : [];
     });
   }
 
   async inspect(idOrName: string): Promise<ObservedContainer | undefined> {
     const info = await this.#inspect(idOrName);
     if (!info) return undefined;
-    return inspectedContainer(info, await this.#networkMode(info.HostConfig.NetworkMode), this.#cache.inspected(info));
+    return { ...inspectedContainer(info, await this.#networkMode(info.HostConfig.NetworkMode), this.#cache.inspected(info)), runtime: this.#runtimes.inspected(info) };
   }
 
   /** Creates the container in its first network; any further endpoints are connected right after. */
@@ -105,6 +110,14 @@ export class Containers {
       (signal) => this.#client.docker.getContainer(idOrName).stop({ t: timeoutSeconds, abortSignal: signal }),
       statusIn(304, 404),
       { deadlineMs: timeoutSeconds * 1000 + this.#client.stopMarginMs },
+    );
+  }
+
+  /** Resources and restart policy, in place. */
+  async update(idOrName: string, update: ContainerUpdate): Promise<void> {
+    this.#runtimes.forget(idOrName);
+    await this.#client.request('updateContainer', `update container ${idOrName}`, (signal) =>
+      this.#client.docker.getContainer(idOrName).update({ ...updateBody(update), abortSignal: signal }),
     );
   }
 

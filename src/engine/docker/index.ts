@@ -19,6 +19,7 @@ import { engineEvents } from './events.js';
 import { Images } from './images.js';
 import { Networks } from './networks.js';
 import { Volumes } from './volumes.js';
+import type { ContainerUpdate } from '../runtime-config.js';
 
 export interface DockerEngineOptions {
   /** `unix:///path` or `tcp://host:port`. @default `DOCKER_HOST` from `env`, then the local socket */
@@ -124,6 +125,10 @@ export class DockerEngine implements Engine {
 
   removeContainer(idOrName: string): Promise<void> {
     return this.#containers.remove(idOrName);
+  }
+
+  updateContainer(idOrName: string, update: ContainerUpdate): Promise<void> {
+    return this.#containers.update(idOrName, update);
   }
 
   runContainer(config: ContainerConfig, options: { timeoutMs: number }): Promise<RunResult> {

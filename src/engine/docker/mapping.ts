@@ -22,6 +22,7 @@ import type {
   Protocol,
 } from '../port.js';
 import { DEFAULT_NETWORK } from '../../manifests/container-networks.js';
+import { listedState, runtimeHostConfig } from './runtime.js';
 
 /** What `listContainers` cannot show on Engine 20.10 (aliases and links are null there), kept per endpoint. */
 export interface EndpointDetails {
@@ -66,7 +67,9 @@ export function networkCreateBody(config: NetworkConfig): NetworkCreateOptions {
     Internal: config.internal,
     Attachable: config.attachable,
     EnableIPv6: config.enableIPv6,
-    ...(ipam && { IPAM: { Driver: 'default', Config: [dropUndefined({ Subnet: ipam.subnet, Gateway: ipam.gateway, IPRange: ipam.ipRange })] } }),
+    ...((ipam ?? config.ipamConfigs) && {
+      IPAM: { Driver: 'default', Config: (config.ipamConfigs ?? [ipam!]).map((pool) => dropUndefined({ Subnet: pool.subnet, Gateway: pool.gateway, IPRange: pool.ipRange })) },
+    }),
     Options: config.options,
     Labels: config.labels,
   };
@@ -121,12 +124,13 @@ export function observedEndpoint({ network, settings }: JoinedNetwork, details: 
     endpointId: settings.EndpointID ?? '',
     // A stopped container has no address, only the one asked for.
     ipv4Address: settings.IPAddress || settings.IPAMConfig?.IPv4Address || undefined,
+    ipv6Address: settings.GlobalIPv6Address || settings.IPAMConfig?.IPv6Address || undefined,
     aliases: [...details.aliases],
     links: [...details.links],
   });
 }
 
-/** A container from the engine's list; `mode` from `networkMode`. The list shows no times, exit code or health. */
+/** A container from the engine's list; `mode` from `networkMode`. The list shows no times; health and an exit code only in its status line. */
 export function listedContainer(info: ContainerInfo, mode: string, endpoints: ObservedEndpoint[]): ObservedContainer {
   return {
     id: info.Id,
@@ -134,6 +138,7 @@ export function listedContainer(info: ContainerInfo, mode: string, endpoints: Ob
     image: info.Image,
     labels: info.Labels ?? {},
     status: info.State as ContainerStatus,
+    ...listedState(info.Status),
     networkMode: mode,
     endpoints,
     portBindings: (info.Ports ?? []).flatMap((port): PortBinding[] =>
@@ -176,7 +181,7 @@ export function endpointSettings(endpoint: EndpointConfig): EndpointSettings {
   return {
     Aliases: endpoint.aliases,
     Links: endpoint.links,
-    ...(endpoint.ipv4Address !== undefined && { IPAMConfig: { IPv4Address: endpoint.ipv4Address } }),
+    ...((endpoint.ipv4Address ?? endpoint.ipv6Address) !== undefined && { IPAMConfig: dropUndefined({ IPv4Address: endpoint.ipv4Address, IPv6Address: endpoint.ipv6Address }) }),
   };
 }
 
@@ -203,6 +208,7 @@ export function containerCreateBody(config: ContainerConfig): ContainerCreateOpt
     Labels: config.labels,
     ExposedPorts: Object.fromEntries([...exposed].map((port) => [port, {}])),
     StopTimeout: config.stopTimeoutSeconds,
+    StopSignal: config.runtime?.stopSignal,
     Healthcheck:
       healthcheck &&
       dropUndefined({
@@ -220,6 +226,7 @@ export function containerCreateBody(config: ContainerConfig): ContainerCreateOpt
       Links: config.links,
       // dockerode's types ask for every VolumeOptions member; the engine takes each as optional.
       ...(hostConfigMounts(config.mounts) as Pick<NonNullable<ContainerCreateOptions['HostConfig']>, 'Mounts' | 'Binds'>),
+      ...runtimeHostConfig(config.runtime),
     },
     ...(endpoint && { NetworkingConfig: { EndpointsConfig: { [endpoint.network]: endpointSettings(endpoint) } } }),
   });
@@ -266,7 +273,7 @@ const NETWORK_CHANGES: Readonly<Record<string, NetworkChange>> = {
 /** Attributes of container events that are not labels. */
 const EVENT_ATTRIBUTES = new Set(['name', 'image', 'exitCode', 'signal', 'container', 'type', 'execID']);
 
-/** A container or network change, or undefined for the engine's other events (exec, health, attach, images, ...). */
+/** A container or network change, or undefined for the engine's other events (exec, attach, images, ...). */
 export function engineEvent(message: unknown): EngineEvent | undefined {
   const raw = message as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; timeNano?: number };
   const attributes = raw.Actor?.Attributes ?? {};
@@ -277,7 +284,8 @@ export function engineEvent(message: unknown): EngineEvent | undefined {
   };
   const action = raw.Action ?? '';
   if (raw.Type === 'container') {
-    const change = Object.hasOwn(CONTAINER_CHANGES, action) ? CONTAINER_CHANGES[action] : undefined;
+    // `health_status: healthy`: the verdict is in the action; the list and inspect say it too.
+    const change = action.startsWith('health_status') ? 'health-changed' : Object.hasOwn(CONTAINER_CHANGES, action) ? CONTAINER_CHANGES[action] : undefined;
     const labels = Object.fromEntries(Object.entries(attributes).filter(([key]) => !EVENT_ATTRIBUTES.has(key)));
     return change && { resource: 'container', change, ...base, labels };
   }

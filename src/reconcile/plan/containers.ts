@@ -10,6 +10,8 @@ import type { EffectiveContainer } from '../effective-config.js';
 import type { PlanContext } from './context.js';
 import { actionId, stopTimeoutOf, takenMessage } from './context.js';
 import { containerChanges, endpointChanges } from './diff.js';
+import { completed, dependencyReady, waitingFor } from './depends.js';
+import { inPlaceStep } from './update.js';
 
 type Fresh = 'created' | 'recreated';
 
@@ -34,9 +36,21 @@ export function planContainers(plan: PlanContext): void {
     } else if (observed.status === 'dead') {
       addRecreate(plan, container, observed, 'the container is dead', []);
       fresh.set(container.name, 'recreated');
-    } else if (observed.labels[LABELS.specHash] !== container.hash) {
-      addRecreate(plan, container, observed, 'spec changed', containerChanges(observed, container));
-      fresh.set(container.name, 'recreated');
+    } else {
+      const labelChanges = observed.labels[LABELS.specHash] === container.hash ? [] : containerChanges(observed, container);
+      const step = inPlaceStep({ container, observed, labelChanges });
+      if (step.kind === 'recreate') {
+        addRecreate(plan, container, observed, step.reason, labelChanges);
+        fresh.set(container.name, 'recreated');
+      } else if (step.kind === 'update') {
+        plan.add({
+          type: 'update-container',
+          name: container.name,
+          containerId: observed.id,
+          update: step.update,
+          ...plan.base('update-container', container.resource, 'in place', step.changes),
+        });
+      }
     }
   }
   cascadeRecreates(plan, fresh);
@@ -44,7 +58,7 @@ export function planContainers(plan: PlanContext): void {
     if (plan.unusable.has(container.resource)) continue;
     const observed = plan.observedContainers.get(container.name);
     planEndpoints(plan, container, fresh.has(container.name) ? undefined : observed);
-    planState(plan, container, fresh.get(container.name), observed);
+    planState(plan, container, fresh.get(container.name), observed, new Set(fresh.keys()));
   }
 }
 
@@ -145,8 +159,17 @@ function addConnect(plan: PlanContext, container: EffectiveContainer, endpoint: 
   });
 }
 
-function planState(plan: PlanContext, container: EffectiveContainer, fresh: Fresh | undefined, observed: ObservedContainer | undefined): void {
+/** `changing`: the containers this plan creates or recreates, which meet no dependency condition yet. */
+function planState(plan: PlanContext, container: EffectiveContainer, fresh: Fresh | undefined, observed: ObservedContainer | undefined, changing: ReadonlySet<string>): void {
   if (container.state === 'running') {
+    const unready = container.waitsFor.filter(({ name, condition }) => !dependencyReady(condition, plan.observedContainers.get(name), changing.has(name)));
+    const wouldStart = fresh !== undefined || (observed !== undefined && ['created', 'exited', 'paused'].includes(observed.status));
+    if (wouldStart && unready.length > 0) {
+      plan.waiting.push(waitingFor(container.resource, unready));
+      return;
+    }
+    // A one-shot others wait on to complete is left exited, not started again.
+    if (!fresh && observed && completed(observed) && awaitedToComplete(plan, container.name)) return;
     if (fresh) {
       plan.add({ type: 'start-container', name: container.name, ...plan.base('start-container', container.resource, `${fresh}; state: running`) });
     } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {
@@ -168,6 +191,10 @@ function planState(plan: PlanContext, container: EffectiveContainer, fresh: Fres
       ...plan.base('stop-container', container.resource, `the container is ${observed.status}; state: stopped`),
     });
   }
+}
+
+function awaitedToComplete(plan: PlanContext, name: string): boolean {
+  return [...plan.containers.values()].some(({ waitsFor }) => waitsFor.some((entry) => entry.name === name && entry.condition === 'completed'));
 }
 
 /** Whether another declared container shares this one's network namespace or has a legacy link to it: both name its id. */

@@ -4,8 +4,8 @@
  */
 import type { DesiredState } from '../../manifests/model.js';
 import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../engine/port.js';
-import { LABELS, MANAGED_BY, isOwnedBy } from '../../engine/labels.js';
-import type { Action, ActionType, FieldChange, Kept, Problem } from '../actions.js';
+import { COMPOSE_PROJECT_LABEL, LABELS, MANAGED_BY, isOwnedBy } from '../../engine/labels.js';
+import type { Action, ActionType, FieldChange, Kept, Problem, Waiting } from '../actions.js';
 import type { EffectiveContainer, EffectiveNetwork } from '../effective-config.js';
 import { effectiveContainer, effectiveNetwork } from '../effective-config.js';
 import type { ObservedState } from '../observe.js';
@@ -49,6 +49,7 @@ export class PlanContext {
   readonly drafts = new Map<string, Draft>();
   readonly problems: Problem[] = [];
   readonly kept: Kept[] = [];
+  readonly waiting: Waiting[] = [];
   /** Resources that cannot be used, with the reason: actions that need them are dropped. */
   readonly unusable = new Map<string, string>();
   pruneRefused: string | undefined;
@@ -127,8 +128,11 @@ export class PlanContext {
 }
 
 export function takenMessage(kind: 'network' | 'container', name: string, labels: Record<string, string>): string {
-  const owner = labels[LABELS.managedBy] === MANAGED_BY ? `of mooring instance "${labels[LABELS.instance] ?? ''}"` : 'mooring does not manage';
-  return `the name ${name} is taken by a ${kind} ${owner}; it is left untouched`;
+  if (labels[LABELS.managedBy] === MANAGED_BY) return `the name ${name} is taken by a ${kind} of mooring instance "${labels[LABELS.instance] ?? ''}"; it is left untouched`;
+  const project = labels[COMPOSE_PROJECT_LABEL];
+  // Moving a project from Compose to mooring meets exactly this: say how to free the names, keeping the project's volumes.
+  if (project !== undefined) return `the name ${name} is taken by a ${kind} of Compose project "${project}"; it is left untouched: \`docker compose -p ${project} down\` frees it and keeps named volumes`;
+  return `the name ${name} is taken by a ${kind} mooring does not manage; it is left untouched`;
 }
 
 export function stopTimeoutOf(container: ObservedContainer): number {

@@ -7,6 +7,8 @@ import type { CreationSpec, EffectiveContainer, EffectiveNetwork } from '../effe
 import { bindingString, fieldDigest, normalizeImage } from '../effective-config.js';
 import { compare } from '../../compare.js';
 import { sharedNamespace } from '../../engine/network-mode.js';
+import type { ResourcesConfig } from '../../engine/runtime-config.js';
+import { resourceValue } from './update.js';
 
 type Push = (field: string, from: string | undefined, to: string | undefined) => void;
 
@@ -71,8 +73,8 @@ export function endpointChanges(desired: EndpointConfig, observed: ObservedEndpo
   const set = (values: string[]) => [...new Set(values)].sort(compare).join(', ');
   const aliases = { from: set(observed.aliases), to: set(desired.aliases) };
   if (aliases.from !== aliases.to) changes.push(withDefined({ field: `${prefix}.aliases`, from: aliases.from || undefined, to: aliases.to || undefined }));
-  if (desired.ipv4Address !== undefined && desired.ipv4Address !== observed.ipv4Address) {
-    changes.push(withDefined({ field: `${prefix}.ipv4Address`, from: observed.ipv4Address, to: desired.ipv4Address }));
+  for (const key of ['ipv4Address', 'ipv6Address'] as const) {
+    if (desired[key] !== undefined && desired[key] !== observed[key]) changes.push(withDefined({ field: `${prefix}.${key}`, from: observed[key], to: desired[key] }));
   }
   const links = { from: set(observed.links), to: set(desired.links) };
   if (links.from !== links.to) changes.push(withDefined({ field: `${prefix}.links`, from: links.from || undefined, to: links.to || undefined }));
@@ -99,6 +101,10 @@ function fieldValue(creation: CreationSpec, field: string): string | undefined {
   const dot = field.indexOf('.');
   if (dot > 0 && (field.startsWith('env.') || field.startsWith('labels.'))) {
     return (creation[field.slice(0, dot) as 'env' | 'labels'] as Record<string, string>)[field.slice(dot + 1)];
+  }
+  if (field.startsWith('resources.')) {
+    const key = field.slice('resources.'.length) as keyof ResourcesConfig;
+    return resourceValue(key, creation.resources?.[key]);
   }
   const value = creation[field as keyof CreationSpec];
   if (value === undefined) return undefined;

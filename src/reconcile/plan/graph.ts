@@ -21,6 +21,7 @@ const TYPE_ORDER: ActionType[] = [
   'recreate-network',
   'pull-image',
   'recreate-container',
+  'update-container',
   'create-container',
   'connect',
   'start-container',

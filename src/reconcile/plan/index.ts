@@ -35,6 +35,7 @@ export function plan(options: PlanOptions): Plan {
     actions,
     problems: context.problems,
     kept: context.kept,
+    ...(context.waiting.length > 0 && { waiting: context.waiting }),
     ...(context.pruneRefused === undefined ? {} : { pruneRefused: context.pruneRefused }),
     ...(Object.keys(secretFiles).length > 0 && { secretFiles }),
   };

@@ -305,15 +305,21 @@ describe('DockerEngine (engine)', function () {
   describe('events', () => {
     it('streams container and network events until the signal aborts', async () => {
       const name = uniqueName('events');
+      const marker = uniqueName('events-marker');
       const abort = new AbortController();
       const seen: EngineEvent[] = [];
       const watching = (async () => {
         for await (const event of engine.events({ signal: abort.signal })) {
-          if (event.name === name || (event.resource === 'network' && event.containerId !== undefined)) seen.push(event);
+          if (event.name === name || event.name?.startsWith(marker) || (event.resource === 'network' && event.containerId !== undefined)) seen.push(event);
           if (seen.some((candidate) => candidate.change === 'started' && candidate.name === name)) abort.abort();
         }
       })();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The stream is attached once it shows something done after it began: marker networks until one shows.
+      const markerSeen = () => seen.some((event) => event.name?.startsWith(marker));
+      for (let attempt = 0; !markerSeen(); attempt++) {
+        await docker('network', 'create', '--label', `io.mooring.test=${SUITE_LABEL['io.mooring.test']}`, `${marker}-${attempt}`);
+        for (let polls = 0; polls < 20 && !markerSeen(); polls++) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const id = await engine.createContainer(config(name, { networkMode: network, endpoints: [{ network, aliases: [], links: [] }] }));
       await engine.startContainer(name);
       await Promise.race([watching, new Promise((_, reject) => setTimeout(() => reject(new Error(`no start event; saw ${JSON.stringify(seen)}`)), 10_000))]);

@@ -111,7 +111,6 @@ describe('parseManifest: schema rules', () => {
     },
     // Probe
     { title: 'Probe without ports', text: probe(''), expected: ['m.yaml:5:1: Probe/a-b: spec.ports: required field is missing (expected a list)'] },
-    { title: 'Probe with no ports', text: probe('  ports: []'), expected: ['m.yaml:8:3: Probe/a-b: spec.ports: expected at least 1 item, got an empty list'] },
     { title: 'Probe expect outside the enum', text: probe('  ports: [1]\n  expect: maybe'), expected: ['m.yaml:9:3: Probe/a-b: spec.expect: expected one of reachable, unreachable, got "maybe"'] },
     { title: 'Probe negative interval', text: probe('  ports: [1]\n  interval: -5'), expected: ['m.yaml:9:3: Probe/a-b: spec.interval: expected a number > 0, got -5'] },
     { title: 'Probe interval 0', text: probe('  ports: [1]\n  interval: 0'), expected: ['m.yaml:9:3: Probe/a-b: spec.interval: expected a number > 0, got 0'] },

@@ -52,6 +52,12 @@ describe('checksFor', () => {
     ]);
   });
 
+  it('makes a Probe with no ports a DNS-only check on port 0', () => {
+    assert.deepEqual(summary([container('a'), container('b'), probe('a-b', { from: 'a', to: 'b', ports: [], expect: 'reachable' })]), [
+      { name: 'probe/a-b', from: 'a', to: 'b', targetContainer: 'b', port: 0, protocol: 'tcp', expect: 'reachable', target: { type: 'address', host: 'b', port: 0 } },
+    ]);
+  });
+
   for (const [hostIp, dialled] of [
     ['0.0.0.0', '127.0.0.1'],
     ['::', '::1'],

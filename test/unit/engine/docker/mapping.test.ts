@@ -228,10 +228,15 @@ describe('engine mapping', () => {
       assert.deepEqual(changes, ['created', 'connected', 'destroyed', 'destroyed']);
     });
 
+    it('maps every health status to one change: a dependent waiting for health may start', () => {
+      for (const Action of ['health_status: healthy', 'health_status: unhealthy', 'health_status: starting']) {
+        assert.equal(engineEvent({ Type: 'container', Action, Actor: { ID } })?.change, 'health-changed', Action);
+      }
+    });
+
     it('leaves out what is not a change of a container or network', () => {
       for (const message of [
         { Type: 'container', Action: 'exec_start: sh', Actor: { ID } },
-        { Type: 'container', Action: 'health_status: healthy', Actor: { ID } },
         { Type: 'container', Action: 'toString', Actor: { ID } },
         { Type: 'image', Action: 'pull', Actor: { ID: 'img' } },
       ]) {
