@@ -2,7 +2,6 @@
  * What every command that talks to the engine shares: its flags, the engine
  * and logger they select, and loading the manifests.
  */
-import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/port.js';
 import { DockerEngine } from '../engine/docker/index.js';
@@ -10,12 +9,10 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import type { Policy } from '../manifests/policy.js';
-import { resolvePolicy } from '../manifests/policy.js';
-import { errorMessage } from '../errors.js';
 import type { CliIo, CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import { count } from '../plural.js';
+import { policyOf, policyOption } from './policy-option.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -64,21 +61,6 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
 /** The parsed flags of a command built with `addEngineOptions`; a directory argument stands for `-m`. */
 export function engineCommandOptions(command: Command): EngineCommandOptions {
   return { ...command.opts<EngineCommandOptions>(), manifests: manifestsDirectory(command) };
-}
-
-/**
- * The manifests directory of a command with a `[directory]` argument and
- * `-m`: either one. Both, naming different directories, is an error rather
- * than a silent choice between them.
- */
-export function manifestsDirectory(command: Command): string {
-  const flag = command.opts<{ manifests: string }>().manifests;
-  const [directory] = command.processedArgs as [string | undefined];
-  if (directory === undefined) return flag;
-  if (command.getOptionValueSource('manifests') === 'cli' && resolve(flag) !== resolve(directory)) {
-    command.error(`error: two manifests directories: ${directory} as the argument and ${flag} with -m; give one of them`);
-  }
-  return directory;
 }
 
 export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {
@@ -136,21 +118,6 @@ export function manifestCommand(spec: {
     });
     return command;
   };
-}
-
-/** `--policy`: what manifests may ask of the host. */
-export function policyOption(): Option {
-  return new Option('--policy <policy>', 'what manifests may ask of the host: baseline, privileged, or a policy file (see docs/operations.md)').default('baseline');
-}
-
-/** The policy `--policy` names; undefined, with the reason printed, when its file cannot be read or is invalid. */
-export async function policyOf(io: CliIo, value: string): Promise<Policy | undefined> {
-  try {
-    return await resolvePolicy(value);
-  } catch (error) {
-    writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
-    return undefined;
-  }
 }
 
 function parseInstance(value: string): string {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
-import { manifestsDirectory, policyOf, policyOption } from './engine-options.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
+import { policyOf, policyOption } from './policy-option.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import { count } from '../plural.js';

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { deadlineIn, systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { loadDesiredState } from '../manifests/desired-state.js';
+import { createManifestLoader } from '../manifests/desired-state.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import type { StatusServer } from '../status/http.js';
@@ -76,7 +76,7 @@ export class Daemon {
     });
     this.#probes = new ProbeScheduler({ ...options.probes, engine, logger, clock, instance, onRound: () => this.#publisher.publish() });
     const debounceMs = options.debounceMs ?? 200;
-    this.#manifests = new ManifestSource({ directory: this.#directory, clock, debounceMs, signal: this.#abort.signal, load: options.loadManifests ?? loadDesiredState });
+    this.#manifests = new ManifestSource({ directory: this.#directory, clock, debounceMs, signal: this.#abort.signal, load: options.loadManifests ?? createManifestLoader() });
     this.#loop = new Loop({
       engine,
       logger,

@@ -51,7 +51,7 @@ export interface DaemonOptions {
   progressIntervalMs?: number;
   /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
   stopTimeoutMs?: number;
-  /** @default loadDesiredState */
+  /** @default createManifestLoader(): parses only the files that changed since the last load */
   loadManifests?: typeof loadDesiredState;
   /** @default a chokidar {@link ManifestWatcher} */
   watchManifests?: (options: ManifestWatcherOptions) => { start(): Promise<void>; close(): Promise<void> };

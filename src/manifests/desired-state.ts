@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { AnyDocument, DesiredState, Document, ManifestFile } from './model.js';
 import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
-import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
+import type { LoadedDirectory } from './load.js';
+import { loadManifestDirectory, ParseCache, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
 import type { Policy } from './policy.js';
 import { BASELINE, checkPolicy } from './policy.js';
@@ -37,18 +38,66 @@ export interface LoadedManifests {
 
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
-/** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: {
+export interface LoadDesiredStateOptions {
   directory: string;
   lastGood?: ReadonlyMap<string, AnyDocument[]>;
   /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
   policy?: Policy;
   /** mooring's own environment, for secrets taken from it and env-file lines that name a variable only. @default process.env */
   env?: NodeJS.ProcessEnv;
-}): Promise<LoadedManifests> {
+}
+
+/** Loads and validates the directory; never throws for bad input. */
+export async function loadDesiredState(options: LoadDesiredStateOptions): Promise<LoadedManifests> {
+  return withInputs(options, fromFiles(options, await loadManifestDirectory(options.directory)));
+}
+
+/**
+ * `loadDesiredState` for a process that loads the same directory again and
+ * again (the daemon, every resync): only the files whose bytes changed are
+ * parsed again, and when none did (nor the last good versions passed in),
+ * the previous result is returned as it was, without validating the set again.
+ */
+export function createManifestLoader(): (options: LoadDesiredStateOptions) => Promise<LoadedManifests> {
+  const cache = new ParseCache();
+  let last: { key: string; lastGood: LoadDesiredStateOptions['lastGood']; result: LoadedManifests } | undefined;
+  let lastFull: { result: LoadedManifests; full: LoadedManifests } | undefined;
+  return async (options) => {
+    const loaded = await loadManifestDirectory(options.directory, { cache });
+    const key = `${options.directory}\n${loaded.directoryExists}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.map((error) => error.message).join(' ')}`).join('\n')}`;
+    // The last good versions of the previous result, passed back as the daemon does, give that same result again.
+    const same = last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood);
+    const result = same ? last!.result : fromFiles(options, loaded);
+    last = { key, lastGood: same ? last!.lastGood : options.lastGood, result };
+    // Secrets and env files are read every time: an edit of one changes no manifest.
+    const full = await withInputs(options, result);
+    if (lastFull?.result === result && lastFull.full.desired.revision === full.desired.revision) return lastFull.full;
+    lastFull = { result, full };
+    return full;
+  };
+}
+
+/**
+ * The loaded manifests with what they point at outside themselves read: the
+ * secrets' contents and the env files. One that cannot be read is an error at
+ * the field that names it, listed with its file; the file still applies, and
+ * only the containers that use it wait. Nothing referenced: `loaded` as it is.
+ */
+async function withInputs(options: LoadDesiredStateOptions, loaded: LoadedManifests): Promise<LoadedManifests> {
+  const { desired } = loaded;
+  if ((desired.secrets?.length ?? 0) === 0 && !desired.containers.some((container) => container.spec.envFiles.length > 0)) return loaded;
+  const inputs = await resolveInputs({ directory: options.directory, secrets: desired.secrets ?? [], containers: desired.containers, ...(options.env && { env: options.env }) });
+  const errors = [...inputs.secrets.values(), ...inputs.envFiles.values()].flatMap((resolved) => (resolved.error ? [resolved.error] : []));
+  const files = loaded.files.map((file) => {
+    const own = errors.filter((error) => error.file === file.file);
+    return own.length === 0 ? file : { ...file, errors: [...file.errors, ...own].sort((a, b) => a.line - b.line || a.column - b.column) };
+  });
+  return { ...loaded, files, desired: { ...desired, inputs, revision: `${desired.revision}-${inputsRevision(inputs)}` } };
+}
+
+function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): LoadedManifests {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
-  const loaded = await loadManifestDirectory(directory);
   const files = new Map(loaded.files.map((file) => [file.file, file]));
   // Documents that failed the schema take part, so that nothing referring to them gets a false error.
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
@@ -83,18 +132,11 @@ export async function loadDesiredState(options: {
     const kept = choices.get(file) === 'current' ? files.get(file)?.documents : previous.get(file);
     if (kept) lastGood.set(file, kept);
   }
-  const kinds = byKind(documents);
-  // A secret or env file that cannot be read stops only the containers that use it: its error is listed, the file still applies.
-  const inputs = await resolveInputs({ directory, secrets: kinds.secrets ?? [], containers: kinds.containers, ...(options.env && { env: options.env }) });
-  for (const resolved of [...inputs.secrets.values(), ...inputs.envFiles.values()]) {
-    const file = resolved.error && files.get(resolved.error.file);
-    if (file) file.errors = [...file.errors, resolved.error!].sort((a, b) => a.line - b.line || a.column - b.column);
-  }
   return {
     directory,
     directoryExists: loaded.directoryExists,
     files: loaded.files,
-    desired: { ...kinds, inputs, unavailableFiles, revision: `${revisionOf(documents, unavailableFiles)}${inputsSuffix(inputs)}` },
+    desired: { ...byKind(documents), unavailableFiles, revision: revisionOf(documents, unavailableFiles) },
     usingLastGood: filesWith('lastGood'),
     lastGood,
     heldBackErrors,
@@ -138,10 +180,6 @@ function byKind(documents: AnyDocument[]): Omit<DesiredState, 'unavailableFiles'
   return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe'), volumes: of('Volume'), secrets: of('Secret') };
 }
 
-/** Nothing when no secret or env file is read, so the revision of a set without them stays what it was. */
-function inputsSuffix(inputs: Parameters<typeof inputsRevision>[0]): string {
-  return inputs.secrets.size + inputs.envFiles.size === 0 ? '' : `-${inputsRevision(inputs)}`;
-}
 
 /** Changes whenever what is to be reconciled does; positions within files do not count. */
 function revisionOf(documents: AnyDocument[], unavailableFiles: string[]): string {
