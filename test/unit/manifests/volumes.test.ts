@@ -5,7 +5,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { parseManifest } from '../../../src/manifests/parse.js';
 import { validateManifestSet } from '../../../src/manifests/validate.js';
-import { loadDesiredState } from '../../../src/manifests/desired-state.js';
+import { createManifestLoader, loadDesiredState } from '../../../src/manifests/desired-state.js';
 import { SecretContent, parseEnvFile } from '../../../src/manifests/inputs.js';
 import { normalizeMount, normalizeSecretReference } from '../../../src/manifests/volumes.js';
 
@@ -123,6 +123,18 @@ describe('volumes, secrets and env files in manifests', () => {
       await writeFile(path.join(directory, 'app', 'pw.txt'), 'other');
       const second = await loadDesiredState({ directory });
       assert.notEqual(second.desired.revision, first.desired.revision);
+    });
+
+    it('reads them again on every load of the daemon\'s cached loader, though no manifest changed', async () => {
+      await writeFile(path.join(directory, 'pw.txt'), 'one');
+      await writeFile(path.join(directory, 'a.yaml'), sec('pw', 'file: pw.txt'));
+      const load = createManifestLoader();
+      const first = await load({ directory });
+      assert.equal(await load({ directory, lastGood: first.lastGood }), first, 'nothing changed: the same result');
+      await writeFile(path.join(directory, 'pw.txt'), 'two');
+      const second = await load({ directory, lastGood: first.lastGood });
+      assert.notEqual(second.desired.revision, first.desired.revision);
+      assert.equal(second.desired.inputs?.secrets.get('pw')?.value?.bytes().toString(), 'two');
     });
 
     it('reports a missing secret file and env file at the field that names them, with the path', async () => {
