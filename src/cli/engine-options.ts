@@ -21,6 +21,8 @@ export interface EngineCommandOptions {
   dockerHost?: string;
   instance: string;
   allowEmpty: boolean;
+  /** Unset: beside the status file (`mooring-state`). */
+  stateDir?: string;
   /** `baseline`, `privileged` or a policy file. */
   policy: string;
   logLevel: LogLevel;
@@ -52,6 +54,7 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
+    .option('--state-dir <dir>', 'where secret files are written for containers to mount (default: mooring-state beside the status file)')
     .addOption(policyOption())
     .addOption(profileOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));

@@ -14,6 +14,7 @@ import { InstanceLockedError, acquireInstanceLock } from '../controller/lock.js'
 import type { SignalSource } from '../controller/triggers/signals.js';
 import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { errorMessage } from '../errors.js';
+import { defaultStateDir } from '../state-dir.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -86,6 +87,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           resyncMs: options.resync,
           pruneDelayMs: options.pruneDelay,
           allowEmpty: options.allowEmpty,
+          stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
           probes: {
             intervalMs: options.probeInterval,
             timeoutMs: options.probeTimeout,

@@ -1,4 +1,4 @@
-import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
@@ -8,6 +8,8 @@ export interface ObservedState {
   networks: ObservedNetwork[];
   /** Every container, running or not, owned or not. */
   containers: ObservedContainer[];
+  /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
+  volumes?: ObservedVolume[];
 }
 
 export interface ObserveOptions {
@@ -25,16 +27,16 @@ export interface ObserveOptions {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** Reads the engine's networks and containers: two list calls, and one inspection per `fresh` container. */
+/** Reads the engine's networks, containers and volumes: three list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers()]);
+  const [networks, listed, volumes] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers(), options.engine.listVolumes()]);
   const fresh = [...new Set(options.fresh ?? [])];
-  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed };
+  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed, volumes };
   const inspected = new Map<string, ObservedContainer | undefined>();
   await eachLimited(fresh, INSPECT_CONCURRENCY, async (name) => {
     inspected.set(name, await options.engine.inspectContainer(name));
   });
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
-  return { instance: options.instance, networks, containers };
+  return { instance: options.instance, networks, containers, volumes };
 }
