@@ -12,14 +12,14 @@ import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { usersOf } from '../reconcile/plan/volumes.js';
 import { compare } from '../compare.js';
 
-export type VolumeState = 'Healthy' | 'Degraded' | 'Missing' | 'Orphaned' | 'Unowned' | 'Unknown';
+export type VolumeState = 'Healthy' | 'Degraded' | 'Missing' | 'Orphaned' | 'Adopted' | 'Unknown';
 
 export interface VolumeStatus {
   name: string;
   /**
    * `Healthy`: there, as declared. `Degraded`: there, but its driver or options differ from the
    * manifest (`VolumeSpecDiffers`; it is never recreated). `Missing`: declared, not there.
-   * `Orphaned`: made by this instance, declared no more, kept with its data. `Unowned`: declared,
+   * `Orphaned`: made by this instance, declared no more, kept with its data. `Adopted`: declared,
    * and there, made by someone else: mounted as it is, never changed nor removed. `Unknown`: no pass yet.
    */
   state: VolumeState;
@@ -53,7 +53,7 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     if (!volume) return { ...base, state: 'Missing', message: problem ?? 'the volume does not exist' };
     if (problem?.startsWith('VolumeSpecDiffers')) return { ...base, state: 'Degraded', reason: 'VolumeSpecDiffers', message: problem };
     if (!spec.external && !isOwnedBy(volume.labels, instance)) {
-      return { ...base, state: 'Unowned', message: 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)' };
+      return { ...base, state: 'Adopted', message: 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)' };
     }
     return { ...base, state: 'Healthy' };
   });

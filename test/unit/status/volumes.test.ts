@@ -29,7 +29,7 @@ describe('the status of volumes', () => {
     volumes: [document('Volume', 'pgdata', {}), document('Volume', 'missing', {}), document('Volume', 'byhand', {}), document('Volume', 'changed', {})],
   };
 
-  it('says per volume Healthy, Missing, Unowned, Degraded (VolumeSpecDiffers) or Orphaned, with its driver and users', () => {
+  it('says per volume Healthy, Missing, Adopted, Degraded (VolumeSpecDiffers) or Orphaned, with its driver and users', () => {
     const statuses = volumeStatuses({
       desired,
       instance: INSTANCE,
@@ -43,7 +43,7 @@ describe('the status of volumes', () => {
       ),
     });
     assert.deepEqual(statuses.map(({ name, state, reason, usedBy }) => [name, state, reason, usedBy]), [
-      ['byhand', 'Unowned', undefined, []],
+      ['byhand', 'Adopted', undefined, []],
       ['changed', 'Degraded', 'VolumeSpecDiffers', []],
       ['missing', 'Missing', undefined, []],
       ['old', 'Orphaned', undefined, ['legacy']],
