@@ -15,6 +15,7 @@ import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import { count } from '../plural.js';
 import { policyOf, policyOption } from './policy-option.js';
+import { profileOption } from './profile-option.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -22,12 +23,16 @@ export interface EngineCommandOptions {
   dockerHost?: string;
   instance: string;
   allowEmpty: boolean;
+  /** Unset: beside the status file (`mooring-state`). */
+  stateDir?: string;
   /** `baseline`, `privileged` or a policy file. */
   policy: string;
   logLevel: LogLevel;
   output: 'text' | 'json';
   /** In a fleet, the node this is (docs/multi-host.md). */
   node?: string;
+  /** `--profile`, repeated: the Compose profiles to enable. */
+  profile: string[];
 }
 
 /** How a command gets its engine; tests pass a fake. */
@@ -54,7 +59,9 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
     .option('--node <name>', 'in a fleet, the node this is: only Containers (and Probes from the host) with this `node` are reconciled (default: the engine\'s Swarm hostname, else the host name, and those with no `node` too)')
+    .option('--state-dir <dir>', 'where secret files are written for containers to mount (default: mooring-state beside the status file)')
     .addOption(policyOption())
+    .addOption(profileOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -77,7 +84,7 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
 export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
   const policy = await policyOf(io, options.policy);
   if (!policy) return undefined;
-  const loaded = await loadDesiredState({ directory: options.manifests, policy });
+  const loaded = await loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);

@@ -15,6 +15,7 @@ import type { SignalSource } from '../controller/triggers/signals.js';
 import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { errorMessage } from '../errors.js';
 import { resolveNode } from './node.js';
+import { defaultStateDir } from '../state-dir.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -82,13 +83,14 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           node,
           instance: options.instance,
           manifestsDirectory: options.manifests,
-          loadManifests: (load) => loadDesiredState({ ...load, policy }),
+          loadManifests: (load) => loadDesiredState({ ...load, policy, profiles: options.profile }),
           statusFile,
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,
           resyncMs: options.resync,
           pruneDelayMs: options.pruneDelay,
           allowEmpty: options.allowEmpty,
+          stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
           probes: {
             intervalMs: options.probeInterval,
             timeoutMs: options.probeTimeout,

@@ -99,6 +99,7 @@ export class Daemon {
       crashLoops: new CrashLoopTracker(options.crashLoop),
       removalGrace: new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS }),
       allowEmpty: options.allowEmpty ?? false,
+      stateDir: options.stateDir,
       retry: options.retry,
       eventDelayMs: options.eventDelayMs ?? 100,
       stopTimeoutMs: this.#stopTimeoutMs,

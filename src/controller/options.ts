@@ -31,6 +31,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   /** Prune even when no manifest declares anything. @default false */
   allowEmpty?: boolean;
+  /** Where secret files are written; without one, containers with secrets are not made. */
+  stateDir?: string;
   /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
   pruneDelayMs?: number;
   /** The reachability probes' settings. */

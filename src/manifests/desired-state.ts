@@ -14,6 +14,7 @@ import type { Policy } from './policy.js';
 import { BASELINE, checkPolicy } from './policy.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
+import { inputsRevision, resolveInputs } from './inputs.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -42,11 +43,15 @@ export interface LoadDesiredStateOptions {
   lastGood?: ReadonlyMap<string, AnyDocument[]>;
   /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
   policy?: Policy;
+  /** The Compose profiles to enable (`--profile`). */
+  profiles?: readonly string[];
+  /** mooring's own environment, for secrets taken from it and env-file lines that name a variable only. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Loads and validates the directory; never throws for bad input. */
 export async function loadDesiredState(options: LoadDesiredStateOptions): Promise<LoadedManifests> {
-  return fromFiles(options, await loadManifestDirectory(options.directory));
+  return withInputs(options, fromFiles(options, await loadManifestDirectory(options.directory, composeProfiles(options))));
 }
 
 /**
@@ -58,15 +63,42 @@ export async function loadDesiredState(options: LoadDesiredStateOptions): Promis
 export function createManifestLoader(): (options: LoadDesiredStateOptions) => Promise<LoadedManifests> {
   const cache = new ParseCache();
   let last: { key: string; lastGood: LoadDesiredStateOptions['lastGood']; result: LoadedManifests } | undefined;
+  let lastFull: { result: LoadedManifests; full: LoadedManifests } | undefined;
   return async (options) => {
-    const loaded = await loadManifestDirectory(options.directory, { cache });
-    const key = `${options.directory}\n${loaded.directoryExists}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.map((error) => error.message).join(' ')}`).join('\n')}`;
+    const loaded = await loadManifestDirectory(options.directory, { cache, ...composeProfiles(options) });
+    const key = `${options.directory}\n${options.profiles?.join(',') ?? ''}\n${loaded.directoryExists}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.map((error) => error.message).join(' ')}`).join('\n')}`;
     // The last good versions of the previous result, passed back as the daemon does, give that same result again.
-    if (last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood)) return last.result;
-    const result = fromFiles(options, loaded);
-    last = { key, lastGood: options.lastGood, result };
-    return result;
+    const same = last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood);
+    const result = same ? last!.result : fromFiles(options, loaded);
+    last = { key, lastGood: same ? last!.lastGood : options.lastGood, result };
+    // Secrets and env files are read every time: an edit of one changes no manifest.
+    const full = await withInputs(options, result);
+    if (lastFull?.result === result && lastFull.full.desired.revision === full.desired.revision) return lastFull.full;
+    lastFull = { result, full };
+    return full;
   };
+}
+
+function composeProfiles(options: LoadDesiredStateOptions): { profiles?: readonly string[] } {
+  return options.profiles ? { profiles: options.profiles } : {};
+}
+
+/**
+ * The loaded manifests with what they point at outside themselves read: the
+ * secrets' contents and the env files. One that cannot be read is an error at
+ * the field that names it, listed with its file; the file still applies, and
+ * only the containers that use it wait. Nothing referenced: `loaded` as it is.
+ */
+async function withInputs(options: LoadDesiredStateOptions, loaded: LoadedManifests): Promise<LoadedManifests> {
+  const { desired } = loaded;
+  if ((desired.secrets?.length ?? 0) === 0 && !desired.containers.some((container) => container.spec.envFiles.length > 0)) return loaded;
+  const inputs = await resolveInputs({ directory: options.directory, secrets: desired.secrets ?? [], containers: desired.containers, ...(options.env && { env: options.env }) });
+  const errors = [...inputs.secrets.values(), ...inputs.envFiles.values()].flatMap((resolved) => (resolved.error ? [resolved.error] : []));
+  const files = loaded.files.map((file) => {
+    const own = errors.filter((error) => error.file === file.file);
+    return own.length === 0 ? file : { ...file, errors: [...file.errors, ...own].sort((a, b) => a.line - b.line || a.column - b.column) };
+  });
+  return { ...loaded, files, desired: { ...desired, inputs, revision: `${desired.revision}-${inputsRevision(inputs)}` } };
 }
 
 function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): LoadedManifests {
@@ -151,8 +183,9 @@ function holdBackUntilConsistent(options: {
 
 function byKind(documents: AnyDocument[]): Omit<DesiredState, 'unavailableFiles' | 'revision'> {
   const of = <K extends Kind>(kind: K) => documents.filter((document) => document.kind === kind) as unknown as Document<K>[];
-  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe') };
+  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe'), volumes: of('Volume'), secrets: of('Secret') };
 }
+
 
 /** Changes whenever what is to be reconciled does; positions within files do not count. */
 function revisionOf(documents: AnyDocument[], unavailableFiles: string[]): string {

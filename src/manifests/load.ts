@@ -42,6 +42,8 @@ export interface LoadDirectoryOptions {
   fs?: LoaderFs;
   /** What Compose projects interpolate (after their `.env`'s variables, which it overrides). @default process.env */
   environment?: NodeJS.ProcessEnv;
+  /** The Compose profiles to enable (`--profile`); none: each project's `COMPOSE_PROFILES` decides. */
+  profiles?: readonly string[];
   /** Parses kept from earlier loads; a file whose bytes are unchanged is not parsed again. */
   cache?: ParseCache;
 }
@@ -111,7 +113,7 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
     const role = 'problem' in entry ? undefined : roles.get(entry.file);
     if ('problem' in entry) files.push(entry.problem);
     else if (role === undefined) files.push(await readManifestFile(fs, entry.file, entry.absolute, options.cache));
-    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, environment: options.environment ?? process.env, read }));
+    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, ...composeOptions(options), read }));
     else if (role.role === 'ignored') files.push(problemEntry(entry.file, role.reason));
   }
   options.cache?.retainOnly(new Set(files.map((file) => file.file)));
@@ -129,7 +131,11 @@ export async function loadComposeFile(path: string, options: LoadDirectoryOption
   const file = basename(path);
   const role = composeRoles(await fs.readdir(directory)).get(file);
   const overrides = role?.role === 'project' ? role.overrides : [];
-  return readComposeProject({ file, overrides, directory, environment: options.environment ?? process.env, read: composeReader(fs, directory) });
+  return readComposeProject({ file, overrides, directory, ...composeOptions(options), read: composeReader(fs, directory) });
+}
+
+function composeOptions(options: LoadDirectoryOptions): { environment: NodeJS.ProcessEnv; profiles?: readonly string[] } {
+  return { environment: options.environment ?? process.env, ...(options.profiles ? { profiles: options.profiles } : {}) };
 }
 
 function composeReader(fs: LoaderFs, directory: string): ReadText {

@@ -1,4 +1,4 @@
-import type { Engine, ObservedContainer, ObservedNetwork, SwarmState } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
 
@@ -11,6 +11,8 @@ export interface ObservedState {
   containers: ObservedContainer[];
   /** The engine's place in a swarm: read only when an overlay network is declared or a mooring one is listed. */
   swarm?: SwarmState;
+  /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
+  volumes?: ObservedVolume[];
 }
 
 export interface ObserveOptions {
@@ -30,17 +32,18 @@ export interface ObserveOptions {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** Reads the engine's networks and containers: two list calls, and one inspection per `fresh` container. */
+/** Reads the engine's networks, containers and volumes: three list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed, asked] = await Promise.all([
+  const [networks, listed, volumes, asked] = await Promise.all([
     options.engine.listNetworks(),
     options.engine.listContainers(),
+    options.engine.listVolumes(),
     options.swarm === true ? options.engine.swarm() : undefined,
   ]);
   // An overlay mooring made and no manifest declares any more: only a manager may remove it.
   const ownOverlay = networks.some((network) => network.driver === 'overlay' && network.labels[LABELS.managedBy] === MANAGED_BY);
   const swarm = asked ?? (ownOverlay ? await options.engine.swarm() : undefined);
-  const base = { instance: options.instance, networks, ...(swarm === undefined ? {} : { swarm }) };
+  const base = { instance: options.instance, networks, volumes, ...(swarm === undefined ? {} : { swarm }) };
   const fresh = [...new Set(options.fresh ?? [])];
   if (fresh.length === 0) return { ...base, containers: listed };
   const inspected = new Map<string, ObservedContainer | undefined>();

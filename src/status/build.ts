@@ -18,6 +18,7 @@ import { STATUS_API_VERSION } from './model.js';
 import { count } from '../plural.js';
 import type { NetworkSpec } from '../manifests/schema.js';
 import { networkRole } from '../reconcile/overlay.js';
+import { mountsOf, volumeStatuses } from './volumes.js';
 
 /** Why a resource was left alone in the last pass. */
 export interface HoldBack {
@@ -66,6 +67,7 @@ export function buildStatus(input: StatusInput): Status {
   const now = new Date(input.now).toISOString();
   const resources = input.manifests ? resourceStatuses(input, input.manifests.desired) : [];
   const sync = syncState(input);
+  const volumes = input.manifests ? volumeStatuses({ desired: input.manifests.desired, instance: input.daemon.instance, lastPass: input.lastPass?.result }) : [];
   return {
     apiVersion: STATUS_API_VERSION,
     kind: 'Status',
@@ -85,6 +87,7 @@ export function buildStatus(input: StatusInput): Status {
     resources: withTransitionTimes(resources, input.previous, now),
     reachability: input.reachability,
     reachabilitySummary: summarizeReachability(input.reachability),
+    ...(volumes.length > 0 && { volumes }),
   };
 }
 
@@ -249,7 +252,8 @@ class ResourceContext {
             : ready.status === 'True'
               ? 'Healthy'
               : 'Degraded';
-    return this.#draft('Container', name, source, observed?.id, health, [synced(view), ready], view);
+    const mounts = mountsOf(observed);
+    return { ...this.#draft('Container', name, source, observed?.id, health, [synced(view), ready], view), ...(mounts && { mounts }) };
   }
 
   /** Links, publishes and Probes: healthy when every check that can be probed is. */

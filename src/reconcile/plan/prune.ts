@@ -17,11 +17,7 @@ export function planPrune(plan: PlanContext): void {
       plan.owns(network.labels) && !plan.networks.has(network.name) && !referenced.has(network.name) && networkRole(network.driver, plan.swarm).type === 'manage',
   );
   if (containers.length + networks.length === 0) return;
-  const { desired } = plan;
-  // Another node's Containers count: a node whose share is empty is not an empty directory.
-  const declared =
-    desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length + (desired.remote?.length ?? 0);
-  if (declared === 0 && !plan.allowEmpty) {
+  if (plan.declaresNothing()) {
     plan.pruneRefused =
       `no manifest declares anything, yet ${containers.length} container(s) and ${networks.length} network(s) carry the labels of instance "${plan.instance}": ` +
       'refusing to remove them; pass --allow-empty to remove them';

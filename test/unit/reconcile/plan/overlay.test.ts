@@ -68,6 +68,6 @@ describe('overlay networks, by the engine\u2019s place in the swarm', () => {
     await converge(engine, desiredState([container('tool')]));
     engine.calls.length = 0;
     await converge(engine, desiredState([container('tool')]));
-    assert.deepEqual(engine.calls.map((call) => call.method).sort(), ['listContainers', 'listNetworks']);
+    assert.ok(!engine.calls.some((call) => call.method === 'swarm'), engine.calls.map((call) => call.method).join(', '));
   });
 });
