@@ -7,7 +7,7 @@ import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions
 import { policyOf } from './policy-option.js';
 import type { EngineCommandOptions } from './engine-options.js';
 import { duration } from '../manifests/schema.js';
-import { durationMs, loadDesiredState } from '../manifests/desired-state.js';
+import { createManifestLoader, durationMs } from '../manifests/desired-state.js';
 import type { ProbeMethodOption } from '../probes/prober-runner.js';
 import { Daemon } from '../controller/daemon.js';
 import { InstanceLockedError, acquireInstanceLock } from '../controller/lock.js';
@@ -77,13 +77,14 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
         }
         const engine = deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
         const node = await resolveNode({ flag: options.node, engine, logger });
+        const loadManifests = createManifestLoader();
         const daemon = new Daemon({
           engine,
           logger,
           node,
           instance: options.instance,
           manifestsDirectory: options.manifests,
-          loadManifests: (load) => loadDesiredState({ ...load, policy, profiles: options.profile }),
+          loadManifests: (load) => loadManifests({ ...load, policy, profiles: options.profile }),
           statusFile,
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,
