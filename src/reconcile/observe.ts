@@ -1,5 +1,6 @@
 import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
+import { imageRef } from '../engine/image-ref.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -8,6 +9,8 @@ export interface ObservedState {
   networks: ObservedNetwork[];
   /** Every container, running or not, owned or not. */
   containers: ObservedContainer[];
+  /** Local image ids by tag, as `imageRef()` spells it: a container whose tag now points elsewhere is recreated. */
+  images?: ReadonlyMap<string, string>;
 }
 
 export interface ObserveOptions {
@@ -25,16 +28,17 @@ export interface ObserveOptions {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** Reads the engine's networks and containers: two list calls, and one inspection per `fresh` container. */
+/** Reads the engine's networks, containers and images: three list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers()]);
+  const [networks, listed, imageList] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers(), options.engine.listImages()]);
+  const images = new Map(imageList.flatMap((image) => image.tags.flatMap((tag) => { const ref = imageRef(tag); return ref ? [[ref, image.id] as const] : []; })));
   const fresh = [...new Set(options.fresh ?? [])];
-  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed };
+  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed, images };
   const inspected = new Map<string, ObservedContainer | undefined>();
   await eachLimited(fresh, INSPECT_CONCURRENCY, async (name) => {
     inspected.set(name, await options.engine.inspectContainer(name));
   });
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
-  return { instance: options.instance, networks, containers };
+  return { instance: options.instance, networks, containers, images };
 }

@@ -38,6 +38,8 @@ export class PlanContext {
   readonly observedNetworks: Map<string, ObservedNetwork>;
   readonly observedContainers: Map<string, ObservedContainer>;
   readonly allContainers: ObservedContainer[];
+  /** Local image ids by tag (`imageRef()`); empty when the observation has none. */
+  readonly images: ReadonlyMap<string, string>;
   /** The declared networks and containers, by name. */
   readonly networks: Map<string, EffectiveNetwork>;
   readonly containers: Map<string, EffectiveContainer>;
@@ -58,6 +60,7 @@ export class PlanContext {
     this.observedNetworks = new Map(observed.networks.map((network) => [network.name, network]));
     this.observedContainers = new Map(observed.containers.map((container) => [container.name, container]));
     this.allContainers = observed.containers;
+    this.images = observed.images ?? new Map();
     this.networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
     this.containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance })]));
   }
