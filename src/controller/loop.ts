@@ -18,6 +18,7 @@ import { observe } from '../reconcile/observe.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { RemovalGrace } from '../reconcile/removal-grace.js';
+import type { Pulls } from '../reconcile/pulls.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
 import type { CrashLoop, CrashLoopTracker } from './crash-loop.js';
 import type { EngineHealth } from './engine-health.js';
@@ -42,6 +43,7 @@ export interface LoopOptions {
   probes: ProbeScheduler;
   crashLoops: CrashLoopTracker;
   removalGrace: RemovalGrace;
+  pulls: Pulls;
   allowEmpty: boolean;
   retry: RetryOptions | undefined;
   eventDelayMs: number;
@@ -188,6 +190,7 @@ export class Loop {
         signal: this.#o.signal,
         observed,
         removalGrace: this.#o.removalGrace,
+        pulls: this.#o.pulls,
         onPlanned: (planned) => publisher.applying(started, planned.actions),
         onStopping: (finishing) => (this.#finishing = finishing),
       });

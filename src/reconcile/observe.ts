@@ -1,6 +1,6 @@
 import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
-import { imageRef } from '../engine/image-ref.js';
+import { normalizeImage } from './effective-config.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -9,7 +9,7 @@ export interface ObservedState {
   networks: ObservedNetwork[];
   /** Every container, running or not, owned or not. */
   containers: ObservedContainer[];
-  /** Local image ids by tag, as `imageRef()` spells it: a container whose tag now points elsewhere is recreated. */
+  /** Local image ids by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated. */
   images?: ReadonlyMap<string, string>;
 }
 
@@ -30,8 +30,7 @@ const INSPECT_CONCURRENCY = 8;
 
 /** Reads the engine's networks, containers and images: three list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed, imageList] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers(), options.engine.listImages()]);
-  const images = new Map(imageList.flatMap((image) => image.tags.flatMap((tag) => { const ref = imageRef(tag); return ref ? [[ref, image.id] as const] : []; })));
+  const [networks, listed, images] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers(), observeImages(options.engine)]);
   const fresh = [...new Set(options.fresh ?? [])];
   if (fresh.length === 0) return { instance: options.instance, networks, containers: listed, images };
   const inspected = new Map<string, ObservedContainer | undefined>();
@@ -41,4 +40,10 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
   return { instance: options.instance, networks, containers, images };
+}
+
+/** Local image ids by tag; the adapter answers from its cache while nothing changed. */
+export async function observeImages(engine: Engine): Promise<Map<string, string>> {
+  const images = await engine.listImages();
+  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image.id] as const)));
 }

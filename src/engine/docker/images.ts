@@ -66,6 +66,9 @@ export class Images {
       }
     } catch (error) {
       throw this.#client.error(what, error);
+    } finally {
+      // Whatever the pull did to the tag, the next list must not miss it, event or not.
+      this.changed();
     }
   }
 }

@@ -38,7 +38,7 @@ export class PlanContext {
   readonly observedNetworks: Map<string, ObservedNetwork>;
   readonly observedContainers: Map<string, ObservedContainer>;
   readonly allContainers: ObservedContainer[];
-  /** Local image ids by tag (`imageRef()`); empty when the observation has none. */
+  /** Local image ids by tag (`normalizeImage()`); empty when the observation has none. */
   readonly images: ReadonlyMap<string, string>;
   /** The declared networks and containers, by name. */
   readonly networks: Map<string, EffectiveNetwork>;
