@@ -25,6 +25,8 @@ export interface DaemonProcessOptions {
   nodeArgs?: string[];
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Another build's `bin/mooring.js`, to compare two builds on one engine state. @default MOORING_BIN */
+  bin?: string;
   /** Receives the process's stdout (V8's GC traces go there); ignored when unset. */
   onStdout?: (text: string) => void;
 }
@@ -34,7 +36,7 @@ export function startDaemon(options: DaemonProcessOptions): Daemon {
     'node',
     [
       ...(options.nodeArgs ?? []),
-      MOORING_BIN, 'run', '-m', options.manifests, '--instance', options.instance, '--status', options.statusFile, '--log-level', 'warn', ...(options.extraArgs ?? []),
+      options.bin ?? MOORING_BIN, 'run', '-m', options.manifests, '--instance', options.instance, '--status', options.statusFile, '--log-level', 'warn', ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'], env: options.env ?? process.env },
   );

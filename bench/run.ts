@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only id,id] [--probe-image IMAGE]`: runs the
+ * `npm run bench [-- --quick] [--only id,id] [--probe-image IMAGE] [--scale-sizes 300,100,500]`: runs the
  * scenarios against the local engine, prints a table, and writes
  * `bench/results/<date>.json`.
  */
@@ -17,8 +17,9 @@ import { noopPass } from './scenarios/noop-pass.js';
 import { driftRepair, editToConverged } from './scenarios/daemon-latency.js';
 import { probeRound } from './scenarios/probe-round.js';
 import { idleCost } from './scenarios/idle-cost.js';
+import { scale } from './scenarios/scale.js';
 
-const SCENARIOS: Scenario[] = [coldConverge, noopPass, editToConverged, driftRepair, probeRound, idleCost];
+const SCENARIOS: Scenario[] = [coldConverge, noopPass, editToConverged, driftRepair, probeRound, idleCost, scale];
 
 export interface BenchResults {
   date: string;
@@ -52,8 +53,10 @@ async function localNodeImage(): Promise<string> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'probe-image': { type: 'string' } },
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'probe-image': { type: 'string' }, 'scale-sizes': { type: 'string' } },
   });
+  const scaleSizes = values['scale-sizes']?.split(',').map(Number);
+  if (scaleSizes?.some((size) => !Number.isInteger(size) || size < 2)) throw new TypeError(`Expected \`--scale-sizes\` to be integers >= 2 separated by commas, got ${values['scale-sizes']}`);
   const only = values.only?.split(',');
   const unknown = only?.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`Expected scenario ids among ${SCENARIOS.map((scenario) => scenario.id).join(', ')}, got ${unknown.join(', ')}`);
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     runId: `mb${randomBytes(2).toString('hex')}`,
     workDir,
     probeImage: values['probe-image'] ?? (await localNodeImage()),
+    ...(scaleSizes === undefined ? {} : { scaleSizes }),
     progress: (message) => process.stderr.write(`bench: ${message}\n`),
   };
   const results: BenchResults = { date: new Date().toISOString(), mode: values.quick ? 'quick' : 'full', machine: await machine(), scenarios: [] };

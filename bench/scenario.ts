@@ -2,7 +2,8 @@
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const MOORING_BIN = fileURLToPath(new URL('../bin/mooring.js', import.meta.url));
+/** `MOORING_BENCH_BIN` runs another build, e.g. main's, for a before-and-after comparison on one machine. */
+export const MOORING_BIN = process.env.MOORING_BENCH_BIN ?? fileURLToPath(new URL('../bin/mooring.js', import.meta.url));
 
 export interface BenchContext {
   quick: boolean;
@@ -12,6 +13,8 @@ export interface BenchContext {
   workDir: string;
   /** An image with node for the probe-container method. */
   probeImage: string;
+  /** The scale scenario's sizes, in the order run (`--scale-sizes 300,100,500`); unset: its defaults. */
+  scaleSizes?: number[];
   /** Progress lines on stderr; the table goes to stdout. */
   progress(message: string): void;
 }

@@ -16,7 +16,7 @@ export const BENCH_IMAGE = process.env.MOORING_TEST_IMAGE ?? 'mooring/busybox:la
  * Busybox's httpd as PID 1 ignores SIGTERM, so every stop would wait for the
  * stop timeout; a shell that exits on TERM keeps replacements as fast as the engine allows.
  */
-const SERVER_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 80 & wait"];
+export const SERVER_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 80 & wait"];
 
 export interface StackSize {
   containers: number;
@@ -163,4 +163,24 @@ export function composeFile(stack: Stack): string {
   );
   const networks = Object.fromEntries(stack.networks.map((network) => [network, { name: network, labels }]));
   return stringify({ version: '2.4', services, networks });
+}
+
+/**
+ * The scale scenario's stack: containers in pairs, the first of each linking
+ * to the second, pair k on network k mod `networks`. A larger stack holds
+ * every container of a smaller one unchanged, so one engine state grows or
+ * shrinks from one size to the next.
+ */
+export function pairedStack(options: { prefix: string; containers: number; networks: number }): Stack {
+  const networkNames = Array.from({ length: options.networks }, (_, index) => `${options.prefix}-n${index}`);
+  const containers = Array.from({ length: options.containers }, (_, index): StackContainer => ({
+    name: `${options.prefix}-c${index}`,
+    network: networkNames[Math.floor(index / 2) % options.networks] as string,
+    links: [],
+    env: { INDEX: String(index) },
+  }));
+  for (let index = 0; index + 1 < containers.length; index += 2) {
+    (containers[index] as StackContainer).links.push({ to: (containers[index + 1] as StackContainer).name, alias: 'peer' });
+  }
+  return { prefix: options.prefix, label: `${BENCH_LABEL}=${options.prefix}`, networks: networkNames, containers };
 }

@@ -8,6 +8,7 @@ import { loadComposeFile, loadManifestDirectory } from '../manifests/load.js';
 import { composeRoles } from '../manifests/compose/detect.js';
 import { manifestText } from '../manifests/compose/to-manifests.js';
 import { count } from '../plural.js';
+import { profileOption } from './profile-option.js';
 
 /**
  * `mooring convert [FILE|DIR] [-o DIR]`: Compose projects → mooring manifests,
@@ -19,9 +20,10 @@ export const convertCommand: CommandFactory = (io, done) => {
     .description('Write the mooring manifests of Compose projects: a Compose file, or every project under a directory')
     .argument('[path]', 'a Compose file, or a directory to search for compose.yaml files', '.')
     .option('-o, --output <dir>', 'write one <project>.yaml per project into this directory (default: stdout)')
+    .addOption(profileOption())
     .action(async (path: string) => {
-      const { output } = command.opts<{ output?: string }>();
-      const environment = { environment: io.env };
+      const { output, profile } = command.opts<{ output?: string; profile: string[] }>();
+      const environment = { environment: io.env, profiles: profile };
       const isDirectory = (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
       let projects: ManifestFile[];
       if (isDirectory) {

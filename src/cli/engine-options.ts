@@ -2,7 +2,6 @@
  * What every command that talks to the engine shares: its flags, the engine
  * and logger they select, and loading the manifests.
  */
-import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Engine } from '../engine/port.js';
 import { DockerEngine } from '../engine/docker/index.js';
@@ -10,12 +9,11 @@ import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import type { Policy } from '../manifests/policy.js';
-import { resolvePolicy } from '../manifests/policy.js';
-import { errorMessage } from '../errors.js';
 import type { CliIo, CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
 import { count } from '../plural.js';
+import { policyOf, policyOption } from './policy-option.js';
+import { profileOption } from './profile-option.js';
 
 export interface EngineCommandOptions {
   manifests: string;
@@ -23,10 +21,14 @@ export interface EngineCommandOptions {
   dockerHost?: string;
   instance: string;
   allowEmpty: boolean;
+  /** Unset: beside the status file (`mooring-state`). */
+  stateDir?: string;
   /** `baseline`, `privileged` or a policy file. */
   policy: string;
   logLevel: LogLevel;
   output: 'text' | 'json';
+  /** `--profile`, repeated: the Compose profiles to enable. */
+  profile: string[];
 }
 
 /** How a command gets its engine; tests pass a fake. */
@@ -52,7 +54,9 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
     .option('--docker-host <url>', 'engine address, unix:// or tcp:// (default: $DOCKER_HOST, then the local socket)')
     .option('--instance <name>', 'the name that marks what this mooring owns, so several can share an engine', parseInstance, DEFAULT_INSTANCE)
     .option('--allow-empty', 'remove everything this instance owns when no manifest declares anything', false)
+    .option('--state-dir <dir>', 'where secret files are written for containers to mount (default: mooring-state beside the status file)')
     .addOption(policyOption())
+    .addOption(profileOption())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(defaults.logLevel));
   if (defaults.output === false) return command;
   return command.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
@@ -61,21 +65,6 @@ export function addEngineOptions(command: Command, defaults: { logLevel: LogLeve
 /** The parsed flags of a command built with `addEngineOptions`; a directory argument stands for `-m`. */
 export function engineCommandOptions(command: Command): EngineCommandOptions {
   return { ...command.opts<EngineCommandOptions>(), manifests: manifestsDirectory(command) };
-}
-
-/**
- * The manifests directory of a command with a `[directory]` argument and
- * `-m`: either one. Both, naming different directories, is an error rather
- * than a silent choice between them.
- */
-export function manifestsDirectory(command: Command): string {
-  const flag = command.opts<{ manifests: string }>().manifests;
-  const [directory] = command.processedArgs as [string | undefined];
-  if (directory === undefined) return flag;
-  if (command.getOptionValueSource('manifests') === 'cli' && resolve(flag) !== resolve(directory)) {
-    command.error(`error: two manifests directories: ${directory} as the argument and ${flag} with -m; give one of them`);
-  }
-  return directory;
 }
 
 export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger {
@@ -90,7 +79,7 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
 export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
   const policy = await policyOf(io, options.policy);
   if (!policy) return undefined;
-  const loaded = await loadDesiredState({ directory: options.manifests, policy });
+  const loaded = await loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
@@ -133,21 +122,6 @@ export function manifestCommand(spec: {
     });
     return command;
   };
-}
-
-/** `--policy`: what manifests may ask of the host. */
-export function policyOption(): Option {
-  return new Option('--policy <policy>', 'what manifests may ask of the host: baseline, privileged, or a policy file (see docs/operations.md)').default('baseline');
-}
-
-/** The policy `--policy` names; undefined, with the reason printed, when its file cannot be read or is invalid. */
-export async function policyOf(io: CliIo, value: string): Promise<Policy | undefined> {
-  try {
-    return await resolvePolicy(value);
-  } catch (error) {
-    writeLine(io.stderr, `mooring: ${errorMessage(error)}`);
-    return undefined;
-  }
 }
 
 function parseInstance(value: string): string {

@@ -2,16 +2,31 @@ import { Command, CommanderError } from 'commander';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import { VERSION } from '../version.js';
-import { validateCommand } from './validate.js';
-import { schemaCommand } from './schema.js';
-import { planCommand } from './plan.js';
-import { applyCommand } from './apply.js';
-import { runCommand } from './run.js';
-import { statusCommand } from './status.js';
-import { convertCommand } from './convert.js';
 import { errorMessage } from '../errors.js';
 
-const SUBCOMMANDS: CommandFactory[] = [validateCommand, schemaCommand, planCommand, applyCommand, runCommand, statusCommand, convertCommand];
+/**
+ * Each subcommand's module, loaded only when that command runs: `validate`
+ * never loads dockerode and `status` never loads the YAML parser or zod. All
+ * of them load together only to list them (`--help`, an unknown command).
+ */
+const SUBCOMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  validate: async () => (await import('./validate.js')).validateCommand,
+  schema: async () => (await import('./schema.js')).schemaCommand,
+  plan: async () => (await import('./plan.js')).planCommand,
+  apply: async () => (await import('./apply.js')).applyCommand,
+  run: async () => (await import('./run.js')).runCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  convert: async () => (await import('./convert.js')).convertCommand,
+};
+
+/** The factories `argv` needs: its subcommand's alone, or every one when it names none that is known. */
+async function factoriesFor(argv: readonly string[]): Promise<CommandFactory[]> {
+  // The program has no options of its own that take a value, so the first word is the subcommand.
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  if (name === undefined && argv.some((arg) => arg === '-V' || arg === '--version')) return [];
+  const load = name === undefined ? undefined : SUBCOMMANDS[name];
+  return load ? [await load()] : Promise.all(Object.values(SUBCOMMANDS).map((loader) => loader()));
+}
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
@@ -21,11 +36,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  for (const factory of SUBCOMMANDS) {
-    // A command added (rather than created through `.command()`) would keep commander's defaults: writing its own errors to process.stderr.
-    program.addCommand(factory(io, (code) => (exitCode = code)).copyInheritedSettings(program));
-  }
   try {
+    for (const factory of await factoriesFor(argv)) {
+      // A command added (rather than created through `.command()`) would keep commander's defaults: writing its own errors to process.stderr.
+      program.addCommand(factory(io, (code) => (exitCode = code)).copyInheritedSettings(program));
+    }
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -3,16 +3,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import type { EngineCommandDeps } from './engine-options.js';
-import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions, policyOf } from './engine-options.js';
+import { addEngineOptions, commandLogger, dockerEngineDeps, engineCommandOptions } from './engine-options.js';
+import { policyOf } from './policy-option.js';
 import type { EngineCommandOptions } from './engine-options.js';
 import { duration } from '../manifests/schema.js';
-import { durationMs, loadDesiredState } from '../manifests/desired-state.js';
+import { createManifestLoader, durationMs } from '../manifests/desired-state.js';
 import type { ProbeMethodOption } from '../probes/prober-runner.js';
 import { Daemon } from '../controller/daemon.js';
 import { InstanceLockedError, acquireInstanceLock } from '../controller/lock.js';
 import type { SignalSource } from '../controller/triggers/signals.js';
 import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { errorMessage } from '../errors.js';
+import { defaultStateDir } from '../state-dir.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -75,12 +77,13 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           return done(EXIT.failed);
         }
         const engine = deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
+        const loadManifests = createManifestLoader();
         const daemon = new Daemon({
           engine,
           logger,
           instance: options.instance,
           manifestsDirectory: options.manifests,
-          loadManifests: (load) => loadDesiredState({ ...load, policy }),
+          loadManifests: (load) => loadManifests({ ...load, policy, profiles: options.profile }),
           statusFile,
           metricsFile: options.metricsFile === undefined ? undefined : resolve(options.metricsFile),
           listen: options.listen,
@@ -88,6 +91,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           pruneDelayMs: options.pruneDelay,
           pullIntervalMs: options.pullInterval,
           allowEmpty: options.allowEmpty,
+          stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
           probes: {
             intervalMs: options.probeInterval,
             timeoutMs: options.probeTimeout,

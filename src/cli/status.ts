@@ -69,6 +69,13 @@ export function formatStatus(status: Status, now: number): string {
 
   lines.push('', ...table(['KIND', 'NAME', 'HEALTH', 'SOURCE', 'DETAIL'], status.resources.map(resourceRow)));
 
+  if (status.volumes) {
+    const rows = status.volumes.map((volume) => [volume.name, volume.state, volume.driver ?? '', volume.usedBy.join(', ') || '-', volume.message ?? '']);
+    lines.push('', ...table(['VOLUME', 'STATE', 'DRIVER', 'USED BY', 'DETAIL'], rows));
+  }
+  const mounted = status.resources.filter((resource) => resource.mounts);
+  if (mounted.length > 0) lines.push('', ...table(['CONTAINER', 'MOUNTS'], mounted.map((resource) => [resource.name, resource.mounts!.join(', ')])));
+
   lines.push('', ...table(['CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], status.reachability.map(reachabilityRow)));
   const summary = status.reachabilitySummary;
   lines.push(`${summary.total} checks: ${summary.healthy} healthy, ${summary.unhealthy} unhealthy, ${summary.unknown} unknown`);

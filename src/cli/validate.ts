@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import type { CommandFactory } from './command.js';
-import { EXIT, writeLine } from './command.js';
-import { manifestsDirectory, policyOf, policyOption } from './engine-options.js';
+import { EXIT, manifestsDirectory, writeLine } from './command.js';
+import { policyOf, policyOption } from './policy-option.js';
+import { profileOption } from './profile-option.js';
 import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
 import { count } from '../plural.js';
@@ -9,6 +10,7 @@ import { count } from '../plural.js';
 interface ValidateOptions {
   output: 'text' | 'json';
   policy: string;
+  profile: string[];
 }
 
 /**
@@ -22,11 +24,12 @@ export const validateCommand: CommandFactory = (io, done) => {
     .option('-m, --manifests <dir>', 'manifests directory', 'manifests')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(policyOption())
+    .addOption(profileOption())
     .action(async () => {
       const options = command.opts<ValidateOptions>();
       const policy = await policyOf(io, options.policy);
       if (!policy) return done(EXIT.failed);
-      const loaded = await loadDesiredState({ directory: manifestsDirectory(command), policy });
+      const loaded = await loadDesiredState({ directory: manifestsDirectory(command), policy, profiles: options.profile });
       const errors = loaded.files.flatMap((file) => file.errors);
       const valid = loaded.directoryExists && errors.length === 0;
       const summary = summarize(loaded, errors.length);

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { deadlineIn, systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { loadDesiredState } from '../manifests/desired-state.js';
+import { createManifestLoader } from '../manifests/desired-state.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import { Pulls } from '../reconcile/pulls.js';
@@ -77,7 +77,7 @@ export class Daemon {
     });
     this.#probes = new ProbeScheduler({ ...options.probes, engine, logger, clock, instance, onRound: () => this.#publisher.publish() });
     const debounceMs = options.debounceMs ?? 200;
-    this.#manifests = new ManifestSource({ directory: this.#directory, clock, debounceMs, signal: this.#abort.signal, load: options.loadManifests ?? loadDesiredState });
+    this.#manifests = new ManifestSource({ directory: this.#directory, clock, debounceMs, signal: this.#abort.signal, load: options.loadManifests ?? createManifestLoader() });
     this.#loop = new Loop({
       engine,
       logger,
@@ -92,6 +92,7 @@ export class Daemon {
       removalGrace: new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS }),
       pulls: new Pulls({ engine, clock, logger, intervalMs: options.pullIntervalMs }),
       allowEmpty: options.allowEmpty ?? false,
+      stateDir: options.stateDir,
       retry: options.retry,
       eventDelayMs: options.eventDelayMs ?? 100,
       stopTimeoutMs: this.#stopTimeoutMs,

@@ -45,6 +45,7 @@ export interface LoopOptions {
   removalGrace: RemovalGrace;
   pulls: Pulls;
   allowEmpty: boolean;
+  stateDir: string | undefined;
   retry: RetryOptions | undefined;
   eventDelayMs: number;
   stopTimeoutMs: number;
@@ -184,6 +185,7 @@ export class Loop {
         instance,
         desired: manifests.desired,
         allowEmpty: this.#o.allowEmpty,
+        stateDir: this.#o.stateDir,
         holdBack: new Set([...heldBack].filter(([, hold]) => hold.retryAt > clock.now()).map(([key]) => key)),
         retry: this.#o.retry,
         pass,
@@ -309,6 +311,7 @@ export class Loop {
       instance: this.#o.instance,
       desired: manifests.desired,
       allowEmpty: this.#o.allowEmpty,
+      stateDir: this.#o.stateDir,
       holdBack: new Set(heldBack.keys()),
       signal: this.#o.signal,
     });

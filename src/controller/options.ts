@@ -30,6 +30,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   /** Prune even when no manifest declares anything. @default false */
   allowEmpty?: boolean;
+  /** Where secret files are written; without one, containers with secrets are not made. */
+  stateDir?: string;
   /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
   pruneDelayMs?: number;
   /** An image with `pullPolicy: Always` is pulled at most this often. @default DEFAULT_PULL_INTERVAL_MS (5 min) */
@@ -51,7 +53,7 @@ export interface DaemonOptions {
   progressIntervalMs?: number;
   /** How long `stop` waits for the pass and the probe round in flight. @default 8000 */
   stopTimeoutMs?: number;
-  /** @default loadDesiredState */
+  /** @default createManifestLoader(): parses only the files that changed since the last load */
   loadManifests?: typeof loadDesiredState;
   /** @default a chokidar {@link ManifestWatcher} */
   watchManifests?: (options: ManifestWatcherOptions) => { start(): Promise<void>; close(): Promise<void> };

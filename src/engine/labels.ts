@@ -10,6 +10,8 @@ export const LABELS = {
   specFields: 'io.mooring.spec-fields',
   /** The container's stop timeout in seconds, for stopping it when no manifest declares it any more. */
   stopTimeout: 'io.mooring.stop-timeout',
+  /** A volume's `reclaimPolicy`, for deciding its fate when no manifest declares it any more. */
+  reclaimPolicy: 'io.mooring.reclaim-policy',
 } as const;
 
 export const MANAGED_BY = 'mooring';
@@ -24,7 +26,7 @@ export function isMooringLabel(key: string): boolean {
 
 export interface OwnerLabels {
   instance: string;
-  kind: 'Network' | 'Container';
+  kind: 'Network' | 'Container' | 'Volume';
   name: string;
   source: string;
   specHash: string;

@@ -5,6 +5,10 @@
  */
 import type { ContainerUpdate, ObservedRuntime, RuntimeConfig } from './runtime-config.js';
 
+import type { MountConfig, ObservedMount, VolumeOperations } from './volumes.js';
+
+export type { MountConfig, ObservedMount, ObservedVolume, VolumeConfig, VolumeOperations, VolumeUsage } from './volumes.js';
+
 export type Protocol = 'tcp' | 'udp';
 
 export interface EngineInfo {
@@ -104,6 +108,8 @@ export interface ContainerConfig {
   links: string[];
   healthcheck?: HealthcheckConfig;
   stopTimeoutSeconds: number;
+  /** Absent: none. */
+  mounts?: MountConfig[];
   /** Resources, capabilities, devices, DNS, logging, ...: absent when the manifest sets none. */
   runtime?: RuntimeConfig;
 }
@@ -143,6 +149,8 @@ export interface ObservedContainer {
   pid?: number;
   /** Docker's health status, when the container has a healthcheck. */
   health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Absent: none. */
+  mounts?: ObservedMount[];
   /** What `updateContainer` changes, as the engine reports it; the planner compares it with the manifest. */
   runtime?: ObservedRuntime;
 }
@@ -207,7 +215,7 @@ export interface RunResult {
  * stopping a stopped container and removing a missing one succeed; failures
  * are `EngineError`s that say whether a retry can help.
  */
-export interface Engine {
+export interface Engine extends VolumeOperations {
   info(): Promise<EngineInfo>;
   /** All networks, in one request. */
   listNetworks(): Promise<ObservedNetwork[]>;
@@ -256,4 +264,6 @@ export const MUTATING_METHODS: ReadonlySet<keyof Engine> = new Set<keyof Engine>
   'stopContainer',
   'updateContainer',
   'removeContainer',
+  'createVolume',
+  'removeVolume',
 ]);

@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
 import type { AnyDocument, DesiredState, Document, ManifestFile } from './model.js';
 import type { Duration, Kind } from './schema.js';
 import { ManifestError } from './errors.js';
-import { loadManifestDirectory, ROOT_ENTRY } from './load.js';
+import type { LoadedDirectory } from './load.js';
+import { loadManifestDirectory, ParseCache, ROOT_ENTRY } from './load.js';
 import { validateManifestSet } from './validate.js';
 import type { Policy } from './policy.js';
 import { BASELINE, checkPolicy } from './policy.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
+import { inputsRevision, resolveInputs } from './inputs.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -36,16 +38,72 @@ export interface LoadedManifests {
 
 type Choice = 'current' | 'lastGood' | 'unavailable';
 
-/** Loads and validates the directory; never throws for bad input. */
-export async function loadDesiredState(options: {
+export interface LoadDesiredStateOptions {
   directory: string;
   lastGood?: ReadonlyMap<string, AnyDocument[]>;
   /** What the operator allows manifests to ask for; a refused field makes its file invalid. @default BASELINE */
   policy?: Policy;
-}): Promise<LoadedManifests> {
+  /** The Compose profiles to enable (`--profile`). */
+  profiles?: readonly string[];
+  /** mooring's own environment, for secrets taken from it and env-file lines that name a variable only. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Loads and validates the directory; never throws for bad input. */
+export async function loadDesiredState(options: LoadDesiredStateOptions): Promise<LoadedManifests> {
+  return withInputs(options, fromFiles(options, await loadManifestDirectory(options.directory, composeProfiles(options))));
+}
+
+/**
+ * `loadDesiredState` for a process that loads the same directory again and
+ * again (the daemon, every resync): only the files whose bytes changed are
+ * parsed again, and when none did (nor the last good versions passed in),
+ * the previous result is returned as it was, without validating the set again.
+ */
+export function createManifestLoader(): (options: LoadDesiredStateOptions) => Promise<LoadedManifests> {
+  const cache = new ParseCache();
+  let last: { key: string; lastGood: LoadDesiredStateOptions['lastGood']; result: LoadedManifests } | undefined;
+  let lastFull: { result: LoadedManifests; full: LoadedManifests } | undefined;
+  return async (options) => {
+    const loaded = await loadManifestDirectory(options.directory, { cache, ...composeProfiles(options) });
+    const key = `${options.directory}\n${options.profiles?.join(',') ?? ''}\n${loaded.directoryExists}\n${loaded.files.map((file) => `${file.file} ${file.digest} ${file.errors.map((error) => error.message).join(' ')}`).join('\n')}`;
+    // The last good versions of the previous result, passed back as the daemon does, give that same result again.
+    const same = last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood);
+    const result = same ? last!.result : fromFiles(options, loaded);
+    last = { key, lastGood: same ? last!.lastGood : options.lastGood, result };
+    // Secrets and env files are read every time: an edit of one changes no manifest.
+    const full = await withInputs(options, result);
+    if (lastFull?.result === result && lastFull.full.desired.revision === full.desired.revision) return lastFull.full;
+    lastFull = { result, full };
+    return full;
+  };
+}
+
+function composeProfiles(options: LoadDesiredStateOptions): { profiles?: readonly string[] } {
+  return options.profiles ? { profiles: options.profiles } : {};
+}
+
+/**
+ * The loaded manifests with what they point at outside themselves read: the
+ * secrets' contents and the env files. One that cannot be read is an error at
+ * the field that names it, listed with its file; the file still applies, and
+ * only the containers that use it wait. Nothing referenced: `loaded` as it is.
+ */
+async function withInputs(options: LoadDesiredStateOptions, loaded: LoadedManifests): Promise<LoadedManifests> {
+  const { desired } = loaded;
+  if ((desired.secrets?.length ?? 0) === 0 && !desired.containers.some((container) => container.spec.envFiles.length > 0)) return loaded;
+  const inputs = await resolveInputs({ directory: options.directory, secrets: desired.secrets ?? [], containers: desired.containers, ...(options.env && { env: options.env }) });
+  const errors = [...inputs.secrets.values(), ...inputs.envFiles.values()].flatMap((resolved) => (resolved.error ? [resolved.error] : []));
+  const files = loaded.files.map((file) => {
+    const own = errors.filter((error) => error.file === file.file);
+    return own.length === 0 ? file : { ...file, errors: [...file.errors, ...own].sort((a, b) => a.line - b.line || a.column - b.column) };
+  });
+  return { ...loaded, files, desired: { ...desired, inputs, revision: `${desired.revision}-${inputsRevision(inputs)}` } };
+}
+
+function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): LoadedManifests {
   const { directory } = options;
   const previous = options.lastGood ?? new Map<string, AnyDocument[]>();
-  const loaded = await loadManifestDirectory(directory);
   const files = new Map(loaded.files.map((file) => [file.file, file]));
   // Documents that failed the schema take part, so that nothing referring to them gets a false error.
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
@@ -125,8 +183,9 @@ function holdBackUntilConsistent(options: {
 
 function byKind(documents: AnyDocument[]): Omit<DesiredState, 'unavailableFiles' | 'revision'> {
   const of = <K extends Kind>(kind: K) => documents.filter((document) => document.kind === kind) as unknown as Document<K>[];
-  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe') };
+  return { networks: of('Network'), containers: of('Container'), links: of('Link'), publishes: of('PortPublish'), probes: of('Probe'), volumes: of('Volume'), secrets: of('Secret') };
 }
+
 
 /** Changes whenever what is to be reconciled does; positions within files do not count. */
 function revisionOf(documents: AnyDocument[], unavailableFiles: string[]): string {

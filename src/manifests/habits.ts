@@ -23,6 +23,9 @@ export const HABIT_HINTS: Readonly<Record<Kind, Readonly<Record<string, string>>
     'spec.depends_on': 'use `dependsOn`',
     'spec.name': 'the container is named by `metadata.name`',
     'spec.container_name': 'the container is named by `metadata.name`',
+    'spec.volumes': 'mount volumes, host paths and tmpfs with `mounts`',
+    'spec.env_file': 'use `envFiles`',
+    'spec.envFile': 'use `envFiles`, a list',
   },
   Network: {
     'spec.subnet': IPAM('subnet'),
@@ -36,4 +39,11 @@ export const HABIT_HINTS: Readonly<Record<Kind, Readonly<Record<string, string>>
     'spec.ports': 'one PortPublish publishes one port: `containerPort` and `hostPort`',
   },
   Probe: {},
+  Volume: {
+    'spec.driver_opts': 'use `driverOpts`',
+    'spec.name': 'the volume is named by `metadata.name`',
+  },
+  Secret: {
+    'spec.environment': 'name the variable of mooring\'s environment in `env`',
+  },
 };

@@ -42,6 +42,40 @@ export interface LoadDirectoryOptions {
   fs?: LoaderFs;
   /** What Compose projects interpolate (after their `.env`'s variables, which it overrides). @default process.env */
   environment?: NodeJS.ProcessEnv;
+  /** The Compose profiles to enable (`--profile`); none: each project's `COMPOSE_PROFILES` decides. */
+  profiles?: readonly string[];
+  /** Parses kept from earlier loads; a file whose bytes are unchanged is not parsed again. */
+  cache?: ParseCache;
+}
+
+/** What a file's bytes parse to, whatever its path: everything of a {@link ManifestFile} but its name and digest. */
+type Parsed = Omit<ManifestFile, 'file' | 'digest'>;
+
+/**
+ * Each file's parse and schema check, keyed by the SHA-256 of its bytes: a
+ * daemon reads its directory again every resync, and parsing and checking
+ * hundreds of unchanged documents each time was most of a resync's CPU. A
+ * file is still read every time (reading is cheap, and a hash cannot miss a
+ * change the way a modification time can); only files that changed are parsed.
+ */
+export class ParseCache {
+  readonly #entries = new Map<string, { digest: string; parsed: Parsed }>();
+
+  /** The file's parse when its digest is the one cached; a copy the caller may add errors to. */
+  get(file: string, digest: string): Parsed | undefined {
+    const entry = this.#entries.get(file);
+    if (entry?.digest !== digest) return undefined;
+    return { ...entry.parsed, errors: [...entry.parsed.errors] };
+  }
+
+  set(file: string, digest: string, parsed: Parsed): void {
+    this.#entries.set(file, { digest, parsed: { ...parsed, errors: [...parsed.errors] } });
+  }
+
+  /** Forgets the files a load no longer found, so that the cache holds no more than the directory. */
+  retainOnly(files: ReadonlySet<string>): void {
+    for (const file of this.#entries.keys()) if (!files.has(file)) this.#entries.delete(file);
+  }
 }
 
 /**
@@ -78,10 +112,11 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
   for (const entry of found) {
     const role = 'problem' in entry ? undefined : roles.get(entry.file);
     if ('problem' in entry) files.push(entry.problem);
-    else if (role === undefined) files.push(await readManifestFile(fs, entry.file, entry.absolute));
-    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, environment: options.environment ?? process.env, read }));
+    else if (role === undefined) files.push(await readManifestFile(fs, entry.file, entry.absolute, options.cache));
+    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, ...composeOptions(options), read }));
     else if (role.role === 'ignored') files.push(problemEntry(entry.file, role.reason));
   }
+  options.cache?.retainOnly(new Set(files.map((file) => file.file)));
   return { directory, directoryExists: true, files: files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
 
@@ -96,7 +131,11 @@ export async function loadComposeFile(path: string, options: LoadDirectoryOption
   const file = basename(path);
   const role = composeRoles(await fs.readdir(directory)).get(file);
   const overrides = role?.role === 'project' ? role.overrides : [];
-  return readComposeProject({ file, overrides, directory, environment: options.environment ?? process.env, read: composeReader(fs, directory) });
+  return readComposeProject({ file, overrides, directory, ...composeOptions(options), read: composeReader(fs, directory) });
+}
+
+function composeOptions(options: LoadDirectoryOptions): { environment: NodeJS.ProcessEnv; profiles?: readonly string[] } {
+  return { environment: options.environment ?? process.env, ...(options.profiles ? { profiles: options.profiles } : {}) };
 }
 
 function composeReader(fs: LoaderFs, directory: string): ReadText {
@@ -154,9 +193,14 @@ async function walk(options: { fs: LoaderFs; absolute: string; relative: string;
   }
 }
 
-async function readManifestFile(fs: LoaderFs, file: string, absolute: string): Promise<ManifestFile> {
+async function readManifestFile(fs: LoaderFs, file: string, absolute: string, cache: ParseCache | undefined): Promise<ManifestFile> {
   const read = await readManifestText(fs, file, absolute);
-  return 'failed' in read ? read.failed : { file, digest: read.digest, ...parseManifest(file, read.text) };
+  if ('failed' in read) return read.failed;
+  const cached = cache?.get(file, read.digest);
+  if (cached) return { file, digest: read.digest, ...cached };
+  const parsed = parseManifest(file, read.text);
+  cache?.set(file, read.digest, parsed);
+  return { file, digest: read.digest, ...parsed };
 }
 
 /** A file's text, checked as every manifest file is (size, kind of file, UTF-8), or the entry that says why it has none. */
@@ -184,10 +228,12 @@ async function readManifestText(fs: LoaderFs, file: string, absolute: string): P
       const tooLarge = (size: number) =>
         new ManifestError(`file too large: ${size} bytes, the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`, { file, line: 1, column: 1 });
       if (info.size > MAX_FILE_BYTES) throw tooLarge(info.size);
-      // Read one byte past the limit: the file may have grown since `stat`.
-      const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+      // Sized by `stat` plus a byte, not by the limit: a megabyte zeroed per file per resync was most of a load's
+      // memory churn. The file may have grown since `stat`; the buffer then grows, to one byte past the limit at most.
+      let buffer = Buffer.alloc(info.size + 1);
       let length = 0;
       for (;;) {
+        if (length === buffer.length) buffer = Buffer.concat([buffer], Math.min(2 * buffer.length, MAX_FILE_BYTES + 1));
         const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
         if (bytesRead === 0) break;
         length += bytesRead;

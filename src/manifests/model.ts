@@ -4,6 +4,7 @@
  */
 import type { Kind, SpecByKind } from './schema.js';
 import type { ManifestError, SourcePosition } from './errors.js';
+import type { ResolvedInputs } from './inputs.js';
 
 export interface Document<K extends Kind = Kind> {
   kind: K;
@@ -58,6 +59,12 @@ export interface DesiredState {
   links: Document<'Link'>[];
   publishes: Document<'PortPublish'>[];
   probes: Document<'Probe'>[];
+  /** Absent: none declared. */
+  volumes?: Document<'Volume'>[];
+  /** Absent: none declared. */
+  secrets?: Document<'Secret'>[];
+  /** Secrets' contents and env files, as read with the manifests. Absent: nothing was read (none referenced). */
+  inputs?: ResolvedInputs;
   /**
    * Files whose documents are missing from this state because they failed to
    * load and have no last good version: while there are any, nothing is pruned.

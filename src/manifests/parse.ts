@@ -169,7 +169,8 @@ function salvage(kind: Kind, raw: Record<string, unknown>, problems: readonly Fi
   for (const { path } of problems) {
     const [top, field] = path;
     if (top === 'apiVersion') continue;
-    if (top === 'spec' && typeof field === 'string' && (specFields[field]?.safeParse(undefined).success ?? true)) delete spec[field];
+    // Own fields only: an unknown `toString` must not find the prototype's.
+    if (top === 'spec' && typeof field === 'string' && (!Object.hasOwn(specFields, field) || specFields[field]!.safeParse(undefined).success)) delete spec[field];
     else if (top === 'metadata' && field === 'labels') delete metadata.labels;
     else if (typeof top === 'string' && path.length === 1 && !(top in schema.shape)) delete copy[top];
     else return undefined;

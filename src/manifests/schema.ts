@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { splitCommand } from './command-line.js';
+import { containerStorageFields, secretSpec, volumeSpec } from './schema-volumes.js';
+import type { SecretSpec, VolumeSpec } from './schema-volumes.js';
 import { dependency, ipamConfigs, runtimeFields } from './schema-runtime.js';
 
 export const API_VERSION = 'mooring/v1';
@@ -131,6 +133,7 @@ export const containerSpec = z.strictObject({
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  ...containerStorageFields,
   ...runtimeFields,
 });
 
@@ -187,6 +190,8 @@ export const documentSchemas = {
   Link: documentSchema('Link', linkSpec),
   PortPublish: documentSchema('PortPublish', portPublishSpec),
   Probe: documentSchema('Probe', probeSpec),
+  Volume: documentSchema('Volume', volumeSpec),
+  Secret: documentSchema('Secret', secretSpec),
 } as const;
 
 export type Kind = keyof typeof documentSchemas;
@@ -199,6 +204,8 @@ export const manifestSchema = z.discriminatedUnion('kind', [
   documentSchemas.Link,
   documentSchemas.PortPublish,
   documentSchemas.Probe,
+  documentSchemas.Volume,
+  documentSchemas.Secret,
 ]);
 
 export type NetworkSpec = z.output<typeof networkSpec>;
@@ -216,4 +223,6 @@ export interface SpecByKind {
   Link: LinkSpec;
   PortPublish: PortPublishSpec;
   Probe: ProbeSpec;
+  Volume: VolumeSpec;
+  Secret: SecretSpec;
 }

@@ -9,6 +9,7 @@ import { ManifestError } from './errors.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK, containerNetworks } from './container-networks.js';
 import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
+import { storageRules } from './validate-volumes.js';
 import { dependencyName, ipv4Subnet } from './schema-runtime.js';
 
 type Path = (string | number)[];
@@ -40,6 +41,7 @@ export function validateManifestSet(documents: readonly (AnyDocument | InvalidDo
   };
   const index = indexDocuments(documents, report);
   for (const rule of [networkRules, containerRules, nameRules, linkRules, publishRules, probeRules, cycleRules]) rule(index);
+  storageRules(documents, report);
   return errors.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || (a.message < b.message ? -1 : 1),
   );
@@ -63,7 +65,7 @@ function indexDocuments(documents: readonly (AnyDocument | InvalidDocument)[], r
     else if (document.kind === 'Container') index.containers.set(document.name, document);
     else if (document.kind === 'Link') index.links.push(document);
     else if (document.kind === 'PortPublish') index.publishes.push(document);
-    else index.probes.push(document);
+    else if (document.kind === 'Probe') index.probes.push(document);
   }
   return index;
 }

@@ -12,8 +12,7 @@
  * The mooring process imports {@link runChecks} for host-side checks.
  */
 import { Resolver, lookup } from 'node:dns/promises';
-import { readFile } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -106,8 +105,8 @@ type HostsTable = Map<string, string[]>;
 
 /** Runs every check concurrently; never throws, every check gets a result. */
 export async function runChecks(input: ProberInput): Promise<ProberOutput> {
-  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : await readParsed(input.hostsFile, parseHosts);
-  const resolvConf = input.resolvConf === undefined ? undefined : await readParsed(input.resolvConf, parseResolvConf);
+  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : readParsed(input.hostsFile, parseHosts);
+  const resolvConf = input.resolvConf === undefined ? undefined : readParsed(input.resolvConf, parseResolvConf);
   const results = await Promise.all(input.checks.map((check) => runCheck(check, hosts, resolvConf)));
   return { results };
 }
@@ -196,14 +195,28 @@ async function queryNameservers(host: string, conf: ResolvConf, timeoutMs: numbe
   }
 }
 
-/** A records first, as most clients prefer them; AAAA only when there is no A. */
+/**
+ * A records first, as most clients prefer them; AAAA only when there is no A.
+ * One after the other: asking both at once doubled the queries of every
+ * check, and the AAAA answers (none, on most networks) were errors to build and drop.
+ */
 async function queryOne(resolver: Resolver, name: string): Promise<string[]> {
-  const [v4, v6] = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)]);
-  for (const answer of [v4, v6]) {
-    if (answer.status === 'fulfilled' && answer.value.length > 0) return answer.value;
+  let v4Error: unknown;
+  try {
+    const v4 = await resolver.resolve4(name);
+    if (v4.length > 0) return v4;
+  } catch (error) {
+    v4Error = error;
   }
-  if (v4.status === 'rejected' && !isDnsCode(v4.reason, 'ENODATA')) throw v4.reason;
-  if (v6.status === 'rejected') throw v6.reason;
+  const v4Failed = v4Error !== undefined && !isDnsCode(v4Error, 'ENODATA');
+  let v6: string[];
+  try {
+    v6 = await resolver.resolve6(name);
+  } catch (error) {
+    throw v4Failed ? v4Error : error;
+  }
+  if (v6.length > 0) return v6;
+  if (v4Failed) throw v4Error;
   return [];
 }
 
@@ -275,10 +288,16 @@ function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** The parsed file, or the error that becomes ProbeError for every check that needs it. */
-async function readParsed<T>(path: string, parse: (text: string) => T): Promise<T | Error> {
+/**
+ * The parsed file, or the error that becomes ProbeError for every check that
+ * needs it. Read synchronously: these are two small files read before any
+ * check starts, and the prober runs on its own thread or process; reading
+ * them through the thread pool (open, stat, read, close) was the largest
+ * part of a probe thread's CPU per source.
+ */
+function readParsed<T>(path: string, parse: (text: string) => T): T | Error {
   try {
-    return parse(await readFile(path, 'utf8'));
+    return parse(readFileSync(path, 'utf8'));
   } catch (error) {
     return new Error(`cannot read ${path}: ${errorMessage(error)}`);
   }

@@ -14,7 +14,8 @@ import { HOST } from './checks.js';
 import type { CheckResult, Dial, DialPlan } from './dials.js';
 import { notRun, planDials, publishResult } from './dials.js';
 import type { ProberCheck, ProberResult } from './prober.js';
-import type { ProberRun, ProberRunner } from './prober-runner.js';
+import type { ProberRun, ProberRunner, ProberSource } from './prober-runner.js';
+import { isContainerProcess } from './prober-runner.js';
 import { errorMessage } from '../errors.js';
 
 export interface RoundCheck {
@@ -57,6 +58,13 @@ export class RoundRunner {
   readonly #concurrency: number;
   /** The last failure per source, so that a failure repeating every round is logged once. */
   readonly #failures = new Map<string, string>();
+  /**
+   * Each source's process id by container id, as its last inspection gave it.
+   * Inspecting every source every round was most of a round's requests to the
+   * engine (one per source, beside one list); a pid is taken again only while
+   * it is still a process of that container, which also catches a restart.
+   */
+  #pids = new Map<string, number>();
 
   constructor(options: RoundRunnerOptions) {
     this.#engine = options.engine;
@@ -118,6 +126,8 @@ export class RoundRunner {
     try {
       const containers = await this.#engine.listContainers();
       this.#failures.delete(ENGINE);
+      const running = new Set(containers.filter((container) => container.status === 'running').map((container) => container.id));
+      this.#pids = new Map([...this.#pids].filter(([id]) => running.has(id)));
       return new Map(containers.map((container) => [container.name, container]));
     } catch (error) {
       const message = `listing containers: ${errorMessage(error)}`;
@@ -135,9 +145,15 @@ export class RoundRunner {
     if (source === HOST) return this.#collect(source, jobs, await this.#runner.run({ checks }));
     if (listed?.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${listed?.status ?? 'missing'}`));
     try {
-      const container = await this.#engine.inspectContainer(listed.id);
-      if (container === undefined || container.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${container?.status ?? 'missing'}`));
-      return this.#collect(source, jobs, await this.#runner.run({ source: { id: container.id, name: source, pid: container.pid ?? 0 }, checks }));
+      const known = this.#pids.get(listed.id);
+      let running: ProberSource = { id: listed.id, name: source, pid: known ?? 0 };
+      if (known === undefined || !isContainerProcess(running)) {
+        const container = await this.#engine.inspectContainer(listed.id);
+        if (container === undefined || container.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${container?.status ?? 'missing'}`));
+        running = { id: container.id, name: source, pid: container.pid ?? 0 };
+        if (running.pid > 0) this.#pids.set(container.id, running.pid);
+      }
+      return this.#collect(source, jobs, await this.#runner.run({ source: running, checks }));
     } catch (error) {
       const message = `inspecting container ${source}: ${errorMessage(error)}`;
       this.#noteFailure(source, message);

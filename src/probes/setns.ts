@@ -43,8 +43,8 @@ export interface SetnsPoolOptions {
    * memory, about 20 MB for the first (with the FFI) and 7 MB for each more, and
    * checks that connect take a few milliseconds: one thread does a round of 20
    * sources. A source whose checks time out (an isolation Probe by address)
-   * holds its thread for the whole timeout, and then the waiting tasks grow the
-   * pool. @default 100
+   * holds its thread for the whole timeout: when tasks wait and every thread
+   * has been on its task this long, the pool grows. @default 100
    */
   growAfterMs?: number;
   /**
@@ -68,6 +68,8 @@ export class SetnsPool {
   readonly #retireTimers = new Map<Worker, NodeJS.Timeout>();
   /** Threads told to end that have not exited yet. */
   readonly #retiring = new Set<Worker>();
+  /** When each busy thread took its task (performance.now()). */
+  readonly #busySince = new Map<Worker, number>();
   #growth: NodeJS.Timeout | undefined;
   #started = 0;
   #closed = false;
@@ -123,12 +125,20 @@ export class SetnsPool {
     }
   }
 
-  /** One more thread if tasks are still waiting after `growAfterMs`; then again, up to `size`. */
+  /**
+   * One more thread if tasks are still waiting after `growAfterMs` and every
+   * thread has been on its task all that time; then again, up to `size`. A
+   * queue that moves (hundreds of sources whose checks answer at once) needs
+   * no more threads: growing for it put all eight threads, and their memory,
+   * in every round of a large host.
+   */
   #growLater(): void {
     if (this.#growth !== undefined || this.#closed || this.#started >= this.#size) return;
+    const armedAt = performance.now();
     this.#growth = setTimeout(() => {
       this.#growth = undefined;
-      const worker = this.#queue.length > 0 ? this.#start() : undefined;
+      const stuck = [...this.#busySince.values()].every((since) => since <= armedAt);
+      const worker = this.#queue.length > 0 && stuck ? this.#start() : undefined;
       if (worker !== undefined) this.#assign(worker, this.#queue.shift() as Job);
       this.#dispatch();
     }, this.#growAfterMs);
@@ -185,6 +195,7 @@ export class SetnsPool {
     let crash: Error | undefined;
     const finish = (outcome: () => void) => {
       clearTimeout(timer);
+      this.#busySince.delete(worker);
       worker.off('message', answered);
       worker.off('error', crashed);
       worker.off('exit', exited);
@@ -216,6 +227,7 @@ export class SetnsPool {
     worker.on('message', answered);
     worker.on('error', crashed);
     worker.on('exit', exited);
+    this.#busySince.set(worker, performance.now());
     worker.postMessage(job.task);
   }
 }

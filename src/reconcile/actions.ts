@@ -2,7 +2,8 @@
  * The steps of a plan. Each action says which resource it changes, why, which
  * fields changed, and which other actions must succeed first.
  */
-import type { ContainerConfig, EndpointConfig, NetworkConfig } from '../engine/port.js';
+import type { ContainerConfig, EndpointConfig, NetworkConfig, VolumeConfig } from '../engine/port.js';
+import type { SecretFile } from './effective-storage.js';
 import type { ContainerUpdate } from '../engine/runtime-config.js';
 
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
@@ -119,6 +120,17 @@ export interface DisconnectAction extends ActionBase {
   network: string;
 }
 
+export interface CreateVolumeAction extends ActionBase {
+  type: 'create-volume';
+  volume: VolumeConfig;
+}
+
+/** Only for a volume whose label says `reclaimPolicy: Delete`, once no manifest declares it and no container that stays mounts it. */
+export interface RemoveVolumeAction extends ActionBase {
+  type: 'remove-volume';
+  name: string;
+}
+
 export type Action =
   | CreateNetworkAction
   | RecreateNetworkAction
@@ -131,7 +143,9 @@ export type Action =
   | StopContainerAction
   | RemoveContainerAction
   | ConnectAction
-  | DisconnectAction;
+  | DisconnectAction
+  | CreateVolumeAction
+  | RemoveVolumeAction;
 
 export type ActionType = Action['type'];
 
@@ -165,14 +179,18 @@ export interface Plan {
   waiting?: Waiting[];
   /** Set when pruning was refused because no manifest declares anything; says why. */
   pruneRefused?: string;
+  /** By container: the secret files to write before the pass applies anything (paths and modes; never content). Absent: none. */
+  secretFiles?: Record<string, SecretFile[]>;
 }
 
-export function resourceKey(kind: 'Network' | 'Container', name: string): string {
+export type ResourceKind = 'Network' | 'Container' | 'Volume';
+
+export function resourceKey(kind: ResourceKind, name: string): string {
   return `${kind}/${name}`;
 }
 
 /** The name of the network or container an action is about, for logs and output. */
-export function actionSubject(action: Action): { kind: 'Network' | 'Container'; name: string } {
-  const [kind, name] = action.resource.split('/', 2) as ['Network' | 'Container', string];
+export function actionSubject(action: Action): { kind: ResourceKind; name: string } {
+  const [kind, name] = action.resource.split('/', 2) as [ResourceKind, string];
   return { kind, name };
 }

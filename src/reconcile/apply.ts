@@ -83,6 +83,8 @@ const PAST_TENSE: Record<Action['type'], string> = {
   'remove-container': 'removed container',
   connect: 'connected container',
   disconnect: 'disconnected container',
+  'create-volume': 'created volume',
+  'remove-volume': 'removed volume',
 };
 
 /** Runs `actions` and resolves, never rejects, to one outcome per action, in the order of `actions`. */
@@ -303,6 +305,12 @@ class ActionRunner {
         return;
       case 'disconnect':
         await call('disconnectNetwork', () => engine.disconnectNetwork(action.container, action.network));
+        return;
+      case 'create-volume':
+        await call('createVolume', () => engine.createVolume(action.volume));
+        return;
+      case 'remove-volume':
+        await call('removeVolume', () => engine.removeVolume(action.name));
         return;
     }
   }

@@ -19,6 +19,8 @@ import { dropUndefined } from '../drop-undefined.js';
 import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
+import type { EffectiveStorage } from './effective-storage.js';
+import { effectiveStorage } from './effective-storage.js';
 import type { RuntimeConfig } from '../engine/runtime-config.js';
 import { conditionalDependencies, runtimeConfig } from './effective-runtime.js';
 import { dependencyName } from '../manifests/schema-runtime.js';
@@ -57,6 +59,10 @@ export interface CreationSpec extends RuntimeConfig {
   links: string[];
   healthcheck?: HealthcheckConfig;
   stopTimeoutSeconds: number;
+  /** Absent when none, as every field at its default: a container made before mooring knew of mounts keeps its hash. */
+  mounts?: string[];
+  /** Absent when none; see `effective-storage.ts`. */
+  secrets?: string[];
 }
 
 export interface EffectiveContainer {
@@ -74,6 +80,7 @@ export interface EffectiveContainer {
   fieldDigests: Record<string, string>;
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
+  storage: EffectiveStorage;
   /** Dependencies it is started after only once they are healthy or completed. */
   waitsFor: ConditionalDependency[];
   /**
@@ -105,27 +112,37 @@ export function effectiveNetwork(options: { document: Document<'Network'>; insta
     options: spec.options,
     labels: withoutMooringLabels(spec.labels),
   };
+  return { ...ownedResource({ kind: 'Network', document, instance, hashed }), external: spec.external };
+}
+
+/**
+ * A Network's or Volume's config as mooring creates it: what its hash covers,
+ * and the ownership labels (with the hash) on top of the user's.
+ */
+export function ownedResource<H extends { labels: Record<string, string> }>(options: {
+  kind: 'Network' | 'Volume';
+  document: Document;
+  instance: string;
+  hashed: H;
+  /** More of mooring's own labels. */
+  labels?: Record<string, string>;
+}): { name: string; resource: string; source: string; hash: string; config: H & { name: string } } {
+  const { kind, document, instance, hashed } = options;
   const hash = specHash(hashed);
+  const owner = ownerLabels({ instance, kind, name: document.name, source: document.source.file, specHash: hash });
   return {
     name: document.name,
-    resource: resourceKey('Network', document.name),
+    resource: resourceKey(kind, document.name),
     source: document.source.file,
-    external: spec.external,
     hash,
-    config: {
-      name: document.name,
-      ...hashed,
-      labels: {
-        ...hashed.labels,
-        ...ownerLabels({ instance, kind: 'Network', name: document.name, source: document.source.file, specHash: hash }),
-      },
-    },
+    config: { name: document.name, ...hashed, labels: { ...hashed.labels, ...owner, ...options.labels } },
   };
 }
 
-export function effectiveContainer(options: { document: Document<'Container'>; desired: DesiredState; instance: string }): EffectiveContainer {
+export function effectiveContainer(options: { document: Document<'Container'>; desired: DesiredState; instance: string; stateDir?: string }): EffectiveContainer {
   const { document, desired, instance } = options;
   const { spec, name } = document;
+  const storage = effectiveStorage({ document, instance, stateDir: options.stateDir, inputs: desired.inputs });
   const links = desired.links.filter((link) => link.spec.from === name).map((link) => link.spec);
   const publishes = desired.publishes.filter((publish) => publish.spec.container === name).map((publish) => publish.spec);
 
@@ -152,7 +169,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     image: normalizeImage(spec.image),
     command: spec.command === undefined ? undefined : commandLine(spec.command),
     entrypoint: spec.entrypoint === undefined ? undefined : commandLine(spec.entrypoint),
-    env: Object.fromEntries(Object.entries(spec.env).map(([key, value]): [string, string] => [key, String(value)]).sort(([a], [b]) => compare(a, b))),
+    env: Object.fromEntries(Object.entries({ ...storage.envFromFiles, ...spec.env }).map(([key, value]): [string, string] => [key, String(value)]).sort(([a], [b]) => compare(a, b))),
     workingDir: spec.workingDir,
     user: spec.user,
     hostname: spec.hostname,
@@ -165,6 +182,8 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     links: sortedUnique(legacyLinks.map(linkString)),
     healthcheck: spec.healthcheck && healthcheckConfig(spec.healthcheck),
     stopTimeoutSeconds: spec.stopTimeout,
+    mounts: storage.mounts,
+    secrets: storage.secrets,
     ...runtime,
   });
   const hash = specHash(creation);
@@ -194,6 +213,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     links: creation.links,
     healthcheck: creation.healthcheck,
     stopTimeoutSeconds: spec.stopTimeout,
+    mounts: storage.engineMounts.length > 0 ? storage.engineMounts : undefined,
     runtime,
   });
 
@@ -209,6 +229,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     fieldDigests,
     state: spec.state,
     pullPolicy: spec.pullPolicy,
+    storage,
     waitsFor: conditionalDependencies(spec),
     needs: dropUndefined({
       dependsOn: sortedUnique(spec.dependsOn.map(dependencyName)),
@@ -277,7 +298,8 @@ function linkString(link: { to: string; alias?: string }): string {
   return `${link.to}:${link.alias ?? link.to}`;
 }
 
-function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
+/** The user's labels, sorted, without mooring's own. */
+export function withoutMooringLabels(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([key]) => !isMooringLabel(key)).sort(([a], [b]) => compare(a, b)));
 }
 

@@ -29,6 +29,8 @@ const SYMBOL: Record<Action['type'], string> = {
   'remove-container': '-',
   connect: '+',
   disconnect: '-',
+  'create-volume': '+',
+  'remove-volume': '-',
 };
 
 /** `create container web`, `connect container web to network front`, ... */
@@ -53,6 +55,10 @@ export function describeAction(action: Action): string {
       return `connect container ${action.container} to network ${action.endpoint.network}`;
     case 'disconnect':
       return `disconnect container ${action.container} from network ${action.network}`;
+    case 'create-volume':
+      return `create volume ${action.volume.name}`;
+    case 'remove-volume':
+      return `remove volume ${action.name}`;
   }
 }
 
@@ -90,9 +96,9 @@ export function formatPlan(plan: Plan): string {
 function summary(plan: Plan): string {
   const planned = (...types: Action['type'][]) => plan.actions.filter((action) => types.includes(action.type)).length;
   const parts = [
-    [planned('create-network', 'create-container'), 'to create'],
+    [planned('create-network', 'create-container', 'create-volume'), 'to create'],
     [planned('recreate-network', 'recreate-container'), 'to recreate'],
-    [planned('remove-network', 'remove-container'), 'to remove'],
+    [planned('remove-network', 'remove-container', 'remove-volume'), 'to remove'],
     [planned('connect', 'disconnect'), 'to connect or disconnect'],
     [planned('start-container', 'stop-container'), 'to start or stop'],
     [planned('update-container'), 'to update in place'],

@@ -1,4 +1,4 @@
-import type { Engine, ObservedContainer, ObservedNetwork } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 import { normalizeImage } from './effective-config.js';
 
@@ -11,6 +11,8 @@ export interface ObservedState {
   containers: ObservedContainer[];
   /** Local image ids by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated. */
   images?: ReadonlyMap<string, string>;
+  /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
+  volumes?: ObservedVolume[];
 }
 
 export interface ObserveOptions {
@@ -28,18 +30,23 @@ export interface ObserveOptions {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** Reads the engine's networks, containers and images: three list calls, and one inspection per `fresh` container. */
+/** Reads the engine's networks, containers, volumes and images: four list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed, images] = await Promise.all([options.engine.listNetworks(), options.engine.listContainers(), observeImages(options.engine)]);
+  const [networks, listed, volumes, images] = await Promise.all([
+    options.engine.listNetworks(),
+    options.engine.listContainers(),
+    options.engine.listVolumes(),
+    observeImages(options.engine),
+  ]);
   const fresh = [...new Set(options.fresh ?? [])];
-  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed, images };
+  if (fresh.length === 0) return { instance: options.instance, networks, containers: listed, volumes, images };
   const inspected = new Map<string, ObservedContainer | undefined>();
   await eachLimited(fresh, INSPECT_CONCURRENCY, async (name) => {
     inspected.set(name, await options.engine.inspectContainer(name));
   });
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
-  return { instance: options.instance, networks, containers, images };
+  return { instance: options.instance, networks, containers, volumes, images };
 }
 
 /** Local image ids by tag; the adapter answers from its cache while nothing changed. */

@@ -7,7 +7,7 @@ import type { DesiredState } from '../manifests/model.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { resourceFields } from '../log.js';
-import { TerminalError } from '../errors.js';
+import { SkippedError, TerminalError } from '../errors.js';
 import type { Plan } from './actions.js';
 import type { ActionOutcome, RetryOptions } from './apply.js';
 import { apply } from './apply.js';
@@ -17,6 +17,7 @@ import type { Pulls } from './pulls.js';
 import { normalizeImage } from './effective-config.js';
 import { plan } from './plan/index.js';
 import type { RemovalGrace } from './removal-grace.js';
+import { removeSecretFiles, writeSecretFiles } from '../state-dir.js';
 
 export interface ReconcileOptions {
   engine: Engine;
@@ -26,6 +27,8 @@ export interface ReconcileOptions {
   desired: DesiredState;
   /** Prune even when no manifest declares anything. @default false */
   allowEmpty?: boolean;
+  /** Where secret files are written (`--state-dir`); without one, containers with secrets are not made. */
+  stateDir?: string;
   /** @default 8 */
   concurrency?: number;
   /** Resource keys (`Container/web`) to leave alone this pass, e.g. while they back off. */
@@ -75,18 +78,24 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance }));
   // The caller observed before the pulls: where the tags point now is read again.
   if (options.observed && pulled > 0) observed = { ...observed, images: await observeImages(options.engine) };
-  const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false });
+  const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false, stateDir: options.stateDir });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, resourceFields(problem.resource));
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);
   options.onPlanned?.(planned);
+  // Before anything is created: a container must find its secrets there, and one updated in place sees the new file now.
+  const secretFailures = options.stateDir && planned.secretFiles
+    ? await writeSecretFiles({ stateDir: options.stateDir, instance: options.instance, files: planned.secretFiles, inputs: options.desired.inputs })
+    : new Map<string, Error>();
+  for (const [container, failure] of secretFailures) logger.error(`Container/${container}: ${failure.message}`, resourceFields(`Container/${container}`));
+  const holdBack = secretFailures.size === 0 ? options.holdBack : new Set([...(options.holdBack ?? []), ...[...secretFailures.keys()].map((name) => `Container/${name}`)]);
   const outcomes = await apply({
     engine: options.engine,
     logger: options.logger,
     clock: options.clock,
     actions: planned.actions,
     concurrency: options.concurrency,
-    holdBack: options.holdBack,
+    holdBack,
     retry: options.retry,
     pulls: options.pulls,
     pass: options.pass,
@@ -94,7 +103,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     onStopping: options.onStopping,
   });
 
+  const stateDir = options.stateDir;
+  if (stateDir) {
+    const removed = outcomes.filter((outcome) => outcome.ok && outcome.action.type === 'remove-container').map((outcome) => outcome.action.resource.slice('Container/'.length));
+    await Promise.all(removed.map((container) => removeSecretFiles({ stateDir, instance: options.instance, container })));
+  }
+
   const errors = new Map<string, ReconcileError>();
+  // Its actions did not run; a later pass may write the files (a full disk freed, a permission fixed).
+  for (const [container, failure] of secretFailures) {
+    errors.set(`Container/${container}`, { resource: `Container/${container}`, message: failure.message, error: new SkippedError(failure.message, { transient: true, cause: failure }) });
+  }
   for (const problem of planned.problems) {
     if (!errors.has(problem.resource)) errors.set(problem.resource, { resource: problem.resource, message: problem.message, error: new TerminalError(problem.message) });
   }
@@ -105,7 +124,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const message = outcome.skipped ? `skipped ${outcome.action.id}: ${outcome.error.message}` : `${outcome.action.id} failed: ${outcome.error.message}`;
     errors.set(resource, { resource, message, error: outcome.error });
   }
-  const converged = outcomes.every((outcome) => outcome.ok) && planned.problems.length === 0 && !planned.pruneRefused;
+  const converged = outcomes.every((outcome) => outcome.ok) && planned.problems.length === 0 && !planned.pruneRefused && secretFailures.size === 0;
   return {
     observed,
     plan: planned,

@@ -12,7 +12,7 @@
 import type { Action, Plan } from './actions.js';
 
 /** The actions that exist because nothing declares a resource any more. */
-const REMOVALS = new Set<Action['type']>(['remove-container', 'remove-network']);
+const REMOVALS = new Set<Action['type']>(['remove-container', 'remove-network', 'remove-volume']);
 
 export interface RemovalGraceOptions {
   /** How long a removal must stay planned before it runs. @default 10000 */

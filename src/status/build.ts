@@ -16,6 +16,7 @@ import { summarizeReachability } from '../probes/model.js';
 import type { Condition, ConditionStatus, Health, ManifestFileStatus, ResourceStatus, Status, SyncState } from './model.js';
 import { STATUS_API_VERSION } from './model.js';
 import { count } from '../plural.js';
+import { mountsOf, volumeStatuses } from './volumes.js';
 
 /** Why a resource was left alone in the last pass. */
 export interface HoldBack {
@@ -64,6 +65,7 @@ export function buildStatus(input: StatusInput): Status {
   const now = new Date(input.now).toISOString();
   const resources = input.manifests ? resourceStatuses(input, input.manifests.desired) : [];
   const sync = syncState(input);
+  const volumes = input.manifests ? volumeStatuses({ desired: input.manifests.desired, instance: input.daemon.instance, lastPass: input.lastPass?.result }) : [];
   return {
     apiVersion: STATUS_API_VERSION,
     kind: 'Status',
@@ -83,6 +85,7 @@ export function buildStatus(input: StatusInput): Status {
     resources: withTransitionTimes(resources, input.previous, now),
     reachability: input.reachability,
     reachabilitySummary: summarizeReachability(input.reachability),
+    ...(volumes.length > 0 && { volumes }),
   };
 }
 
@@ -238,7 +241,8 @@ class ResourceContext {
             : ready.status === 'True'
               ? 'Healthy'
               : 'Degraded';
-    return this.#draft('Container', name, source, observed?.id, health, [synced(view), ready], view);
+    const mounts = mountsOf(observed);
+    return { ...this.#draft('Container', name, source, observed?.id, health, [synced(view), ready], view), ...(mounts && { mounts }) };
   }
 
   /** Links, publishes and Probes: healthy when every check that can be probed is. */

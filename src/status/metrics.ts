@@ -81,6 +81,22 @@ export function renderMetrics(status: Status, options: MetricsOptions = {}): str
       samples: status.resources.map((resource) => ({ labels: { kind: resource.kind, name: resource.name }, value: resource.health === 'Healthy' ? 1 : 0 })),
     },
     {
+      name: 'mooring_volume_info',
+      help: 'Always 1 for each declared volume and each orphan of this instance; the labels say its state, driver and reclaim policy.',
+      type: 'gauge',
+      samples: (status.volumes ?? []).map((volume) => ({
+        labels: { volume: volume.name, state: volume.state, driver: volume.driver ?? '', reclaim_policy: volume.reclaimPolicy ?? '' },
+        value: 1,
+      })),
+    },
+    {
+      name: 'mooring_volumes_orphaned',
+      help: 'Volumes this instance made that no manifest declares any more, kept with their data (reclaimPolicy Retain, or Delete while in use).',
+      type: 'gauge',
+      // Absent where mooring manages no volume, as every family without samples.
+      samples: status.volumes ? [{ labels: {}, value: status.volumes.filter((volume) => volume.state === 'Orphaned').length }] : [],
+    },
+    {
       name: 'mooring_manifest_valid',
       help: 'Whether the manifest file is valid (1) or not (0).',
       type: 'gauge',

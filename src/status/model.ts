@@ -3,6 +3,9 @@
  * conditions in the Kubernetes shape. Its JSON Schema is `schema/status.schema.json`.
  */
 import type { ReachabilityStatus, ReachabilitySummary } from '../probes/model.js';
+import type { VolumeStatus } from './volumes.js';
+
+export type { VolumeStatus, VolumeState } from './volumes.js';
 
 export const STATUS_API_VERSION = 'mooring/v1';
 
@@ -45,6 +48,8 @@ export interface ResourceStatus {
   health: Health;
   conditions: Condition[];
   lastError?: string;
+  /** Containers: what the engine mounts in it, e.g. `volume:pgdata:/data:rw`. Absent: nothing. */
+  mounts?: string[];
 }
 
 /** A file the daemon writes, and how its last write went: for `/healthz` and the metrics, not in the status file. */
@@ -93,6 +98,8 @@ export interface Status {
   resources: ResourceStatus[];
   reachability: ReachabilityStatus[];
   reachabilitySummary: ReachabilitySummary;
+  /** Declared volumes, and orphans of this instance. Absent: there are none. */
+  volumes?: VolumeStatus[];
   /** Set when the file would pass its size cap: what was left out of it. */
   truncated?: {
     maxBytes: number;

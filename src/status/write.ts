@@ -13,7 +13,7 @@ import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { renderMetrics } from './metrics.js';
 import type { FileWrite, Status } from './model.js';
-import { capStatus } from './size-cap.js';
+import { renderStatus } from './size-cap.js';
 import { errorMessage } from '../errors.js';
 
 /** The file system calls an atomic write makes; tests pass one that fails midway. */
@@ -74,6 +74,8 @@ export class StatusWriter {
   readonly #written = new Map<string, FileWrite>();
   /** Files whose directory was cleared of temp files left by an earlier process. */
   readonly #swept = new Set<string>();
+  /** What each file holds since its last successful write. */
+  readonly #content = new Map<string, string>();
 
   constructor(options: StatusWriterOptions) {
     this.#statusFile = options.statusFile;
@@ -90,17 +92,21 @@ export class StatusWriter {
 
   /** Writes both files; never throws. */
   async write(status: Status): Promise<void> {
-    await this.#writeOne(this.#statusFile, 'status', () => `${JSON.stringify(capStatus(status), null, 2)}\n`);
+    await this.#writeOne(this.#statusFile, 'status', () => renderStatus(status));
     if (this.#metricsFile === undefined) return;
     await this.#writeOne(this.#metricsFile, 'metrics', () => renderMetrics(status, { fileWrites: this.writes }));
   }
 
   async #writeOne(file: string, what: 'status' | 'metrics', render: () => string): Promise<void> {
     const before = this.#written.get(file)?.failure;
+    const content = render();
+    // The same bytes again (a publish with nothing new) would cost a write and an fsync, and wake every reader that watches the file.
+    if (before === undefined && this.#content.get(file) === content) return;
     if (!this.#swept.has(file)) await this.#sweep(file);
     try {
-      await writeFileAtomic(file, render(), this.#fs);
+      await writeFileAtomic(file, content, this.#fs);
     } catch (error) {
+      this.#content.delete(file);
       const message = errorMessage(error);
       this.#written.set(file, { file, failure: { error: message, since: before?.since ?? new Date(this.#clock.now()).toISOString(), count: (before?.count ?? 0) + 1 } });
       // Once per cause, since the writes repeat every few seconds; the messages differ by the temp file's name.
@@ -110,6 +116,7 @@ export class StatusWriter {
       return;
     }
     this.#written.set(file, { file });
+    this.#content.set(file, content);
     if (before !== undefined) this.#logger.info(`writing the ${what} file works again`, { file, failedWrites: before.count, since: before.since });
   }
 

@@ -12,6 +12,7 @@ import { Contract } from './contract.js';
 import { endpointCases } from './endpoint-cases.js';
 import { eventCases } from './event-cases.js';
 import { networkCases } from './network-cases.js';
+import { volumeCases } from './volume-cases.js';
 
 export type { EngineUnderTest } from './contract.js';
 
@@ -36,5 +37,6 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
     containerCases(c);
     endpointCases(c);
     eventCases(c);
+    volumeCases(c);
   });
 }

@@ -32,6 +32,8 @@ import { dropUndefined } from '../../src/drop-undefined.js';
 import { containerConfig } from '../../src/engine/container-config.js';
 import { containerMode, namespaceOwner, sharedNamespace } from '../../src/engine/network-mode.js';
 import { EngineError } from '../../src/errors.js';
+import type { ObservedVolume, VolumeConfig, VolumeUsage } from '../../src/engine/port.js';
+import { FakeVolumes } from './fake-volumes.js';
 import { BUILT_IN_NETWORKS, DEFAULT_NETWORK } from '../../src/manifests/container-networks.js';
 
 export type EngineMethod = Exclude<keyof Engine, 'events'> | 'events';
@@ -48,6 +50,8 @@ export interface FakeEngineOptions {
   version?: string;
   /** Reported by `runContainer`. @default { exitCode: 0, stdout: '', stderr: '' } */
   runResult?: RunResult;
+  /** By image, the targets of its `VOLUME`s: a container gets an anonymous volume for each it does not mount. @default {} */
+  imageVolumes?: Record<string, string[]>;
 }
 
 export interface FakeCall {
@@ -86,6 +90,8 @@ export class FakeEngine implements Engine {
   /** While false, every call fails as when the engine's socket does not answer. */
   available = true;
   runResult: RunResult;
+  /** Volumes, and the mounts containers get. */
+  readonly volumes: FakeVolumes;
   readonly #version: string;
   readonly #networks = new Map<string, ObservedNetwork>();
   readonly #containers = new Map<string, FakeContainer>();
@@ -105,6 +111,10 @@ export class FakeEngine implements Engine {
     this.pullable = new Set(options.pullable ?? []);
     this.#version = options.version ?? '20.10.24';
     this.runResult = options.runResult ?? { exitCode: 0, stdout: '', stderr: '' };
+    this.volumes = new FakeVolumes({
+      imageVolumes: options.imageVolumes,
+      usersOf: (volume) => [...this.#containers.values()].filter((container) => container.observed.mounts?.some((mount) => mount.name === volume)).map((container) => container.observed.name),
+    });
     for (const name of BUILTIN_NETWORKS) {
       const id = newId();
       this.#networks.set(id, { id, name, driver: name === 'none' ? 'null' : name, internal: false, attachable: false, enableIPv6: false, options: {}, labels: {} });
@@ -378,6 +388,26 @@ export class FakeEngine implements Engine {
     this.#emitContainer('destroyed', container.observed);
   }
 
+  async listVolumes(): Promise<ObservedVolume[]> {
+    this.#enter('listVolumes', []);
+    return this.volumes.list();
+  }
+
+  async inspectVolume(name: string): Promise<(ObservedVolume & VolumeUsage) | undefined> {
+    this.#enter('inspectVolume', [name]);
+    return this.volumes.inspect(name);
+  }
+
+  async createVolume(config: VolumeConfig): Promise<void> {
+    this.#enter('createVolume', [config]);
+    this.volumes.create(config);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.#enter('removeVolume', [name]);
+    this.volumes.remove(name);
+  }
+
   async runContainer(config: ContainerConfig, _options: { timeoutMs: number }): Promise<RunResult> {
     this.#enter('runContainer', [config, _options]);
     if (!this.images.has(config.image)) throw new EngineError(`No such image: ${config.image}`, { statusCode: 404, transient: false });
@@ -426,6 +456,7 @@ export class FakeEngine implements Engine {
   }
 
   #newContainer(config: ContainerConfig, endpoints: EndpointConfig[]): FakeContainer {
+    const mounts = this.volumes.mountsFor(config);
     const id = newId();
     const container: FakeContainer = {
       config,
@@ -443,6 +474,7 @@ export class FakeEngine implements Engine {
         restartCount: 0,
         pid: 0,
         portBindings: [],
+        ...(mounts.length > 0 && { mounts }),
         runtime: runtimeOf(config.runtime?.resources ?? {}, config.restartPolicy.name),
       },
     };

@@ -1,5 +1,5 @@
 /** Containers: list (with the endpoint cache), inspect, create, start, stop, remove, and run to completion. */
-import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
+import type { ContainerInfo, ContainerInspectInfo, DockerVersion } from 'dockerode';
 import { eachLimited } from '../../each-limited.js';
 import { errorMessage } from '../../errors.js';
 import { EngineError } from '../../errors.js';
@@ -11,6 +11,7 @@ import type { EndpointCache } from './endpoint-cache.js';
 import { containerCreateBody, containerName, inspectedContainer, inspectedName, joinedNetworks, listedContainer, networkMode, observedEndpoint } from './mapping.js';
 import type { Networks } from './networks.js';
 import { demuxLogs } from './streams.js';
+import { SUBPATH_API_VERSION, apiAtLeast } from './volume-mapping.js';
 import type { ContainerUpdate } from '../runtime-config.js';
 import { RuntimeCache, updateBody } from './runtime.js';
 
@@ -70,6 +71,7 @@ export class Containers {
 
   /** Creates the container in its first network; any further endpoints are connected right after. */
   async create(config: ContainerConfig): Promise<string> {
+    if (config.mounts?.some((mount) => mount.subpath !== undefined)) await this.#requireSubpathSupport(config.name);
     const created = await this.#client.request('createContainer', `create container ${config.name}`, (signal) =>
       this.#client.docker.createContainer({ ...containerCreateBody(config), abortSignal: signal }),
     );
@@ -154,6 +156,13 @@ export class Containers {
     } finally {
       await this.remove(id).catch((error: unknown) => this.#client.logger.warn(`cannot remove the finished container ${config.name}`, { error: errorMessage(error) }));
     }
+  }
+
+  /** An engine older than the subpath option would ignore it and mount the whole volume: refuse instead. */
+  async #requireSubpathSupport(container: string): Promise<void> {
+    const version = await this.#client.request('version', 'read the engine version', (signal) => (this.#client.docker as unknown as { version(options: { abortSignal: AbortSignal }): Promise<DockerVersion> }).version({ abortSignal: signal }));
+    if (apiAtLeast(version.ApiVersion, SUBPATH_API_VERSION)) return;
+    throw new EngineError(`create container ${container}: a volume mount's subpath needs Engine API ${SUBPATH_API_VERSION}, the engine speaks ${version.ApiVersion}; an older engine would mount the whole volume`, { transient: false });
   }
 
   async #inspect(idOrName: string): Promise<ContainerInspectInfo | undefined> {

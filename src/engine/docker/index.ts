@@ -10,7 +10,7 @@ import type { DockerVersion } from 'dockerode';
 import type { Logger } from '../../log.js';
 import { positive } from '../../positive.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, resolveEngineAddress } from '../connection.js';
-import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ObservedImage, ObservedNetwork, RunResult } from '../port.js';
+import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume, RunResult, VolumeConfig, VolumeUsage } from '../port.js';
 import type { RequestCounts } from './client.js';
 import { EngineClient } from './client.js';
 import { Containers } from './containers.js';
@@ -18,6 +18,7 @@ import { EndpointCache } from './endpoint-cache.js';
 import { engineEvents } from './events.js';
 import { Images } from './images.js';
 import { Networks } from './networks.js';
+import { Volumes } from './volumes.js';
 import type { ContainerUpdate } from '../runtime-config.js';
 
 export interface DockerEngineOptions {
@@ -39,6 +40,7 @@ export class DockerEngine implements Engine {
   readonly #networks: Networks;
   readonly #containers: Containers;
   readonly #images: Images;
+  readonly #volumes: Volumes;
 
   constructor(options: DockerEngineOptions) {
     this.#client = new EngineClient({
@@ -52,6 +54,7 @@ export class DockerEngine implements Engine {
     this.#networks = new Networks(this.#client, cache);
     this.#containers = new Containers(this.#client, cache, this.#networks);
     this.#images = new Images(this.#client);
+    this.#volumes = new Volumes(this.#client);
   }
 
   /** Where the engine is reached, e.g. `unix:///var/run/docker.sock`. */
@@ -134,6 +137,22 @@ export class DockerEngine implements Engine {
 
   runContainer(config: ContainerConfig, options: { timeoutMs: number }): Promise<RunResult> {
     return this.#containers.run(config, options);
+  }
+
+  listVolumes(): Promise<ObservedVolume[]> {
+    return this.#volumes.list();
+  }
+
+  inspectVolume(name: string): Promise<(ObservedVolume & VolumeUsage) | undefined> {
+    return this.#volumes.inspect(name);
+  }
+
+  createVolume(config: VolumeConfig): Promise<void> {
+    return this.#volumes.create(config);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.#volumes.remove(name);
   }
 
   events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent> {

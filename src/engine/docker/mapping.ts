@@ -5,6 +5,7 @@
  */
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, EndpointSettings, NetworkCreateOptions, NetworkInspectInfo } from 'dockerode';
 import { dropUndefined } from '../../drop-undefined.js';
+import { hostConfigMounts, mountsOf } from './volume-mapping.js';
 import { containerMode, namespaceOwner, sharedNamespace } from '../network-mode.js';
 import type {
   ContainerChange,
@@ -144,6 +145,7 @@ export function listedContainer(info: ContainerInfo, mode: string, endpoints: Ob
     portBindings: (info.Ports ?? []).flatMap((port): PortBinding[] =>
       port.PublicPort ? [{ containerPort: port.PrivatePort, protocol: port.Type as Protocol, hostIp: port.IP ?? '', hostPort: port.PublicPort }] : [],
     ),
+    ...mountsOf(info.Mounts),
   };
 }
 
@@ -173,6 +175,7 @@ export function inspectedContainer(info: ContainerInspectInfo, mode: string, end
     restartCount: info.RestartCount,
     pid: state.Pid,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
+    ...mountsOf(info.Mounts),
   });
 }
 
@@ -223,6 +226,8 @@ export function containerCreateBody(config: ContainerConfig): ContainerCreateOpt
       PortBindings: portBindings,
       ExtraHosts: config.extraHosts,
       Links: config.links,
+      // dockerode's types ask for every VolumeOptions member; the engine takes each as optional.
+      ...(hostConfigMounts(config.mounts) as Pick<NonNullable<ContainerCreateOptions['HostConfig']>, 'Mounts' | 'Binds'>),
       ...runtimeHostConfig(config.runtime),
     },
     ...(endpoint && { NetworkingConfig: { EndpointsConfig: { [endpoint.network]: endpointSettings(endpoint) } } }),

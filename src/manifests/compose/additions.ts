@@ -7,7 +7,7 @@
  * level or on a service, turns the dependency checks off.
  */
 import type { PendingDocument, ProjectNames, ServiceTranslation } from './context.js';
-import { ComposeValueError, expectBoolean, expectMapping, expectString, isMapping, setField } from './context.js';
+import { ComposeValueError, expectBoolean, expectMapping, expectString, isMapping, notRunning, setField } from './context.js';
 import { DEPENDENCY_CONDITIONS, dependencies } from './service-basics.js';
 import { hasDependencyConditions } from './schema-fields.js';
 import type { JoinedNetworks } from './networks.js';
@@ -61,8 +61,7 @@ export function translateDependencies(options: {
   for (const edge of edges) {
     const target = names.containers.get(edge.service);
     if (target === undefined) {
-      const why = names.services.has(edge.service) ? 'is not enabled by the profiles in COMPOSE_PROFILES' : 'is not declared';
-      translation.problem(edge.at, `service ${JSON.stringify(edge.service)} ${why}`);
+      translation.problem(edge.at, notRunning(names, edge.service));
       continue;
     }
     const condition = DEPENDENCY_CONDITIONS[edge.condition]!;
@@ -100,7 +99,7 @@ export function extensionProbes(options: { extension: MooringExtension; names: P
       const entry = expectMapping(item);
       const from = entry.from === undefined && service !== undefined ? service : expectString(entry.from);
       const fromContainer = from === 'host' ? 'host' : names.containers.get(from);
-      if (fromContainer === undefined) throw new ComposeValueError(`no service ${JSON.stringify(from)} runs in this project`, ['from']);
+      if (fromContainer === undefined) throw new ComposeValueError(notRunning(names, from), ['from']);
       const to = isMapping(entry.to) ? containerTarget(entry.to, names) : expectString(entry.to);
       const { name, from: _from, to: _to, ...rest } = entry;
       const probeName = name === undefined ? `${names.project}-${from}-to-${typeof to === 'string' ? to : to.container}` : expectString(name);
@@ -116,7 +115,7 @@ export function extensionProbes(options: { extension: MooringExtension; names: P
 function containerTarget(entry: Record<string, unknown>, names: ProjectNames): { container: string; network: string } {
   const service = expectString(entry.service);
   const container = names.containers.get(service);
-  if (container === undefined) throw new ComposeValueError(`no service ${JSON.stringify(service)} runs in this project`, ['to', 'service']);
+  if (container === undefined) throw new ComposeValueError(notRunning(names, service), ['to', 'service']);
   const key = expectString(entry.network);
   const network = names.networks.get(key);
   if (network === undefined) throw new ComposeValueError(`network ${JSON.stringify(key)} is not one of the project's`, ['to', 'network']);

@@ -36,8 +36,10 @@ export interface ProjectNames {
   directory: string;
   /** The container of each service that runs (its profiles enabled). */
   containers: ReadonlyMap<string, string>;
-  /** Every service declared, enabled or not. */
-  services: ReadonlySet<string>;
+  /** Every service declared, enabled or not, with its `profiles` (none: it always runs). */
+  services: ReadonlyMap<string, readonly string[]>;
+  /** The active profiles: the `--profile` flags, or else `COMPOSE_PROFILES`. */
+  profiles: ReadonlySet<string>;
   /** The engine name of each network of the project, by its key (`default` included). */
   networks: ReadonlyMap<string, string>;
   /** The engine name of each top-level volume, by its key. */
@@ -63,6 +65,18 @@ export interface ServiceTranslation {
   /** The environment interpolation reads (`environment: [KEY]` takes its value from it, as in Compose). */
   lookup: Lookup;
   problem(path: TreePath, message: string): void;
+}
+
+/**
+ * Why a service another one refers to (`depends_on`, `links`, `service:NAME`,
+ * a probe) does not run: undeclared, or which profile would enable it.
+ */
+export function notRunning(names: ProjectNames, service: string): string {
+  const profiles = names.services.get(service);
+  if (profiles === undefined) return `no service ${JSON.stringify(service)} is declared in this project`;
+  const active = names.profiles.size === 0 ? 'none is active' : `active: ${[...names.profiles].join(', ')}`;
+  const enabling = profiles.map((profile) => `--profile ${profile}`).join(' or ');
+  return `service ${JSON.stringify(service)} does not run: its profiles (${profiles.join(', ')}) are not active (${active}); ${enabling} would enable it`;
 }
 
 /** Sets a Container field read from the attribute at `from` (under the service). */

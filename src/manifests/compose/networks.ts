@@ -5,7 +5,7 @@
  * a network both containers join. Pure.
  */
 import type { PendingDocument, ServiceTranslation } from './context.js';
-import { ComposeValueError, expectBoolean, expectMapping, expectString, expectStringList, isMapping, setField, stringMap } from './context.js';
+import { ComposeValueError, expectBoolean, expectMapping, expectString, expectStringList, isMapping, notRunning, setField, stringMap } from './context.js';
 import { describeValue } from '../schema-issues.js';
 import type { TreePath } from './interpolate.js';
 import { hasIpamPools, hasIpv6Address } from './schema-fields.js';
@@ -136,7 +136,7 @@ export function translateNetworking(translation: ServiceTranslation): void {
     if (text === 'host' || text === 'none') return setField(translation, 'networkMode', text, ['network_mode']);
     if (text.startsWith('service:')) {
       const target = names.containers.get(text.slice('service:'.length));
-      if (target === undefined) return translation.problem(['network_mode'], `no service ${JSON.stringify(text.slice('service:'.length))} runs in this project`);
+      if (target === undefined) return translation.problem(['network_mode'], notRunning(names, text.slice('service:'.length)));
       return setField(translation, 'networkMode', `container:${target}`, ['network_mode']);
     }
     if (text.startsWith('container:')) return setField(translation, 'networkMode', text, ['network_mode']);
@@ -196,7 +196,7 @@ export function translateLinks(translation: ServiceTranslation, joined: JoinedNe
   entries.forEach((entry, index) => {
     const [target = '', alias = target] = entry.split(':');
     const container = names.containers.get(target);
-    if (container === undefined) return translation.problem(['links', index], `no service ${JSON.stringify(target)} runs in this project`);
+    if (container === undefined) return translation.problem(['links', index], notRunning(names, target));
     const mine = joined.get(translation.service) ?? [];
     const theirs = joined.get(target) ?? [];
     const shared = mine.find((key) => theirs.includes(key));

@@ -12,7 +12,7 @@ import type { Kind } from '../schema.js';
 import { schemaProblems } from '../schema-issues.js';
 import { didYouMean } from '../did-you-mean.js';
 import type { PendingDocument, ProjectNames, ServiceTranslation } from './context.js';
-import { ComposeValueError, expectMapping, isMapping, renderPath } from './context.js';
+import { ComposeValueError, expectMapping, expectStringList, isMapping, renderPath } from './context.js';
 import type { Lookup, TreePath } from './interpolate.js';
 import { interpolateTree } from './interpolate.js';
 import { parseDotenv } from './dotenv.js';
@@ -44,6 +44,11 @@ export interface ComposeProjectInput {
   directory: string;
   /** mooring's own environment: it wins over `.env`, as the shell's does for Compose. */
   environment: Lookup;
+  /**
+   * The `--profile` flags. When any is given, `COMPOSE_PROFILES` is not read:
+   * in Compose the flags replace the variable rather than add to it.
+   */
+  profiles?: readonly string[];
 }
 
 export interface ComposeProject {
@@ -98,7 +103,7 @@ export function translateComposeProject(input: ComposeProjectInput): ComposeProj
     return {};
   };
   const services = sections('services');
-  const names = projectNames({ project: name.name, directory: input.directory, services, sections, lookup });
+  const names = projectNames({ project: name.name, directory: input.directory, services, sections, lookup, profiles: input.profiles ?? [], report });
 
   let topExtension: MooringExtension | undefined;
   try {
@@ -152,13 +157,24 @@ function projectNames(options: {
   services: Record<string, unknown>;
   sections(key: string): Record<string, unknown>;
   lookup: Lookup;
+  profiles: readonly string[];
+  report(path: TreePath, message: string): void;
 }): ProjectNames {
-  const { project, services, sections, lookup } = options;
-  const profiles = new Set((lookup('COMPOSE_PROFILES') ?? '').split(',').map((profile) => profile.trim()).filter(Boolean));
+  const { project, services, sections, lookup, report } = options;
+  const requested = options.profiles.length > 0 ? options.profiles : (lookup('COMPOSE_PROFILES') ?? '').split(',');
+  const profiles = new Set(requested.map((profile) => profile.trim()).filter(Boolean));
   const containers = new Map<string, string>();
+  const declared = new Map<string, string[]>();
   for (const [service, attributes] of Object.entries(services)) {
     const entry = isMapping(attributes) ? attributes : {};
-    const wanted = Array.isArray(entry.profiles) ? entry.profiles.map(String) : [];
+    let wanted: string[] = [];
+    try {
+      wanted = entry.profiles === undefined || entry.profiles === null ? [] : expectStringList(entry.profiles);
+    } catch (error) {
+      if (!(error instanceof ComposeValueError)) throw error;
+      report(['services', service, 'profiles', ...error.at], error.message);
+    }
+    declared.set(service, wanted);
     if (wanted.length > 0 && !wanted.some((profile) => profiles.has(profile) || profiles.has('*'))) continue;
     containers.set(service, typeof entry.container_name === 'string' ? entry.container_name : `${project}-${service}-1`);
   }
@@ -169,7 +185,7 @@ function projectNames(options: {
   const networks = named('networks');
   if (!networks.has('default')) networks.set('default', `${project}_default`);
   const secrets = new Map([...Object.keys(sections('secrets'))].map((key) => [key, `${project}_${key}`.replace(/[^a-zA-Z0-9_.-]/g, '-')]));
-  return { project, directory: options.directory, containers, services: new Set(Object.keys(services)), networks, volumes: named('volumes'), secrets };
+  return { project, directory: options.directory, containers, services: declared, profiles, networks, volumes: named('volumes'), secrets };
 }
 
 /** Networks, volumes and secrets the running services use (Compose leaves out the others). */

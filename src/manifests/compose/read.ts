@@ -21,6 +21,8 @@ export async function readComposeProject(options: {
   /** The manifests directory. */
   directory: string;
   environment: NodeJS.ProcessEnv;
+  /** The `--profile` flags (none: `COMPOSE_PROFILES` decides). */
+  profiles?: readonly string[];
   read: ReadText;
 }): Promise<ManifestFile> {
   const { file, overrides, directory, environment, read } = options;
@@ -48,6 +50,7 @@ export async function readComposeProject(options: {
     ...(dotenv ? { dotenv } : {}),
     directory: resolve(directory, projectDirectory),
     environment: (name) => environment[name],
+    ...(options.profiles ? { profiles: options.profiles } : {}),
   });
   return {
     file,

@@ -5,7 +5,7 @@
  * a row on once the field exists.
  */
 import type { ServiceTranslation } from './context.js';
-import { ComposeValueError, expectInteger, expectMapping, expectNumber, expectString, isMapping, keyValues, scalarString, setField } from './context.js';
+import { ComposeValueError, expectInteger, expectMapping, expectNumber, expectString, isMapping, keyValues, notRunning, scalarString, setField } from './context.js';
 import { describeValue } from '../schema-issues.js';
 import type { Translator } from './service-basics.js';
 import { hasContainerField } from './schema-fields.js';
@@ -103,6 +103,6 @@ export function namespaceMode(value: unknown, translation: ServiceTranslation): 
   const text = expectString(value);
   if (!text.startsWith('service:')) return text;
   const container = translation.names.containers.get(text.slice('service:'.length));
-  if (container === undefined) throw new ComposeValueError(`no service ${JSON.stringify(text.slice('service:'.length))} runs in this project`);
+  if (container === undefined) throw new ComposeValueError(notRunning(translation.names, text.slice('service:'.length)));
   return `container:${container}`;
 }

@@ -3,6 +3,7 @@
  * recreated one by id), reconnect endpoints, and bring each to its declared state.
  */
 import type { EndpointConfig, ObservedContainer } from '../../engine/port.js';
+import { isAnonymousVolume } from '../../engine/volumes.js';
 import { LABELS } from '../../engine/labels.js';
 import type { FieldChange } from '../actions.js';
 import type { EffectiveContainer } from '../effective-config.js';
@@ -21,6 +22,10 @@ export function planContainers(plan: PlanContext): void {
   const fresh = new Map<string, Fresh>();
   for (const container of plan.containers.values()) {
     const observed = plan.observedContainers.get(container.name);
+    if (container.storage.problem) {
+      plan.markUnusable(container.resource, container.storage.problem);
+      continue;
+    }
     if (observed && !plan.owns(observed.labels)) {
       plan.markUnusable(container.resource, takenMessage('container', container.name, observed.labels));
       continue;
@@ -68,7 +73,7 @@ function cascadeRecreates(plan: PlanContext, fresh: Map<string, Fresh>): void {
     changed = false;
     for (const container of plan.containers.values()) {
       const observed = plan.observedContainers.get(container.name);
-      if (fresh.has(container.name) || !observed || !plan.owns(observed.labels)) continue;
+      if (fresh.has(container.name) || !observed || !plan.owns(observed.labels) || plan.unusable.has(container.resource)) continue;
       const { networkModeContainer, legacyLinks } = container.needs;
       const reason = networkModeContainer && fresh.has(networkModeContainer)
         ? `it shares the network namespace of container ${networkModeContainer}, which is ${fresh.get(networkModeContainer)}`
@@ -94,12 +99,20 @@ function addPull(plan: PlanContext, container: EffectiveContainer): void {
 
 function addRecreate(plan: PlanContext, container: EffectiveContainer, observed: ObservedContainer, reason: string, changes: FieldChange[]): void {
   addPull(plan, container);
+  // As `docker compose` does: the new container gets the old one's anonymous volumes (an image's VOLUME), so a recreate never empties them.
+  const declared = new Set((container.config.mounts ?? []).map((mount) => mount.target));
+  const carried = (observed.mounts ?? []).filter((mount) => isAnonymousVolume(mount) && !declared.has(mount.target));
+  const config = carried.length === 0 ? container.config : {
+    ...container.config,
+    mounts: [...(container.config.mounts ?? []), ...carried.map((mount) => ({ type: 'volume' as const, source: mount.name!, target: mount.target, readOnly: mount.readOnly }))],
+  };
+  const keeps = carried.map((mount) => `${mount.target} (anonymous volume ${mount.name!.slice(0, 12)})`).join(', ');
   plan.add({
     type: 'recreate-container',
-    container: container.config,
+    container: config,
     containerId: observed.id,
     stopTimeoutSeconds: stopTimeoutOf(observed),
-    ...plan.base('recreate-container', container.resource, reason, changes),
+    ...plan.base('recreate-container', container.resource, carried.length === 0 ? reason : `${reason}; keeps the old container's ${keeps}`, changes),
   });
 }
 

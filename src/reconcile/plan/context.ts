@@ -3,7 +3,7 @@
  * problems and kept resources they add to. Nothing here calls the engine.
  */
 import type { DesiredState } from '../../manifests/model.js';
-import type { ObservedContainer, ObservedNetwork } from '../../engine/port.js';
+import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../engine/port.js';
 import { COMPOSE_PROJECT_LABEL, LABELS, MANAGED_BY, isOwnedBy } from '../../engine/labels.js';
 import type { Action, ActionType, FieldChange, Kept, Problem, Waiting } from '../actions.js';
 import type { EffectiveContainer, EffectiveNetwork } from '../effective-config.js';
@@ -22,6 +22,8 @@ export interface PlanOptions {
    * @default false
    */
   allowEmpty?: boolean;
+  /** Where secret files are written (`--state-dir`); containers with secrets need it. */
+  stateDir?: string;
 }
 
 /** An action while planning: `requires` names the resources that must be usable for it to make sense. */
@@ -40,6 +42,8 @@ export class PlanContext {
   readonly allContainers: ObservedContainer[];
   /** Local image ids by tag (`normalizeImage()`); empty when the observation has none. */
   readonly images: ReadonlyMap<string, string>;
+  /** Undefined when volumes were not observed: nothing is planned for them then. */
+  readonly observedVolumes: ObservedVolume[] | undefined;
   /** The declared networks and containers, by name. */
   readonly networks: Map<string, EffectiveNetwork>;
   readonly containers: Map<string, EffectiveContainer>;
@@ -61,8 +65,9 @@ export class PlanContext {
     this.observedContainers = new Map(observed.containers.map((container) => [container.name, container]));
     this.allContainers = observed.containers;
     this.images = observed.images ?? new Map();
+    this.observedVolumes = observed.volumes;
     this.networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
-    this.containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance })]));
+    this.containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance, stateDir: options.stateDir })]));
   }
 
   /** The fields every action has, its id made from its type, the resource's name and the network it is about. */
@@ -101,6 +106,14 @@ export class PlanContext {
     const { unavailableFiles } = this.desired;
     if (unavailableFiles.length === 0) return undefined;
     return `nothing is removed while a manifest that may declare it fails to load: ${unavailableFiles.join(', ')}`;
+  }
+
+  /** Whether pruning is refused because no manifest declares anything (and `--allow-empty` is not given). */
+  declaresNothing(): boolean {
+    const { desired } = this;
+    const declared = desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length +
+      (desired.volumes?.length ?? 0) + (desired.secrets?.length ?? 0);
+    return declared === 0 && !this.allowEmpty;
   }
 
   /** An owned container no manifest declares, kept while a manifest fails to load. */

@@ -1,5 +1,5 @@
 /** Field diffs between what runs and what is declared, for the `changes` of an action. */
-import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork } from '../../engine/port.js';
+import type { EndpointConfig, ObservedContainer, ObservedEndpoint, ObservedNetwork, ObservedVolume, VolumeConfig } from '../../engine/port.js';
 import { LABELS, isMooringLabel } from '../../engine/labels.js';
 import { canonicalJson } from '../../engine/spec-hash.js';
 import type { FieldChange } from '../actions.js';
@@ -29,6 +29,18 @@ export function networkChanges(observed: ObservedNetwork, desired: EffectiveNetw
   diffMaps('options', observed.options, want.options, push);
   diffMaps('labels', userLabels(observed.labels), userLabels(want.labels), push);
   return orUnknown(changes, desired.hash);
+}
+
+/** What differs between a volume and its manifest: none of it can be applied to a volume that exists. */
+export function volumeChanges(observed: ObservedVolume, desired: VolumeConfig): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const push: Push = (field, from, to) => {
+    if (from !== to) changes.push(withDefined({ field, from, to }));
+  };
+  push('driver', observed.driver, desired.driver);
+  diffMaps('driverOpts', observed.driverOpts, desired.driverOpts, push);
+  diffMaps('labels', userLabels(observed.labels), userLabels(desired.labels), push);
+  return changes;
 }
 
 export function containerChanges(observed: ObservedContainer, desired: EffectiveContainer): FieldChange[] {

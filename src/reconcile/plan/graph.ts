@@ -15,7 +15,9 @@ const TYPE_ORDER: ActionType[] = [
   'stop-container',
   'remove-container',
   'remove-network',
+  'remove-volume',
   'create-network',
+  'create-volume',
   'recreate-network',
   'pull-image',
   'recreate-container',
@@ -42,6 +44,8 @@ export function link(plan: PlanContext): void {
         const targets = [...container.needs.legacyLinks, ...optional(container.needs.networkModeContainer)];
         deps.push(actionId('pull-image', container.name), ...targets.flatMap(made));
         if (draft.type === 'recreate-container') deps.push(...ofContainer(container.name, 'disconnect'));
+        deps.push(...container.storage.volumes.map((volume) => actionId('create-volume', volume)));
+        draft.requires.push(...container.storage.volumes.map((volume) => resourceKey('Volume', volume)));
         if (first) {
           deps.push(...networkAction(first));
           draft.requires.push(resourceKey('Network', first));
@@ -77,7 +81,12 @@ export function link(plan: PlanContext): void {
         }
         break;
       }
+      case 'remove-volume':
+        // Planned with the removals of the containers that used it.
+        deps.push(...draft.dependsOn);
+        break;
       case 'create-network':
+      case 'create-volume':
       case 'pull-image':
       case 'disconnect':
         break;

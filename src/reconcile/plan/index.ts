@@ -4,8 +4,8 @@
  * Nothing here calls the engine, reads a clock or logs.
  *
  * The phases run in this order, each adding drafts to one shared context:
- * networks, containers (with cascading recreates, endpoints, state), prune and
- * network teardown; then the graph links, drops and orders them.
+ * networks, containers (with cascading recreates, endpoints, state), prune,
+ * volumes and network teardown; then the graph links, drops and orders them.
  */
 import type { Plan } from '../actions.js';
 import type { PlanOptions } from './context.js';
@@ -14,6 +14,7 @@ import { planContainers } from './containers.js';
 import { dropUnusable, link, order } from './graph.js';
 import { planNetworks } from './networks.js';
 import { planNetworkTeardown, planPrune } from './prune.js';
+import { planVolumes } from './volumes.js';
 
 export type { PlanOptions } from './context.js';
 
@@ -22,15 +23,20 @@ export function plan(options: PlanOptions): Plan {
   planNetworks(context);
   planContainers(context);
   planPrune(context);
+  planVolumes(context);
   planNetworkTeardown(context);
   link(context);
   dropUnusable(context);
   const actions = order(context);
+  const secretFiles = Object.fromEntries(
+    [...context.containers.values()].filter((container) => container.storage.secretFiles.length > 0 && !context.unusable.has(container.resource)).map((container) => [container.name, container.storage.secretFiles]),
+  );
   return {
     actions,
     problems: context.problems,
     kept: context.kept,
     ...(context.waiting.length > 0 && { waiting: context.waiting }),
     ...(context.pruneRefused === undefined ? {} : { pruneRefused: context.pruneRefused }),
+    ...(Object.keys(secretFiles).length > 0 && { secretFiles }),
   };
 }

@@ -15,9 +15,7 @@ export function planPrune(plan: PlanContext): void {
     (network) => plan.owns(network.labels) && !plan.networks.has(network.name) && !referenced.has(network.name),
   );
   if (containers.length + networks.length === 0) return;
-  const { desired } = plan;
-  const declared = desired.networks.length + desired.containers.length + desired.links.length + desired.publishes.length + desired.probes.length;
-  if (declared === 0 && !plan.allowEmpty) {
+  if (plan.declaresNothing()) {
     plan.pruneRefused =
       `no manifest declares anything, yet ${containers.length} container(s) and ${networks.length} network(s) carry the labels of instance "${plan.instance}": ` +
       'refusing to remove them; pass --allow-empty to remove them';

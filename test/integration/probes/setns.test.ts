@@ -83,6 +83,19 @@ describe('SetnsPool (network namespaces)', function () {
     }
   });
 
+  it('keeps one thread for a long queue of checks that answer at once', async () => {
+    const lean = new SetnsPool({ thread: proberProgram().thread, growAfterMs: 300 });
+    try {
+      // The first task starts the thread, which may take longer than `growAfterMs` on a busy machine.
+      await lean.run({ pid: process.pid, checks: checkOpenPort() });
+      const outputs = await Promise.all(Array.from({ length: 400 }, () => lean.run({ pid: process.pid, checks: checkOpenPort() })));
+      assert.deepEqual(new Set(outputs.map((output) => output.results[0]?.reason)), new Set(['Connected']));
+      assert.equal(lean.threads, 1);
+    } finally {
+      await lean.close();
+    }
+  });
+
   it('starts more threads while tasks wait on checks that time out, up to its size', async () => {
     const growing = new SetnsPool({ thread: proberProgram().thread, size: 3, growAfterMs: 50 });
     try {

@@ -5,13 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
-import { CommanderError } from 'commander';
 import type { CommandFactory } from '../../../src/cli/command.js';
 import type { ApplyCommandDeps } from '../../../src/cli/apply.js';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { runCommand } from '../../helpers/cli-io.js';
 import { acquireInstanceLock } from '../../../src/controller/lock.js';
 
 const MANIFESTS = `
@@ -48,21 +47,7 @@ describe('mooring plan and mooring apply', () => {
 
   afterEach(() => rm(directory, { recursive: true, force: true }));
 
-  /** Runs the command with exactly `args`; a CommanderError (a usage error) is exit code 1, as `main` makes it. */
-  async function runWith(factory: (deps: ApplyCommandDeps) => CommandFactory, args: string[]) {
-    const { io, output } = captureIo();
-    let code = -1;
-    const command = factory(deps)(io, (exit) => (code = exit))
-      .exitOverride()
-      .configureOutput({ writeOut: (text) => (output.stdout += text), writeErr: (text) => (output.stderr += text) });
-    try {
-      await command.parseAsync(args, { from: 'user' });
-    } catch (error) {
-      if (!(error instanceof CommanderError)) throw error;
-      code = 1;
-    }
-    return { code, ...output };
-  }
+  const runWith = (factory: (deps: ApplyCommandDeps) => CommandFactory, args: string[]) => runCommand(factory(deps), args);
   const run = (factory: (deps: ApplyCommandDeps) => CommandFactory, ...args: string[]) => runWith(factory, ['-m', directory, '--instance', 'cli-test', ...args]);
   const plan = (...args: string[]) => run(createPlanCommand, ...args);
   const apply = (...args: string[]) => run(createApplyCommand, ...args);

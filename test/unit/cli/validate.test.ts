@@ -26,7 +26,7 @@ describe('mooring validate', () => {
     const result = await run('validate', '-m', EXAMPLES);
     assert.equal(result.code, 0);
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /^\S+manifests: valid \(7 files, \d+ documents\)\n$/);
+    assert.match(result.stdout, /^\S+manifests: valid \(8 files, \d+ documents\)\n$/);
   });
 
   it('takes the directory as an argument too', async () => {
@@ -63,7 +63,7 @@ describe('mooring validate', () => {
       'schema.yaml:7:3: Container/api: spec.imgae: unknown field `imgae`; did you mean `image`?',
       'schema.yaml:8:3: Container/api: spec.restartPolicy: expected one of no, always, unless-stopped, on-failure, got "sometimes"',
       'schema.yaml:9:16: Container/api: spec.expose.1: expected a port such as 80, "80/tcp" or "53/udp", got "53/sctp"',
-      'schema.yaml:12:1: Contaner/typo: kind: expected one of Network, Container, Link, PortPublish, Probe, got "Contaner"; did you mean `Container`?',
+      'schema.yaml:12:1: Contaner/typo: kind: expected one of Network, Container, Link, PortPublish, Probe, Volume, Secret, got "Contaner"; did you mean `Container`?',
       'schema.yaml:23:3: PortPublish/web-http: spec.containerPort: expected a number, got "80"',
       'schema.yaml:24:3: PortPublish/web-http: spec.hostIp: expected an IPv4 address or an IPv6 address, got "localhost"',
       // The parser notices the unclosed quote where the file ends.

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import { statusSchemaErrors } from '../../helpers/status-schema.js';
@@ -41,8 +41,26 @@ function fencedBlocks(file: string, markdown: string, language: string): Example
 /** A YAML block is a manifest example when it declares mooring documents (others are, e.g., Prometheus rules). */
 const isManifest = (example: Example) => /^apiVersion: mooring\/v1$/m.test(example.text);
 
-async function problemsOf(directory: string): Promise<{ errors: string[]; documents: number }> {
-  const loaded = await loadDesiredState({ directory });
+/**
+ * What an example refers to outside itself, which a page cannot carry: a
+ * Secret's `file`, a Container's `envFiles` (made as placeholder files) and a
+ * Secret's `env` variable (set to a placeholder).
+ */
+async function provideInputs(directory: string, text: string): Promise<NodeJS.ProcessEnv> {
+  const files = [
+    ...[...text.matchAll(/^\s*file: (\S+)$/gm)].map((match) => match[1]!),
+    ...[...text.matchAll(/^\s*envFiles: \[([^\]]*)\]$/gm)].flatMap((match) => match[1]!.split(',').map((name) => name.trim())),
+  ];
+  for (const file of files) {
+    const target = resolve(directory, file);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, 'PLACEHOLDER=1\n');
+  }
+  return Object.fromEntries([...text.matchAll(/^\s*env: ([A-Za-z_][A-Za-z0-9_]*)$/gm)].map((match) => [match[1]!, 'placeholder']));
+}
+
+async function problemsOf(directory: string, env: NodeJS.ProcessEnv = {}): Promise<{ errors: string[]; documents: number }> {
+  const loaded = await loadDesiredState({ directory, env });
   const errors = [...loaded.files.flatMap((file) => file.errors), ...loaded.heldBackErrors].map((error) => error.message);
   return { errors, documents: loaded.files.reduce((sum, file) => sum + file.documents.length, 0) };
 }
@@ -62,7 +80,7 @@ describe('documentation examples', () => {
     const examples = fencedBlocks('docs/manifests.md', await readFile(join(REPO, 'docs/manifests.md'), 'utf8'), 'yaml');
     for (const example of examples) assert.ok(isManifest(example), `${example.file}:${example.line}: expected a manifest example`);
     const text = examples.map((example) => example.text).join('\n');
-    for (const kind of ['Network', 'Container', 'Link', 'PortPublish', 'Probe']) {
+    for (const kind of ['Network', 'Container', 'Link', 'PortPublish', 'Probe', 'Volume', 'Secret']) {
       assert.match(text, new RegExp(`^kind: ${kind}$`, 'm'), `expected an example of ${kind}`);
     }
   });
@@ -74,7 +92,7 @@ describe('documentation examples', () => {
         const exampleDirectory = join(directory, String(index));
         await mkdir(exampleDirectory);
         await writeFile(join(exampleDirectory, 'example.yaml'), example.text);
-        const { errors, documents } = await problemsOf(exampleDirectory);
+        const { errors, documents } = await problemsOf(exampleDirectory, await provideInputs(exampleDirectory, example.text));
         assert.deepEqual(errors, [], `${example.file}:${example.line}: the example is invalid`);
         assert.ok(documents > 0, `${example.file}:${example.line}: the example declares nothing`);
       }

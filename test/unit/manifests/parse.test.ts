@@ -125,13 +125,13 @@ describe('parseManifest: schema rules', () => {
     {
       title: 'unknown kind, close to a known one',
       text: network('').replace('kind: Network', 'kind: Netwrok'),
-      expected: ['m.yaml:2:1: Netwrok/front: kind: expected one of Network, Container, Link, PortPublish, Probe, got "Netwrok"; did you mean `Network`?'],
+      expected: ['m.yaml:2:1: Netwrok/front: kind: expected one of Network, Container, Link, PortPublish, Probe, Volume, Secret, got "Netwrok"; did you mean `Network`?'],
     },
     {
       title: 'no kind and no apiVersion',
       text: 'metadata: { name: x }\nspec: {}\n',
       expected: [
-        'm.yaml:1:1: kind: required field is missing (expected one of Network, Container, Link, PortPublish, Probe)',
+        'm.yaml:1:1: kind: required field is missing (expected one of Network, Container, Link, PortPublish, Probe, Volume, Secret)',
         'm.yaml:1:1: apiVersion: expected "mooring/v1", got nothing',
       ],
     },
@@ -155,6 +155,10 @@ describe('parseManifest: schema rules', () => {
       'm.yaml:8:3: Container/web: spec.state: expected one of running, stopped, got "paused"',
       'm.yaml:9:3: Container/web: spec.colour: unknown field `colour`',
     ]);
+  });
+
+  it('reports an unknown field named like an object method (`toString`) rather than throw', () => {
+    assert.deepEqual(messages(container('  toString: []')), ['m.yaml:7:3: Container/web: spec.toString: unknown field `toString`']);
   });
 });
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { systemClock } from '../../../src/clock.js';
 import { createLogger } from '../../../src/log.js';
@@ -99,6 +99,21 @@ describe('StatusWriter', () => {
     const metrics = await readFile(join(directory, 'mooring.prom'), 'utf8');
     assert.ok(metrics.startsWith(renderMetrics(sampleStatus())));
     assert.match(metrics, /^mooring_status_write_success\{file=".*status\.json"\} 1$/m);
+  });
+
+  it('does not write a file again when its content is what it holds already, and writes it when the content changes', async () => {
+    const opened: string[] = [];
+    const counting: StatusWriterFs = { ...fs, open: ((path: string, flags: string, mode: number) => (opened.push(path), fs.open(path, flags, mode))) as AtomicWriteFs['open'] };
+    const statusWriter = writer(counting);
+    await statusWriter.write(sampleStatus());
+    // The second metrics also report the first write of the metrics file itself.
+    await statusWriter.write(sampleStatus());
+    assert.deepEqual(opened.map((path) => basename(path).split('.')[1]), ['status', 'mooring', 'mooring']);
+    await statusWriter.write(sampleStatus());
+    assert.equal(opened.length, 3, 'nothing changed: nothing written');
+    await statusWriter.write({ ...sampleStatus(), generatedAt: '2024-05-01T12:00:20.000Z' });
+    assert.equal(opened.length, 4, 'the status changed, its metrics did not');
+    assert.equal(JSON.parse(await readFile(join(directory, 'status.json'), 'utf8')).generatedAt, '2024-05-01T12:00:20.000Z');
   });
 
   it('still writes the metrics when the status write fails, and says which file failed, once per cause', async () => {

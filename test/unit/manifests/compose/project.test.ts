@@ -4,8 +4,9 @@ import { translateComposeProject } from '../../../../src/manifests/compose/proje
 import { SERVICE_ATTRIBUTES } from '../../../../src/manifests/compose/attributes.js';
 import { hasContainerField } from '../../../../src/manifests/compose/schema-fields.js';
 
-function translate(text: string, options: { override?: string; dotenv?: string; env?: Record<string, string>; directory?: string } = {}): ComposeProject {
+function translate(text: string, options: { override?: string; dotenv?: string; env?: Record<string, string>; directory?: string; profiles?: string[] } = {}): ComposeProject {
   return translateComposeProject({
+    ...(options.profiles === undefined ? {} : { profiles: options.profiles }),
     files: [{ file: 'shop/compose.yaml', text }, ...(options.override === undefined ? [] : [{ file: 'shop/compose.override.yaml', text: options.override }])],
     ...(options.dotenv === undefined ? {} : { dotenv: { file: 'shop/.env', text: options.dotenv } }),
     directory: options.directory ?? '/srv/manifests/shop',
@@ -195,11 +196,70 @@ networks: { back: {} }
     assert.deepEqual([web.image, web.env, web.labels], ['mooring/busybox:latest', { MODE: 'from-dotenv', PORT: '2' }, { port: '2' }]);
   });
 
-  it('runs a service with profiles only when COMPOSE_PROFILES enables one', () => {
-    const text = 'services:\n  web: { image: mooring/busybox:latest }\n  debug: { image: mooring/busybox:latest, profiles: [debug] }\n';
-    assert.deepEqual(Object.keys(byName(translate(text))).sort(), ['Container/shop-web-1', 'Network/shop_default']);
-    assert.ok(byName(translate(text, { env: { COMPOSE_PROFILES: 'debug' } }))['Container/shop-debug-1']);
-    assert.ok(byName(translate(text, { dotenv: 'COMPOSE_PROFILES=debug' }))['Container/shop-debug-1']);
+  describe('profiles', () => {
+    const text = `services:
+  web:
+    image: mooring/busybox:latest
+  debug:
+    image: mooring/busybox:latest
+    profiles: [debug, tools]
+  metrics:
+    image: mooring/busybox:latest
+    profiles: [metrics]
+`;
+    const running = (project: ComposeProject) => {
+      assert.deepEqual(messages(project), []);
+      return Object.keys(byName(project)).filter((key) => key.startsWith('Container/')).sort();
+    };
+
+    it('runs a service without profiles always, and one with profiles only when one of them is active', () => {
+      assert.deepEqual(running(translate(text)), ['Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { profiles: ['tools'] })), ['Container/shop-debug-1', 'Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { profiles: ['tools', 'metrics'] })), ['Container/shop-debug-1', 'Container/shop-metrics-1', 'Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { profiles: ['*'] })), ['Container/shop-debug-1', 'Container/shop-metrics-1', 'Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { profiles: ['other'] })), ['Container/shop-web-1']);
+    });
+
+    it('reads COMPOSE_PROFILES from the environment or .env when no --profile is given', () => {
+      assert.deepEqual(running(translate(text, { env: { COMPOSE_PROFILES: 'debug, metrics' } })), ['Container/shop-debug-1', 'Container/shop-metrics-1', 'Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { dotenv: 'COMPOSE_PROFILES=metrics' })), ['Container/shop-metrics-1', 'Container/shop-web-1']);
+    });
+
+    it('lets --profile replace COMPOSE_PROFILES rather than add to it, as Compose does', () => {
+      assert.deepEqual(running(translate(text, { env: { COMPOSE_PROFILES: 'metrics' }, profiles: ['debug'] })), ['Container/shop-debug-1', 'Container/shop-web-1']);
+      assert.deepEqual(running(translate(text, { dotenv: 'COMPOSE_PROFILES=metrics', profiles: ['debug'] })), ['Container/shop-debug-1', 'Container/shop-web-1']);
+    });
+
+    it('reports a dependency on a service whose profiles are inactive at its place, with the profile that would enable it', () => {
+      const project = translate(`services:
+  web:
+    image: mooring/busybox:latest
+    depends_on: [db]
+    links: [db]
+  db:
+    image: mooring/busybox:latest
+    profiles: [data, full]
+  sidecar:
+    image: mooring/busybox:latest
+    network_mode: service:db
+`);
+      const why = 'service "db" does not run: its profiles (data, full) are not active (none is active); --profile data or --profile full would enable it';
+      assert.deepEqual(messages(project), [
+        `shop/compose.yaml:11:5: service sidecar: network_mode: ${why}`,
+        `shop/compose.yaml:5:13: service web: links[0]: ${why}`,
+        `shop/compose.yaml:4:18: service web: depends_on[0]: ${why}`,
+      ]);
+      const dependent = 'services:\n  web:\n    image: mooring/busybox:latest\n    depends_on: [db]\n  db:\n    image: mooring/busybox:latest\n    profiles: [data]\n';
+      assert.deepEqual(messages(translate(dependent, { profiles: ['full'] })), [
+        'shop/compose.yaml:4:18: service web: depends_on[0]: service "db" does not run: its profiles (data) are not active (active: full); --profile data would enable it',
+      ]);
+      assert.deepEqual(running(translate(dependent, { profiles: ['data'] })), ['Container/shop-db-1', 'Container/shop-web-1']);
+    });
+
+    it('refuses profiles that are not a list of names', () => {
+      const project = translate('services:\n  web:\n    image: mooring/busybox:latest\n    profiles: debug\n');
+      assert.deepEqual(messages(project), ['shop/compose.yaml:4:5: service web: profiles: expected a list, got "debug"']);
+    });
   });
 
   it('reports every problem at FILE:LINE:COL with the service and the attribute', () => {
@@ -235,8 +295,8 @@ include: [other.yaml]
       'shop/compose.yaml:13:15: service web: deploy.replicas: mooring runs one container per service: more replicas are not supported',
       'shop/compose.yaml:14:36: service web: healthcheck.interval: expected a duration such as "10s", "1m30s" or "500ms", got "soon"',
       'shop/compose.override.yaml:3:5: service web: stop_grace_period: expected a duration such as "10s", "1m30s" or "500ms", got "forever"',
-      'shop/compose.yaml:17:5: service db: network_mode: no service "nowhere" runs in this project',
-      'shop/compose.yaml:11:18: service web: depends_on[0]: service "ghost" is not declared',
+      'shop/compose.yaml:17:5: service db: network_mode: no service "nowhere" is declared in this project',
+      'shop/compose.yaml:11:18: service web: depends_on[0]: no service "ghost" is declared in this project',
     ]);
   });
 

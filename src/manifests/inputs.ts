@@ -1,0 +1,153 @@
+/**
+ * What manifests point at outside themselves: each Secret's content (a file or
+ * a variable of mooring's environment) and each Container's env files. Read at
+ * every load, so an edit reaches the spec hash at the next pass that reads the
+ * manifests (a change of the manifests, the resync timer, SIGHUP).
+ *
+ * A missing or unreadable input is an error located at the field that names
+ * it; it stops only the containers that use it.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { inspect } from 'node:util';
+import path from 'node:path';
+import type { Document } from './model.js';
+import { ManifestError } from './errors.js';
+import { MAX_FILE_BYTES } from './load.js';
+import { errorMessage } from '../errors.js';
+
+/**
+ * A secret's bytes. They leave this object only through `bytes()`, which the
+ * one writer of secret files calls: serialized or inspected (a log line, the
+ * status, an error), it shows as `[secret]`.
+ */
+export class SecretContent {
+  readonly #bytes: Buffer;
+  /** Of the content; salted again before it reaches a label. */
+  readonly sha256: string;
+
+  constructor(bytes: Buffer) {
+    this.#bytes = bytes;
+    this.sha256 = createHash('sha256').update(bytes).digest('hex');
+  }
+
+  bytes(): Buffer {
+    return this.#bytes;
+  }
+
+  toJSON(): string {
+    return '[secret]';
+  }
+
+  toString(): string {
+    return '[secret]';
+  }
+
+  [inspect.custom](): string {
+    return '[secret]';
+  }
+}
+
+export type Resolved<T> = { value: T; error?: undefined } | { value?: undefined; error: ManifestError };
+
+export interface ResolvedInputs {
+  /** By Secret name. */
+  secrets: ReadonlyMap<string, Resolved<SecretContent>>;
+  /** By Container name: the variables of its env files, later files winning. */
+  envFiles: ReadonlyMap<string, Resolved<Record<string, string>>>;
+}
+
+export interface ResolveInputsOptions {
+  directory: string;
+  secrets: readonly Document<'Secret'>[];
+  containers: readonly Document<'Container'>[];
+  /** mooring's own environment, for `env` secrets and for env-file lines that name a variable only. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function resolveInputs(options: ResolveInputsOptions): Promise<ResolvedInputs> {
+  const env = options.env ?? process.env;
+  const secrets = new Map<string, Resolved<SecretContent>>();
+  await Promise.all(options.secrets.map(async (secret) => {
+    secrets.set(secret.name, await resolveSecret(secret, options.directory, env));
+  }));
+  const envFiles = new Map<string, Resolved<Record<string, string>>>();
+  await Promise.all(options.containers.filter((container) => container.spec.envFiles.length > 0).map(async (container) => {
+    envFiles.set(container.name, await resolveEnvFiles(container, options.directory, env));
+  }));
+  return { secrets, envFiles };
+}
+
+/** A short digest of everything resolved, for the desired state's revision; it says nothing of the content. */
+export function inputsRevision(inputs: ResolvedInputs): string {
+  const hash = createHash('sha256');
+  for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
+  for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function resolveSecret(secret: Document<'Secret'>, directory: string, env: NodeJS.ProcessEnv): Promise<Resolved<SecretContent>> {
+  const { spec } = secret;
+  if (spec.env !== undefined) {
+    const value = env[spec.env];
+    if (value === undefined) return { error: located(secret, ['spec', 'env'], `variable ${spec.env} is not set in mooring's environment`) };
+    return { value: new SecretContent(Buffer.from(value)) };
+  }
+  const file = resolvePath(directory, secret.source.file, spec.file!);
+  try {
+    return { value: new SecretContent(await readSmallFile(file)) };
+  } catch (error) {
+    return { error: located(secret, ['spec', 'file'], `cannot read secret file ${file}: ${errorMessage(error)}`) };
+  }
+}
+
+async function resolveEnvFiles(container: Document<'Container'>, directory: string, env: NodeJS.ProcessEnv): Promise<Resolved<Record<string, string>>> {
+  const merged: Record<string, string> = {};
+  for (const [i, name] of container.spec.envFiles.entries()) {
+    const file = resolvePath(directory, container.source.file, name);
+    let text: string;
+    try {
+      text = (await readSmallFile(file)).toString('utf8');
+    } catch (error) {
+      return { error: located(container, ['spec', 'envFiles', i], `cannot read env file ${file}: ${errorMessage(error)}`) };
+    }
+    const parsed = parseEnvFile(text, env);
+    if ('error' in parsed) return { error: located(container, ['spec', 'envFiles', i], `${file}: ${parsed.error}`) };
+    Object.assign(merged, parsed.variables);
+  }
+  return { value: merged };
+}
+
+/**
+ * `docker run --env-file`: one `KEY=value` per line, the value taken as it
+ * is (no quotes removed, no expansion); `#` starts a comment line; a line with
+ * a name only takes that variable from the environment, when it is set.
+ */
+export function parseEnvFile(text: string, env: NodeJS.ProcessEnv): { variables: Record<string, string> } | { error: string } {
+  const variables: Record<string, string> = {};
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trimStart();
+    if (line === '' || line.startsWith('#')) continue;
+    const equals = line.indexOf('=');
+    const key = equals < 0 ? line.trimEnd() : line.slice(0, equals);
+    if (key === '' || /\s/.test(key)) return { error: `line ${i + 1}: expected KEY=value, got a variable name with spaces or none` };
+    if (equals >= 0) variables[key] = line.slice(equals + 1);
+    else if (env[key] !== undefined) variables[key] = env[key];
+  }
+  return { variables };
+}
+
+/** A path in a manifest is relative to the manifest's own file. */
+function resolvePath(directory: string, manifestFile: string, file: string): string {
+  return path.resolve(directory, path.dirname(manifestFile), file);
+}
+
+async function readSmallFile(file: string): Promise<Buffer> {
+  const bytes = await readFile(file);
+  if (bytes.length > MAX_FILE_BYTES) throw new Error(`${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`);
+  return bytes;
+}
+
+function located(document: Pick<Document, 'kind' | 'name' | 'positionOf'>, fieldPath: (string | number)[], detail: string): ManifestError {
+  return new ManifestError(detail, { ...document.positionOf(fieldPath), resource: `${document.kind}/${document.name}`, path: fieldPath.join('.') });
+}
