@@ -22,6 +22,7 @@ interface RunOptions extends EngineCommandOptions {
   metricsFile?: string;
   listen?: string;
   resync: number;
+  pullInterval: number;
   pruneDelay: number;
   probeInterval: number;
   probeTimeout: number;
@@ -49,6 +50,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
       .option('--metrics-file <file>', 'Prometheus text file for node_exporter\'s textfile collector')
       .option('--listen <address>', 'serve /healthz, /readyz, /metrics and /status over HTTP on host:port')
       .addOption(durationOption('--resync <duration>', 'full pass, manifests read again, at least this often', '30s'))
+      .addOption(durationOption('--pull-interval <duration>', 'pull an image with pullPolicy Always at most this often', '5m'))
       .addOption(durationOption('--prune-delay <duration>', 'remove what no manifest declares only once that has held this long', '10s'))
       .addOption(durationOption('--probe-interval <duration>', 'time between reachability rounds', '10s'))
       .addOption(durationOption('--probe-timeout <duration>', 'per check, resolution and connection', '1s'))
@@ -90,6 +92,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           listen: options.listen,
           resyncMs: options.resync,
           pruneDelayMs: options.pruneDelay,
+          pullIntervalMs: options.pullInterval,
           allowEmpty: options.allowEmpty,
           stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
           probes: {

@@ -14,6 +14,7 @@ import { createManifestLoader } from '../manifests/desired-state.js';
 import { scopedLoader } from '../manifests/node-scope.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
+import { Pulls } from '../reconcile/pulls.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
 import type { Status } from '../status/model.js';
@@ -98,6 +99,7 @@ export class Daemon {
       probes: this.#probes,
       crashLoops: new CrashLoopTracker(options.crashLoop),
       removalGrace: new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS }),
+      pulls: new Pulls({ engine, clock, logger, intervalMs: options.pullIntervalMs }),
       allowEmpty: options.allowEmpty ?? false,
       stateDir: options.stateDir,
       retry: options.retry,

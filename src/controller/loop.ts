@@ -19,6 +19,7 @@ import { declaresOverlay } from '../reconcile/overlay.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { RemovalGrace } from '../reconcile/removal-grace.js';
+import type { Pulls } from '../reconcile/pulls.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
 import type { CrashLoop, CrashLoopTracker } from './crash-loop.js';
 import type { EngineHealth } from './engine-health.js';
@@ -43,6 +44,7 @@ export interface LoopOptions {
   probes: ProbeScheduler;
   crashLoops: CrashLoopTracker;
   removalGrace: RemovalGrace;
+  pulls: Pulls;
   allowEmpty: boolean;
   stateDir: string | undefined;
   retry: RetryOptions | undefined;
@@ -192,6 +194,7 @@ export class Loop {
         signal: this.#o.signal,
         observed,
         removalGrace: this.#o.removalGrace,
+        pulls: this.#o.pulls,
         onPlanned: (planned) => publisher.applying(started, planned.actions),
         onStopping: (finishing) => (this.#finishing = finishing),
       });

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   stateDir?: string;
   /** A removal of what no manifest declares waits until passes have planned it this long without a break. @default 10000 */
   pruneDelayMs?: number;
+  /** An image with `pullPolicy: Always` is pulled at most this often. @default DEFAULT_PULL_INTERVAL_MS (5 min) */
+  pullIntervalMs?: number;
   /** The reachability probes' settings. */
   probes?: Omit<ProbeSchedulerOptions, 'engine' | 'logger' | 'clock' | 'instance' | 'onRound'>;
   /** Retries of one action within a pass. */

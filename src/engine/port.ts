@@ -128,10 +128,18 @@ export interface ContainerConfig {
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+export interface ObservedImage {
+  id: string;
+  /** As the engine lists them, e.g. `mooring/busybox:latest`. */
+  tags: string[];
+}
+
 export interface ObservedContainer {
   id: string;
   name: string;
   image: string;
+  /** The id of the image it was created from: its tag may point elsewhere since. */
+  imageId?: string;
   labels: Record<string, string>;
   status: ContainerStatus;
   /**
@@ -238,6 +246,8 @@ export interface Engine extends VolumeOperations {
 
   imageExists(image: string): Promise<boolean>;
   pullImage(image: string): Promise<void>;
+  /** Every local image with its tags, in one request. */
+  listImages(): Promise<ObservedImage[]>;
 
   createContainer(config: ContainerConfig): Promise<string>;
   startContainer(idOrName: string): Promise<void>;

@@ -9,6 +9,7 @@
  * the rest depends on. Only sequences not yet begun are skipped.
  */
 import pRetry from 'p-retry';
+import type { Pulls } from './pulls.js';
 import type { Engine } from '../engine/port.js';
 import { EngineError, SkippedError, TerminalError, asError, isTransient } from '../errors.js';
 import type { Clock } from '../clock.js';
@@ -36,6 +37,8 @@ export interface ApplyOptions {
   /** Resource keys (`Container/web`) whose actions must not run this time; their dependents are skipped too. */
   holdBack?: ReadonlySet<string>;
   retry?: RetryOptions;
+  /** The daemon's bounded `Always` pulls: an image they pulled within the interval is not pulled again for a creation. */
+  pulls?: Pulls;
   /** Added to every log line, so the lines of one pass can be found together. */
   pass?: number;
   /**
@@ -181,9 +184,11 @@ class ActionRunner {
   readonly #pass: number | undefined;
   /** One pull per image per pass, however many containers use it. */
   readonly #images = new Map<string, Promise<void>>();
+  readonly #pulls: Pulls | undefined;
 
   constructor(options: ApplyOptions) {
     this.#engine = options.engine;
+    this.#pulls = options.pulls;
     this.#logger = options.logger;
     this.#clock = options.clock;
     this.#pass = options.pass;
@@ -310,7 +315,8 @@ class ActionRunner {
     }
   }
 
-  #ensureImage(image: string, policy: string, call: <T>(what: string, run: () => Promise<T>) => Promise<T>): Promise<void> {
+  #ensureImage(image: string, declared: string, call: <T>(what: string, run: () => Promise<T>) => Promise<T>): Promise<void> {
+    const policy = declared === 'Always' && this.#pulls?.fresh(image) ? 'IfNotPresent' : declared;
     const key = `${policy} ${image}`;
     let ready = this.#images.get(key);
     if (!ready) {

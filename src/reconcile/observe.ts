@@ -1,6 +1,7 @@
 import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
+import { normalizeImage } from './effective-config.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -11,6 +12,8 @@ export interface ObservedState {
   containers: ObservedContainer[];
   /** The engine's place in a swarm: read only when an overlay network is declared or a mooring one is listed. */
   swarm?: SwarmState;
+  /** Local image ids by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated. */
+  images?: ReadonlyMap<string, string>;
   /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
   volumes?: ObservedVolume[];
 }
@@ -32,18 +35,19 @@ export interface ObserveOptions {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** Reads the engine's networks, containers and volumes: three list calls, and one inspection per `fresh` container. */
+/** Reads the engine's networks, containers, volumes and images: four list calls, and one inspection per `fresh` container. */
 export async function observe(options: ObserveOptions): Promise<ObservedState> {
-  const [networks, listed, volumes, asked] = await Promise.all([
+  const [networks, listed, volumes, images, asked] = await Promise.all([
     options.engine.listNetworks(),
     options.engine.listContainers(),
     options.engine.listVolumes(),
+    observeImages(options.engine),
     options.swarm === true ? options.engine.swarm() : undefined,
   ]);
   // An overlay mooring made and no manifest declares any more: only a manager may remove it.
   const ownOverlay = networks.some((network) => network.driver === 'overlay' && network.labels[LABELS.managedBy] === MANAGED_BY);
   const swarm = asked ?? (ownOverlay ? await options.engine.swarm() : undefined);
-  const base = { instance: options.instance, networks, volumes, ...(swarm === undefined ? {} : { swarm }) };
+  const base = { instance: options.instance, networks, volumes, images, ...(swarm === undefined ? {} : { swarm }) };
   const fresh = [...new Set(options.fresh ?? [])];
   if (fresh.length === 0) return { ...base, containers: listed };
   const inspected = new Map<string, ObservedContainer | undefined>();
@@ -53,4 +57,10 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
   const containers = listed.filter((container) => !inspected.has(container.name));
   for (const container of inspected.values()) if (container) containers.push(container);
   return { ...base, containers };
+}
+
+/** Local image ids by tag; the adapter answers from its cache while nothing changed. */
+export async function observeImages(engine: Engine): Promise<Map<string, string>> {
+  const images = await engine.listImages();
+  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image.id] as const)));
 }

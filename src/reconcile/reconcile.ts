@@ -12,7 +12,9 @@ import type { Plan } from './actions.js';
 import type { ActionOutcome, RetryOptions } from './apply.js';
 import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
-import { observe } from './observe.js';
+import { observe, observeImages } from './observe.js';
+import type { Pulls } from './pulls.js';
+import { normalizeImage } from './effective-config.js';
 import { plan } from './plan/index.js';
 import { declaresOverlay } from './overlay.js';
 import type { RemovalGrace } from './removal-grace.js';
@@ -39,6 +41,8 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** What the engine runs, when the caller has just observed it; otherwise the pass observes. */
   observed?: ObservedState;
+  /** The daemon's bounded pulls of `pullPolicy: Always` images, done before the plan so that it sees where their tags now point. */
+  pulls?: Pulls;
   /** The daemon's prune delay: removals of what no manifest declares wait until they have been planned long enough. */
   removalGrace?: RemovalGrace;
   /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
@@ -70,7 +74,11 @@ export interface ReconcileResult {
 /** Runs one pass. Rejects only when the engine cannot be observed; failures of single actions are in the result. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
-  const observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance, swarm: declaresOverlay(options.desired) }));
+  const always = options.desired.containers.filter((document) => document.spec.pullPolicy === 'Always').map((document) => normalizeImage(document.spec.image));
+  const pulled = (await options.pulls?.refresh(always)) ?? 0;
+  let observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance, swarm: declaresOverlay(options.desired) }));
+  // The caller observed before the pulls: where the tags point now is read again.
+  if (options.observed && pulled > 0) observed = { ...observed, images: await observeImages(options.engine) };
   const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false, stateDir: options.stateDir });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, resourceFields(problem.resource));
@@ -90,6 +98,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     concurrency: options.concurrency,
     holdBack,
     retry: options.retry,
+    pulls: options.pulls,
     pass: options.pass,
     signal: options.signal,
     onStopping: options.onStopping,

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  ObservedImage,
   ContainerChange,
   ContainerConfig,
   ContainerStatus,
@@ -98,6 +99,8 @@ export class FakeEngine implements Engine {
   readonly #networks = new Map<string, ObservedNetwork>();
   readonly #containers = new Map<string, FakeContainer>();
   readonly #failures: Failure[] = [];
+  readonly #imageIds = new Map<string, string>();
+  readonly #remoteIds = new Map<string, string>();
   readonly #listeners = new Set<(event: EngineEvent | Error) => void>();
   /** What the container list still shows of a container whose state changed (`setStatus` with `listLags`). */
   readonly #listView = new Map<string, ObservedContainer>();
@@ -135,6 +138,22 @@ export class FakeEngine implements Engine {
 
   clearCalls(): void {
     this.calls.length = 0;
+  }
+
+  /** Points a local tag at another image, as `docker tag` or a build does: ids are `sha256:<tag>` until then. */
+  retag(image: string, id: string): void {
+    this.images.add(image);
+    this.#imageIds.set(image, id);
+  }
+
+  /** Points the registry's tag at another image: the next pull of it brings that id. */
+  publish(image: string, id: string): void {
+    this.pullable.add(image);
+    this.#remoteIds.set(image, id);
+  }
+
+  imageId(image: string): string {
+    return this.#imageIds.get(image) ?? `sha256:${image}`;
   }
 
   /** Adds a network as if someone had created it (no event, no call recorded). */
@@ -287,6 +306,13 @@ export class FakeEngine implements Engine {
     this.#enter('pullImage', [image]);
     if (!this.pullable.has(image)) throw new EngineError(`pull access denied for ${image}, repository does not exist or may require 'docker login'`, { statusCode: 404, transient: false });
     this.images.add(image);
+    const remote = this.#remoteIds.get(image);
+    if (remote) this.#imageIds.set(image, remote);
+  }
+
+  async listImages(): Promise<ObservedImage[]> {
+    this.#enter('listImages', []);
+    return [...this.images].map((tag) => ({ id: this.imageId(tag), tags: [tag] }));
   }
 
   async createContainer(config: ContainerConfig): Promise<string> {
@@ -447,6 +473,7 @@ export class FakeEngine implements Engine {
         id,
         name: config.name,
         image: config.image,
+        imageId: this.imageId(config.image),
         labels: { ...config.labels },
         status: 'created',
         networkMode: this.#byName(config.networkMode),

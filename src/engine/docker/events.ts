@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { EngineError } from '../../errors.js';
 import type { EngineEvent } from '../port.js';
 import type { EngineClient } from './client.js';
+import type { Images } from './images.js';
 import { engineEvent } from './mapping.js';
 import { jsonLines } from './streams.js';
 
@@ -11,9 +12,10 @@ import { jsonLines } from './streams.js';
  * when the engine closes the stream or the connection breaks, it throws a
  * transient `EngineError`. Only the answer to the request has a deadline: a
  * stream stays quiet while nothing happens, so whether the engine still
- * answers is for the caller to ask (`followEngineEvents` does).
+ * answers is for the caller to ask (`followEngineEvents` does). Image events
+ * only invalidate `images`' list, kept while a stream is live.
  */
-export async function* engineEvents(client: EngineClient, signal: AbortSignal): AsyncIterable<EngineEvent> {
+export async function* engineEvents(client: EngineClient, signal: AbortSignal, images: Images): AsyncIterable<EngineEvent> {
   if (signal.aborted) return;
   const what = 'watch engine events';
   let stream: Readable;
@@ -21,15 +23,17 @@ export async function* engineEvents(client: EngineClient, signal: AbortSignal): 
     stream = (await client.request(
       'events',
       what,
-      (requestSignal) => client.docker.getEvents({ filters: { type: ['container', 'network'] }, abortSignal: requestSignal }),
+      (requestSignal) => client.docker.getEvents({ filters: { type: ['container', 'network', 'image'] }, abortSignal: requestSignal }),
       { signal },
     )) as Readable;
   } catch (error) {
     if (signal.aborted) return;
     throw error;
   }
+  images.watching(true);
   try {
     for await (const message of jsonLines(stream)) {
+      if ((message as { Type?: string }).Type === 'image') images.changed();
       const event = engineEvent(message);
       if (event) yield event;
     }
@@ -37,6 +41,7 @@ export async function* engineEvents(client: EngineClient, signal: AbortSignal): 
     if (signal.aborted) return;
     throw client.error(what, error);
   } finally {
+    images.watching(false);
     stream.destroy();
   }
   if (signal.aborted) return;

@@ -10,7 +10,7 @@ import type { DockerVersion } from 'dockerode';
 import type { Logger } from '../../log.js';
 import { positive } from '../../positive.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, resolveEngineAddress } from '../connection.js';
-import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ObservedNetwork, ObservedVolume, RunResult, SwarmState, VolumeConfig, VolumeUsage } from '../port.js';
+import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume, RunResult, SwarmState, VolumeConfig, VolumeUsage } from '../port.js';
 import type { RequestCounts } from './client.js';
 import { EngineClient } from './client.js';
 import { Containers } from './containers.js';
@@ -113,6 +113,10 @@ export class DockerEngine implements Engine {
     return this.#images.pull(image);
   }
 
+  listImages(): Promise<ObservedImage[]> {
+    return this.#images.list();
+  }
+
   createContainer(config: ContainerConfig): Promise<string> {
     return this.#containers.create(config);
   }
@@ -158,7 +162,7 @@ export class DockerEngine implements Engine {
   }
 
   events(options: { signal: AbortSignal }): AsyncIterable<EngineEvent> {
-    return engineEvents(this.#client, options.signal);
+    return engineEvents(this.#client, options.signal, this.#images);
   }
 }
 

@@ -12,6 +12,7 @@ import { actionId, stopTimeoutOf, takenMessage } from './context.js';
 import { containerChanges, endpointChanges } from './diff.js';
 import { completed, dependencyReady, waitingFor } from './depends.js';
 import { inPlaceStep } from './update.js';
+import { imageMoved } from './images.js';
 
 type Fresh = 'created' | 'recreated';
 
@@ -38,7 +39,8 @@ export function planContainers(plan: PlanContext): void {
       fresh.set(container.name, 'recreated');
     } else {
       const labelChanges = observed.labels[LABELS.specHash] === container.hash ? [] : containerChanges(observed, container);
-      const step = inPlaceStep({ container, observed, labelChanges });
+      const moved = imageMoved(container.config.image, observed, plan.images);
+      const step = moved ? { kind: 'recreate' as const, reason: moved } : inPlaceStep({ container, observed, labelChanges });
       if (step.kind === 'recreate') {
         addRecreate(plan, container, observed, step.reason, labelChanges);
         fresh.set(container.name, 'recreated');

@@ -42,6 +42,8 @@ export class PlanContext {
   readonly allContainers: ObservedContainer[];
   /** The engine's place in a swarm, when it was read: it decides who manages overlay networks. */
   readonly swarm: ObservedState['swarm'];
+  /** Local image ids by tag (`normalizeImage()`); empty when the observation has none. */
+  readonly images: ReadonlyMap<string, string>;
   /** Undefined when volumes were not observed: nothing is planned for them then. */
   readonly observedVolumes: ObservedVolume[] | undefined;
   /** The declared networks and containers, by name. */
@@ -65,6 +67,7 @@ export class PlanContext {
     this.observedContainers = new Map(observed.containers.map((container) => [container.name, container]));
     this.allContainers = observed.containers;
     this.swarm = observed.swarm;
+    this.images = observed.images ?? new Map();
     this.observedVolumes = observed.volumes;
     this.networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
     this.containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance, stateDir: options.stateDir })]));

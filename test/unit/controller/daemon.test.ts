@@ -208,7 +208,7 @@ describe('Daemon', () => {
     await settle(0);
     assert.equal(passes(), before + 1);
     assert.equal(manifests.lastGoodSeen.length, loads + 1);
-    assert.deepEqual(engine.calls.map((call) => call.method).sort(), ['listContainers', 'listNetworks', 'listVolumes']);
+    assert.deepEqual(engine.calls.map((call) => call.method).sort(), ['listContainers', 'listImages', 'listNetworks', 'listVolumes']);
   });
 
   it('repairs a removed container and a disconnected network from engine events', async () => {

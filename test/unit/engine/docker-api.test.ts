@@ -247,7 +247,7 @@ describe('DockerEngine against a stand-in Engine API', () => {
       assert.match(error.message, /^watch engine events: the engine at unix:\/\/.* closed the event stream$/);
     });
 
-    it('asks the engine for container and network events only', async () => {
+    it('asks the engine for container, network and image events (image events only invalidate the image list)', async () => {
       let query = '';
       standIn.routes.set('GET /events', (request, response) => {
         query = decodeURIComponent(request.url ?? '');
@@ -257,7 +257,7 @@ describe('DockerEngine against a stand-in Engine API', () => {
       await rejection((async () => {
         for await (const _ of engine.events({ signal: new AbortController().signal })) void _;
       })());
-      assert.match(query, /filters=\{"type":\["container","network"\]\}/);
+      assert.match(query, /filters=\{"type":\["container","network","image"\]\}/);
     });
 
     it('ends quietly when the signal aborts while the stream is open', async () => {

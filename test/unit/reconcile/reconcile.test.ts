@@ -18,7 +18,7 @@ const example = desiredState([
 ]);
 
 describe('reconcile', () => {
-  it('converges, and a second pass makes only the three list calls', async () => {
+  it('converges, and a second pass makes only the four list calls (the adapter answers the image list from its cache)', async () => {
     const engine = new FakeEngine();
     const first = await converge(engine, example);
     assert.ok(first.converged, JSON.stringify(first.errors));
@@ -27,7 +27,7 @@ describe('reconcile', () => {
     const second = await converge(engine, example);
     assert.ok(second.converged);
     assert.deepEqual(second.outcomes, []);
-    assert.deepEqual(engine.calls.map((call) => call.method).sort(), ['listContainers', 'listNetworks', 'listVolumes']);
+    assert.deepEqual(engine.calls.map((call) => call.method).sort(), ['listContainers', 'listImages', 'listNetworks', 'listVolumes']);
   });
 
   it('reports plan problems and refused pruning as not converged', async () => {

@@ -136,6 +136,7 @@ describe('engine mapping', () => {
         id: ID,
         name: 'web',
         image: 'mooring/busybox:latest',
+        imageId: 'sha256:1',
         labels: { 'io.mooring.name': 'web' },
         status: 'running',
         networkMode: 'front',
