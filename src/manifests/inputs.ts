@@ -13,7 +13,7 @@ import { inspect } from 'node:util';
 import path from 'node:path';
 import type { Document } from './model.js';
 import { ManifestError } from './errors.js';
-import { MAX_FILE_BYTES } from './load.js';
+import { MAX_FILE_BYTES } from './limits.js';
 import { errorMessage } from '../errors.js';
 
 /**

@@ -10,6 +10,7 @@ import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
+import { MAX_FILE_BYTES } from './limits.js';
 import { parseManifest } from './parse.js';
 import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
 import type { ReadText } from './compose/read.js';
@@ -17,8 +18,6 @@ import { readComposeProject } from './compose/read.js';
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
 
-/** Larger files are refused unread: manifests are small, and a huge file is a mistake (or an attack). */
-export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** The entry of `LoadedDirectory.files` for the manifests directory itself, when it cannot be listed. */
 export const ROOT_ENTRY = './';

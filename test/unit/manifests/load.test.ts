@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import type { LoaderFs } from '../../../src/manifests/load.js';
-import { loadManifestDirectory, MAX_FILE_BYTES } from '../../../src/manifests/load.js';
+import { loadManifestDirectory } from '../../../src/manifests/load.js';
+import { MAX_FILE_BYTES } from '../../../src/manifests/limits.js';
 import { MAX_DOCUMENTS_PER_FILE, parseManifest } from '../../../src/manifests/parse.js';
 
 const NETWORK = 'apiVersion: mooring/v1\nkind: Network\nmetadata:\n  name: front\nspec: {}\n';
