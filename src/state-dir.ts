@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResolvedInputs } from './manifests/inputs.js';
+import type { ResolvedInputs } from './manifests/model.js';
 import type { SecretFile } from './reconcile/effective-storage.js';
 import { secretsDirectory } from './reconcile/effective-storage.js';
 import { errorMessage } from './errors.js';

@@ -9,53 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { inspect } from 'node:util';
 import path from 'node:path';
-import type { Document } from './model.js';
+import type { Document, Resolved, ResolvedInputs } from './model.js';
+import { SecretContent } from './secret-content.js';
 import { ManifestError } from './errors.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { errorMessage } from '../errors.js';
 
-/**
- * A secret's bytes. They leave this object only through `bytes()`, which the
- * one writer of secret files calls: serialized or inspected (a log line, the
- * status, an error), it shows as `[secret]`.
- */
-export class SecretContent {
-  readonly #bytes: Buffer;
-  /** Of the content; salted again before it reaches a label. */
-  readonly sha256: string;
 
-  constructor(bytes: Buffer) {
-    this.#bytes = bytes;
-    this.sha256 = createHash('sha256').update(bytes).digest('hex');
-  }
-
-  bytes(): Buffer {
-    return this.#bytes;
-  }
-
-  toJSON(): string {
-    return '[secret]';
-  }
-
-  toString(): string {
-    return '[secret]';
-  }
-
-  [inspect.custom](): string {
-    return '[secret]';
-  }
-}
-
-export type Resolved<T> = { value: T; error?: undefined } | { value?: undefined; error: ManifestError };
-
-export interface ResolvedInputs {
-  /** By Secret name. */
-  secrets: ReadonlyMap<string, Resolved<SecretContent>>;
-  /** By Container name: the variables of its env files, later files winning. */
-  envFiles: ReadonlyMap<string, Resolved<Record<string, string>>>;
-}
 
 export interface ResolveInputsOptions {
   directory: string;

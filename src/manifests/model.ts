@@ -4,7 +4,7 @@
  */
 import type { Kind, SpecByKind } from './schema.js';
 import type { ManifestError, SourcePosition } from './errors.js';
-import type { ResolvedInputs } from './inputs.js';
+import type { SecretContent } from './secret-content.js';
 
 export interface Document<K extends Kind = Kind> {
   kind: K;
@@ -79,4 +79,15 @@ export interface DesiredState {
   remote?: Document<'Container'>[];
   /** A hash over the documents in the state; changes whenever the desired state does. */
   revision: string;
+}
+
+/** A secret's content or an env file's variables, or why they could not be read. */
+export type Resolved<T> = { value: T; error?: undefined } | { value?: undefined; error: ManifestError };
+
+/** What the manifests name outside themselves, read when they are loaded. */
+export interface ResolvedInputs {
+  /** By Secret name. */
+  secrets: ReadonlyMap<string, Resolved<SecretContent>>;
+  /** By Container name: the variables of its env files, later files winning. */
+  envFiles: ReadonlyMap<string, Resolved<Record<string, string>>>;
 }

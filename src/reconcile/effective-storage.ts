@@ -11,7 +11,7 @@ import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
 import type { MountConfig } from '../engine/port.js';
 import type { Document } from '../manifests/model.js';
-import type { ResolvedInputs } from '../manifests/inputs.js';
+import type { ResolvedInputs } from '../manifests/model.js';
 import type { Mount } from '../manifests/volumes.js';
 import { SECRETS_DIRECTORY, inSecretsDirectory, normalizeMount, normalizeSecretReference } from '../manifests/volumes.js';
 import { compare } from '../compare.js';

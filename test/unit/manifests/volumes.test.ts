@@ -6,7 +6,8 @@ import { inspect } from 'node:util';
 import { parseManifest } from '../../../src/manifests/parse.js';
 import { validateManifestSet } from '../../../src/manifests/validate.js';
 import { createManifestLoader, loadDesiredState } from '../../../src/manifests/desired-state.js';
-import { SecretContent, parseEnvFile } from '../../../src/manifests/inputs.js';
+import { parseEnvFile } from '../../../src/manifests/inputs.js';
+import { SecretContent } from '../../../src/manifests/secret-content.js';
 import { normalizeMount, normalizeSecretReference } from '../../../src/manifests/volumes.js';
 
 const doc = (kind: string, name: string, spec: string) => `{apiVersion: mooring/v1, kind: ${kind}, metadata: {name: ${name}}, spec: ${spec}}`;
