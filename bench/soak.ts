@@ -26,7 +26,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { removeLabelled } from '../test/helpers/docker.js';
+import { removeLabelled } from '../test/support/docker.js';
 import { duration } from '../src/manifests/schema.js';
 import { durationMs } from '../src/manifests/desired-state.js';
 import { startDaemon } from './daemon-process.js';

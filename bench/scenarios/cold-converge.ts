@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { DEFAULT_CONCURRENCY } from '../../src/reconcile/apply.js';
 import { median, run, runPool, timed } from '../measure.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../scenario.js';

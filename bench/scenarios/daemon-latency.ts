@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { DockerEngine } from '../../src/engine/docker/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startDaemon } from '../daemon-process.js';

@@ -3,7 +3,7 @@
  * 10 s, resyncs at the default period; CPU and memory read from /proc.
  */
 import { join } from 'node:path';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { startDaemon } from '../daemon-process.js';
 import { processCost } from '../measure.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../scenario.js';

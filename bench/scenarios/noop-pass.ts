@@ -3,7 +3,7 @@
  * requests with the adapter's own counters: what the daemon pays every resync.
  */
 import { join } from 'node:path';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { DockerEngine } from '../../src/engine/docker/index.js';
 import { loadDesiredState } from '../../src/manifests/desired-state.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';

@@ -3,7 +3,7 @@
  * a round costs and whether it fits well within the probe interval.
  */
 import { join } from 'node:path';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { DockerEngine } from '../../src/engine/docker/index.js';
 import { loadDesiredState } from '../../src/manifests/desired-state.js';
 import { ProbeScheduler } from '../../src/probes/scheduler.js';

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { removeLabelled } from '../../test/helpers/docker.js';
+import { removeLabelled } from '../../test/support/docker.js';
 import { silentLogger } from '../../src/log.js';
 import type { Status } from '../../src/status/model.js';
 import { StatusWriter } from '../../src/status/write.js';

@@ -1,6 +1,6 @@
 /** Containers: create, the states they go through, inspect, and what the engine refuses. */
 import assert from 'node:assert/strict';
-import { TEST_IMAGE, uniqueName } from '../helpers/docker.js';
+import { TEST_IMAGE, uniqueName } from '../support/docker.js';
 import type { Contract } from './contract.js';
 import { KILLED, assertEngineError } from './contract.js';
 

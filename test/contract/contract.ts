@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { ContainerConfig, Engine, NetworkConfig, ObservedContainer } from '../../src/engine/port.js';
 import { EngineError } from '../../src/errors.js';
 import { containerConfig } from '../../src/engine/container-config.js';
-import { TEST_IMAGE, uniqueName } from '../helpers/docker.js';
+import { TEST_IMAGE, uniqueName } from '../support/docker.js';
 
 /** Exit code of a process killed by SIGKILL. */
 export const KILLED = 137;

@@ -1,6 +1,6 @@
 /** Endpoints: connect and disconnect with aliases, addresses and links. */
 import assert from 'node:assert/strict';
-import { uniqueName } from '../helpers/docker.js';
+import { uniqueName } from '../support/docker.js';
 import type { Contract } from './contract.js';
 import { assertEngineError, inSubnet } from './contract.js';
 

@@ -5,7 +5,7 @@
  * container) comes from a small per-engine hook, never from skipping a case.
  */
 import assert from 'node:assert/strict';
-import { TEST_IMAGE, uniqueName } from '../helpers/docker.js';
+import { TEST_IMAGE, uniqueName } from '../support/docker.js';
 import { containerCases } from './container-cases.js';
 import type { EngineUnderTest } from './contract.js';
 import { Contract } from './contract.js';

@@ -4,8 +4,8 @@
  */
 import { DockerEngine } from '../../src/engine/docker/index.js';
 import { silentLogger } from '../../src/log.js';
-import { FakeEngine } from '../fakes/fake-engine.js';
-import { TEST_IMAGE, docker, requireEngine } from '../helpers/docker.js';
+import { FakeEngine } from '../support/fake-engine.js';
+import { TEST_IMAGE, docker, requireEngine } from '../support/docker.js';
 import { engineContract } from './engine-contract.js';
 
 engineContract('FakeEngine', async () => {

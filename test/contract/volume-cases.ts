@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { VolumeConfig } from '../../src/engine/port.js';
-import { uniqueName } from '../helpers/docker.js';
+import { uniqueName } from '../support/docker.js';
 import type { Contract } from './contract.js';
 import { assertEngineError } from './contract.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, docker, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
-import { MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, docker, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
+import { MooringProcess, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 describe('mooring run: a dependent waits for its dependency to be healthy', function () {
   this.timeout(120_000);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, uniqueName } from '../helpers/docker.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, uniqueName } from '../support/docker.js';
+import { MooringProcess, eventually, readStatus, requireBuild } from '../support/mooring-process.js';
 
 /** `/healthz` and friends, as a load balancer or a probe would ask. */
 async function get(address: string, path: string): Promise<{ status: number; body: string }> {

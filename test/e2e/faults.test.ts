@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Status } from '../../src/status/model.js';
-import { RUN_ID, TEST_IMAGE, requireEngine } from '../helpers/docker.js';
-import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, requireEngine } from '../support/docker.js';
+import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 const execFileAsync = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/second-engine.sh', import.meta.url));

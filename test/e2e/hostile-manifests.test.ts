@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
+import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
 import type { Status } from '../../src/status/model.js';
-import { MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
+import { MooringProcess, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 /** Far above the idle daemon's ~130 MB; a loader that read a 5 MB file or expanded an alias bomb whole would pass it. */
 const RSS_BOUND_MB = 400;

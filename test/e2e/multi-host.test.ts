@@ -9,10 +9,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Status } from '../../src/status/model.js';
-import { RUN_ID, TEST_IMAGE, requireEngine } from '../helpers/docker.js';
-import type { SwarmNode } from '../helpers/swarm.js';
-import { useSwarm } from '../helpers/swarm.js';
-import { MooringProcess, eventually, requireBuild, statusWaiter } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, requireEngine } from '../support/docker.js';
+import type { SwarmNode } from '../support/swarm.js';
+import { useSwarm } from '../support/swarm.js';
+import { MooringProcess, eventually, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 /** One node's mooring. */
 interface Mooring {

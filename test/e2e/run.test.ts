@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
-import { promtoolCheck } from '../helpers/promtool.js';
+import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
+import { promtoolCheck } from '../support/promtool.js';
 import type { Status } from '../../src/status/model.js';
-import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from './mooring-process.js';
+import { eventually, MooringProcess, readStatus, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 interface Inspected {
   Id: string;

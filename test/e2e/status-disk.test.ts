@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
+import { MooringProcess, eventually, readStatus, requireBuild } from '../support/mooring-process.js';
 
 const execFileAsync = promisify(execFile);
 const mount = (...args: string[]) => execFileAsync('mount', args);

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
+import { RUN_ID, TEST_IMAGE, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
 import type { ResourceStatus } from '../../src/status/model.js';
-import { MooringProcess, eventually, readStatus, requireBuild } from './mooring-process.js';
+import { MooringProcess, eventually, readStatus, requireBuild } from '../support/mooring-process.js';
 
 interface Inspected {
   Id: string;

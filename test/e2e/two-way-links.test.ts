@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReachabilityStatus } from '../../src/probes/model.js';
 import type { Status } from '../../src/status/model.js';
-import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
-import { eventually, MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
+import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
+import { eventually, MooringProcess, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../manifests/two-way-links.yaml', import.meta.url));
 

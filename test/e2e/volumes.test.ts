@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../helpers/docker.js';
+import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../support/docker.js';
 import type { Status } from '../../src/status/model.js';
-import { eventually, MooringProcess, requireBuild, statusWaiter } from './mooring-process.js';
+import { eventually, MooringProcess, requireBuild, statusWaiter } from '../support/mooring-process.js';
 
 interface Inspected {
   Id: string;

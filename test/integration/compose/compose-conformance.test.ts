@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { main } from '../../../src/cli/main.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { captureIo } from '../../support/cli-io.js';
 import { hasContainerField } from '../../../src/manifests/compose/schema-fields.js';
-import { docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 const execFileAsync = promisify(execFile);
 const CORPUS = fileURLToPath(new URL('../../fixtures/compose/conformance', import.meta.url));

@@ -11,7 +11,7 @@ import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { EngineError } from '../../../src/errors.js';
 import type { ContainerConfig, EngineEvent } from '../../../src/engine/port.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
-import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 /** Every resource of this suite carries it, so `after` finds them all. */
 const SUITE_LABEL = { 'io.mooring.test': uniqueName('engine') };

@@ -20,8 +20,8 @@ import type { ReachabilityStatus } from '../../../src/probes/model.js';
 import type { Status } from '../../../src/status/model.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { writeFileAtomic } from '../../../src/status/write.js';
-import { promtoolCheck } from '../../helpers/promtool.js';
-import { TEST_IMAGE, docker, dockerMaybe, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { promtoolCheck } from '../../support/promtool.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeByName, requireEngine, uniqueName } from '../../support/docker.js';
 import { container, desiredState, document, link, publish } from '../../unit/reconcile/fixtures.js';
 
 const execFileAsync = promisify(execFile);

@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { proberProgram } from '../../../src/probes/prober-program.js';
 import { SetnsPool } from '../../../src/probes/setns.js';
-import type { LoopbackPorts } from '../../unit/probes/loopback.js';
-import { loopbackPorts } from '../../unit/probes/loopback.js';
+import type { LoopbackPorts } from '../../support/loopback.js';
+import { loopbackPorts } from '../../support/loopback.js';
 
 describe('SetnsPool (network namespaces)', function () {
   this.timeout(30_000);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
-import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../support/docker.js';
 import { container, desiredState, link } from '../../unit/reconcile/fixtures.js';
 
 describe('source process ids across probe rounds (engine)', function () {

@@ -13,7 +13,7 @@ import { CLOSE_GRACE_MS } from '../../../src/probes/dials.js';
 import { runChecks } from '../../../src/probes/prober.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
 import type { ReachabilityStatus } from '../../../src/probes/model.js';
-import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { TEST_IMAGE, docker, removeByName, requireEngine, uniqueName } from '../../support/docker.js';
 import { container, desiredState, document, publish } from '../../unit/reconcile/fixtures.js';
 
 const probe = (name: string, spec: Record<string, unknown>) => document('Probe', name, spec);

@@ -16,7 +16,7 @@ import { observe } from '../../../src/reconcile/observe.js';
 import { plan } from '../../../src/reconcile/plan/index.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
 import { container, desiredState } from '../../unit/reconcile/fixtures.js';
-import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 describe('images follow their tags against the real engine', function () {
   this.timeout(120_000);

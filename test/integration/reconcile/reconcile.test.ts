@@ -19,7 +19,7 @@ import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
 import { reported } from '../../unit/reconcile/reported.js';
 import { main } from '../../../src/cli/main.js';
-import { TEST_IMAGE, docker, dockerMaybe, removeByName, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeByName, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
 

@@ -19,8 +19,8 @@ import { plan } from '../../../src/reconcile/plan/index.js';
 import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
 import { main } from '../../../src/cli/main.js';
-import { captureIo } from '../../helpers/cli-io.js';
-import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { captureIo } from '../../support/cli-io.js';
+import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
 const manifest = (kind: string, name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion: 'mooring/v1', kind, metadata: { name }, spec });

@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { Status } from '../../../src/status/model.js';
-import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeByName, removeLabelled, requireEngine, uniqueName } from '../../helpers/docker.js';
+import { RUN_ID, TEST_IMAGE, docker, dockerMaybe, removeByName, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../../..');

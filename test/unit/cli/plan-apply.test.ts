@@ -9,8 +9,8 @@ import type { CommandFactory } from '../../../src/cli/command.js';
 import type { ApplyCommandDeps } from '../../../src/cli/apply.js';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { runCommand } from '../../helpers/cli-io.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { runCommand } from '../../support/cli-io.js';
 import { acquireInstanceLock } from '../../../src/controller/lock.js';
 
 const MANIFESTS = `

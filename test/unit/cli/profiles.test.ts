@@ -12,8 +12,8 @@ import { createApplyCommand } from '../../../src/cli/apply.js';
 import { createPlanCommand } from '../../../src/cli/plan.js';
 import { createRunCommand } from '../../../src/cli/run.js';
 import type { Status } from '../../../src/status/model.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { captureIo, runCommand } from '../../helpers/cli-io.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { captureIo, runCommand } from '../../support/cli-io.js';
 
 const COMPOSE = `services:
   web:

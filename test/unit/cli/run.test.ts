@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sinon from 'sinon';
 import { createRunCommand } from '../../../src/cli/run.js';
 import type { Status } from '../../../src/status/model.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { captureIo } from '../../helpers/cli-io.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { captureIo } from '../../support/cli-io.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 
 const MANIFESTS = `
 apiVersion: mooring/v1

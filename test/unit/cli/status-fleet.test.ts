@@ -11,8 +11,8 @@ import { silentLogger } from '../../../src/log.js';
 import { EngineError } from '../../../src/errors.js';
 import { EventEmitter } from 'node:events';
 import { createApplyCommand } from '../../../src/cli/apply.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { captureIo } from '../../support/cli-io.js';
 import { sampleStatus } from '../status/status-fixture.js';
 
 const NOW = Date.parse('2024-05-01T12:00:15Z');

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStatusCommand, formatStatus } from '../../../src/cli/status.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { captureIo } from '../../support/cli-io.js';
 import { sampleStatus } from '../status/status-fixture.js';
 
 const NOW = Date.parse('2024-05-01T12:00:15Z');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli/main.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { captureIo } from '../../support/cli-io.js';
 
 const BROKEN = fileURLToPath(new URL('../../fixtures/broken', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../manifests', import.meta.url));

@@ -14,8 +14,8 @@ import type { AnyDocument } from '../../../src/manifests/model.js';
 import type { ProberCheck } from '../../../src/probes/prober.js';
 import type { ProberRun, ProberRunner } from '../../../src/probes/prober-runner.js';
 import type { ResourceStatus, Status } from '../../../src/status/model.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 import { container, desiredState, link, network } from '../reconcile/fixtures.js';
 
 const START = Date.parse('2024-05-01T12:00:00Z');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 
 const execFileAsync = promisify(execFile);
 

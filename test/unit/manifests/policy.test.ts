@@ -7,7 +7,7 @@ import type { Document } from '../../../src/manifests/model.js';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import { BASELINE, PRIVILEGED, checkPolicy, resolvePolicy } from '../../../src/manifests/policy.js';
 import { container } from '../reconcile/fixtures.js';
-import { captureIo } from '../../helpers/cli-io.js';
+import { captureIo } from '../../support/cli-io.js';
 
 const vpn = `apiVersion: mooring/v1
 kind: Container

@@ -4,9 +4,9 @@ import sinon from 'sinon';
 import type { ContainerConfig, RunResult } from '../../../src/engine/port.js';
 import { silentLogger } from '../../../src/log.js';
 import { createProberRunner } from '../../../src/probes/prober-runner.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import type { LoopbackPorts } from './loopback.js';
-import { loopbackPorts } from './loopback.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import type { LoopbackPorts } from '../../support/loopback.js';
+import { loopbackPorts } from '../../support/loopback.js';
 
 /** Runs what the probe container would run, with the host's node, so the config is tested for what it does. */
 function runLocally(config: ContainerConfig): Promise<RunResult> {

@@ -8,9 +8,9 @@ import type { ProbeSchedulerOptions } from '../../../src/probes/scheduler.js';
 import { ProbeScheduler } from '../../../src/probes/scheduler.js';
 import { summarizeReachability } from '../../../src/probes/model.js';
 import type { ReachabilityStatus } from '../../../src/probes/model.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { container, desiredState, document, link, publish } from '../reconcile/fixtures.js';
-import { FakeRunner } from './fake-runner.js';
+import { FakeRunner } from '../../support/fake-runner.js';
 
 const probe = (name: string, spec: Record<string, unknown>) => document('Probe', name, spec);
 

@@ -6,7 +6,7 @@ import { createLogger, silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
 import type { ActionOutcome } from '../../../src/reconcile/apply.js';
 import { STOPPING, apply } from '../../../src/reconcile/apply.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { IMAGE, container, desiredState, network } from './fixtures.js';
 import { converge, planFor } from './helpers.js';
 import { reported, reportedOutcome } from './reported.js';

@@ -6,7 +6,7 @@ import type { ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
 import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
-import type { FakeEngine } from '../../fakes/fake-engine.js';
+import type { FakeEngine } from '../../support/fake-engine.js';
 
 export const INSTANCE = 'test';
 

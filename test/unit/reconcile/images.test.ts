@@ -3,7 +3,7 @@ import { systemClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/log.js';
 import { Pulls } from '../../../src/reconcile/pulls.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { container, desiredState, network } from './fixtures.js';
 import { INSTANCE, converge, ids, planFor } from './helpers.js';
 

@@ -11,7 +11,7 @@ import { formatPlan } from '../../../src/reconcile/format-plan.js';
 import { LABELS } from '../../../src/engine/labels.js';
 import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/clock.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { IMAGE, container, desiredState, document } from './fixtures.js';
 import { INSTANCE, converge, ids, ordered, planFor } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EngineError } from '../../../src/errors.js';
 import { formatPlan, formatReconcileResult } from '../../../src/reconcile/format-plan.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { container, desiredState, link, network, publish } from './fixtures.js';
 import { converge, planFor } from './helpers.js';
 import { reported } from './reported.js';

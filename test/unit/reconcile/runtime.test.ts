@@ -5,7 +5,7 @@ import type { AnyDocument } from '../../../src/manifests/model.js';
 import type { UpdateContainerAction } from '../../../src/reconcile/actions.js';
 import { effectiveContainer, effectiveNetwork } from '../../../src/reconcile/effective-config.js';
 import { formatPlan, formatReconcileResult } from '../../../src/reconcile/format-plan.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { container, desiredState, document, link, network, publish } from './fixtures.js';
 import { INSTANCE, converge, ids, planFor } from './helpers.js';
 

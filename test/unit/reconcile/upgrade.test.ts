@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import { plan } from '../../../src/reconcile/plan/index.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 import { observe } from '../../../src/reconcile/observe.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/upgrade/', import.meta.url));

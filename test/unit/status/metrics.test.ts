@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { sampleStatus } from './status-fixture.js';
-import { promtoolCheck } from '../../helpers/promtool.js';
+import { promtoolCheck } from '../../support/promtool.js';
 
 const GOLDEN = `# HELP mooring_probe_success Whether the check's last probe met its expectation (1) or not (0).
 # TYPE mooring_probe_success gauge

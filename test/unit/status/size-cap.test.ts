@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ResourceStatus, Status } from '../../../src/status/model.js';
 import { capStatus } from '../../../src/status/size-cap.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 import { sampleStatus } from './status-fixture.js';
 
 const bytes = (status: Status) => Buffer.byteLength(JSON.stringify(status, null, 2)) + 1;

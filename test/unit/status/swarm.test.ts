@@ -3,8 +3,8 @@ import { buildStatus } from '../../../src/status/build.js';
 import type { StatusInput } from '../../../src/status/build.js';
 import type { SwarmState } from '../../../src/engine/port.js';
 import type { AnyDocument } from '../../../src/manifests/model.js';
-import { FakeEngine } from '../../fakes/fake-engine.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 import { container, desiredState, network } from '../reconcile/fixtures.js';
 import { INSTANCE, converge } from '../reconcile/helpers.js';
 

@@ -6,7 +6,7 @@ import { mountsOf, volumeStatuses } from '../../../src/status/volumes.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { formatStatus } from '../../../src/cli/status.js';
 import { desiredState, document } from '../reconcile/fixtures.js';
-import { statusSchemaErrors } from '../../helpers/status-schema.js';
+import { statusSchemaErrors } from '../../support/status-schema.js';
 import { sampleStatus } from './status-fixture.js';
 
 const INSTANCE = 'default';

@@ -4,7 +4,7 @@ import { systemClock } from '../../../../src/clock.js';
 import { EngineError } from '../../../../src/errors.js';
 import type { EngineEvent } from '../../../../src/engine/port.js';
 import { followEngineEvents } from '../../../../src/controller/triggers/events.js';
-import { FakeEngine } from '../../../fakes/fake-engine.js';
+import { FakeEngine } from '../../../support/fake-engine.js';
 
 describe('followEngineEvents', () => {
   let clock: sinon.SinonFakeTimers;

@@ -13,7 +13,7 @@ import { loadDesiredState } from '../../../../src/manifests/desired-state.js';
 import type { DesiredState } from '../../../../src/manifests/model.js';
 import { effectiveContainer, effectiveNetwork } from '../../../../src/reconcile/effective-config.js';
 import { main } from '../../../../src/cli/main.js';
-import { captureIo } from '../../../helpers/cli-io.js';
+import { captureIo } from '../../../support/cli-io.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/compose', import.meta.url));
 

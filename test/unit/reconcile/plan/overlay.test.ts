@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { SwarmState } from '../../../../src/engine/port.js';
-import { FakeEngine } from '../../../fakes/fake-engine.js';
+import { FakeEngine } from '../../../support/fake-engine.js';
 import { container, desiredState, network } from '../fixtures.js';
 import { INSTANCE, converge, ids } from '../helpers.js';
 import { observe } from '../../../../src/reconcile/observe.js';

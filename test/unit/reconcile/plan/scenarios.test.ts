@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AnyDocument, DesiredState } from '../../../../src/manifests/model.js';
 import type { Action, Plan } from '../../../../src/reconcile/actions.js';
 import { LABELS, isOwnedBy, ownerLabels } from '../../../../src/engine/labels.js';
-import { FakeEngine } from '../../../fakes/fake-engine.js';
+import { FakeEngine } from '../../../support/fake-engine.js';
 import { IMAGE, container, desiredState, link, network, publish } from '../fixtures.js';
 import { app, back, db, everything, front, pair, web } from './documents.js';
 import { INSTANCE, converge, ids, ordered, planFor } from '../helpers.js';

@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import type { ProberInput, ProberOutput } from '../../../src/probes/prober.js';
 import { parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
 import { proberProgram } from '../../../src/probes/prober-program.js';
-import type { LoopbackPorts } from './loopback.js';
-import { loopbackPorts } from './loopback.js';
+import type { LoopbackPorts } from '../../support/loopback.js';
+import { loopbackPorts } from '../../support/loopback.js';
 
 const execFileAsync = promisify(execFile);
 

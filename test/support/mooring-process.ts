@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Status } from '../../src/status/model.js';
-import { statusSchemaErrors } from '../helpers/status-schema.js';
+import { statusSchemaErrors } from './status-schema.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mooring.js', import.meta.url));
@@ -30,7 +30,7 @@ export class MooringProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
 
-  /** `prefix`: a command that runs the one it is given, e.g. `nsenter --net=…` for a host of a swarm (test/helpers/swarm.ts). */
+  /** `prefix`: a command that runs the one it is given, e.g. `nsenter --net=…` for a host of a swarm (test/support/swarm.ts). */
   constructor(args: string[], options: { prefix?: [string, ...string[]] } = {}) {
     const [file, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
     this.child = spawn(file, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

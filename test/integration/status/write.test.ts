@@ -10,7 +10,7 @@ import { createLogger } from '../../../src/log.js';
 import type { AtomicWriteFs, StatusWriterFs } from '../../../src/status/write.js';
 import { StatusWriter, writeFileAtomic } from '../../../src/status/write.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
-import { sampleStatus } from './status-fixture.js';
+import { sampleStatus } from '../../unit/status/status-fixture.js';
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 

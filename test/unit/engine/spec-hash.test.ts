@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, specHash } from '../../src/engine/spec-hash.js';
+import { canonicalJson, specHash } from '../../../src/engine/spec-hash.js';
 
 describe('specHash', () => {
   it('does not depend on key order or undefined members', () => {

@@ -5,7 +5,7 @@ import type { StatusServer } from '../../../src/status/http.js';
 import { startStatusServer } from '../../../src/status/http.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import type { FileWrite, Status } from '../../../src/status/model.js';
-import { sampleStatus } from './status-fixture.js';
+import { sampleStatus } from '../../unit/status/status-fixture.js';
 
 interface Answer {
   status: number;

@@ -1,5 +1,5 @@
-import type { ProberCheck, ProberReason } from '../../../src/probes/prober.js';
-import type { ProberRun, ProberRunner, ProberSource } from '../../../src/probes/prober-runner.js';
+import type { ProberCheck, ProberReason } from '../../src/probes/prober.js';
+import type { ProberRun, ProberRunner, ProberSource } from '../../src/probes/prober-runner.js';
 
 /** A prober that answers what the test says, per check name (default Connected), and records its calls. */
 export class FakeRunner implements ProberRunner {
