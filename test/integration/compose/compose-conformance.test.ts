@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '
 
 const execFileAsync = promisify(execFile);
 const CORPUS = fileURLToPath(new URL('../../fixtures/compose/conformance', import.meta.url));
+const MIGRATE = fileURLToPath(new URL('../../fixtures/compose/migrate', import.meta.url));
 /** What the corpus reads from the shell (`environment: [FROM_SHELL]`), given to both clients. */
 const SHELL = { FROM_SHELL: 'shell value' };
 /** `runtime` runs once mooring's Container has the runtime options (issue 15). */
@@ -201,6 +202,38 @@ describe('Compose conformance with docker-compose 1.29', function () {
     const applied = await cli('apply');
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     assert.equal(await docker('inspect', '--format', '{{.State.Running}}', `${project}-web-1`), 'true');
+  });
+
+  it('moves a project with a named volume from docker-compose to mooring: the volume is adopted with its data and never removed', async () => {
+    const project = uniqueName('move-data');
+    const composeDirectory = join(root, 'compose', project);
+    const manifests = join(root, 'manifests-move-data');
+    await cp(MIGRATE, composeDirectory, { recursive: true });
+    await cp(MIGRATE, join(manifests, project), { recursive: true });
+    const volume = `${project}_data`;
+    downs.push(() => dockerCompose(composeDirectory, '-p', project, 'down', '-t', '0').catch(() => undefined));
+    downs.push(() => removeLabelled(`io.mooring.instance=${project}`));
+    downs.push(() => docker('volume', 'rm', '-f', volume).then(() => undefined, () => undefined));
+    await dockerCompose(composeDirectory, '-p', project, 'up', '-d', '--no-build');
+    const token = uniqueName('rows');
+    await docker('exec', `${project}_db_1`, 'sh', '-c', `echo ${token} > /data/rows`);
+    const created = await docker('volume', 'inspect', '--format', '{{.CreatedAt}}', volume);
+    await dockerCompose(composeDirectory, '-p', project, 'down', '-t', '0');
+
+    const { io, output } = captureIo(process.env);
+    const code = await main(['apply', '-m', manifests, '--instance', project, '--log-level', 'error'], io);
+    assert.equal(code, 0, output.stdout + output.stderr);
+    assert.equal(await docker('exec', `${project}-db-1`, 'cat', '/data/rows'), token);
+    assert.equal(await docker('volume', 'inspect', '--format', '{{.CreatedAt}}', volume), created, 'the same volume, not a new one');
+
+    // The project's manifests gone, mooring removes its container and keeps the volume it did not create.
+    await rm(join(manifests, project), { recursive: true });
+    await writeFile(join(manifests, 'other.yaml'), `apiVersion: mooring/v1\nkind: Network\nmetadata: { name: ${project}-other }\nspec: {}\n`);
+    const prune = captureIo(process.env);
+    const pruned = await main(['apply', '-m', manifests, '--instance', project, '--log-level', 'error'], prune.io);
+    assert.equal(pruned, 0, prune.output.stdout + prune.output.stderr);
+    assert.equal(await dockerMaybe('inspect', `${project}-db-1`), undefined);
+    assert.equal(await docker('volume', 'inspect', '--format', '{{.CreatedAt}}', volume), created);
   });
 
   it('covers every project of the corpus', async () => {
