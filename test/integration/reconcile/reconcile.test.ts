@@ -354,7 +354,7 @@ describe('reconcile against the real engine', function () {
     const again = await reconcile({ engine: counted, logger: silentLogger(), clock: systemClock, instance: s.instance, desired });
     assert.ok(again.converged);
     assert.deepEqual(again.plan.actions, []);
-    assert.deepEqual([...calls].sort(), ['listContainers', 'listNetworks', 'listVolumes']);
+    assert.deepEqual([...calls].sort(), ['listContainers', 'listImages', 'listNetworks', 'listVolumes']);
 
     const planned = await cli('plan');
     assert.equal(planned.code, 0, planned.text);
