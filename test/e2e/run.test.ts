@@ -236,8 +236,9 @@ spec:
 
   it('writes metrics that Prometheus parses', async () => {
     const text = await readFile(metricsFile, 'utf8');
-    assert.match(text, /^mooring_reconcile_total \d+$/m);
-    assert.match(text, new RegExp(`^mooring_resource_ready\\{kind="Container",name="${web}"\\} 1$`, 'm'));
+    // Every sample carries the node it comes from (docs/multi-host.md).
+    assert.match(text, /^mooring_reconcile_total\{node="[^"]+"\} \d+$/m);
+    assert.match(text, new RegExp(`^mooring_resource_ready\\{kind="Container",name="${web}",node="[^"]+"\\} 1$`, 'm'));
     const verdict = await promtoolCheck(text);
     assert.equal(verdict.code, 0, verdict.output);
   });

@@ -102,7 +102,7 @@ spec: { image: ${TEST_IMAGE}, pullPolicy: Never, command: ["sleep", "1d"], stopT
     assert.match(failingSince, /read-only file system/);
     assert.match(log(), /writing the status file failed; the previous one stays as it was, and reconciling goes on/);
     await eventually('the daemon creates the second container meanwhile', async () => (await dockerMaybe('container', 'inspect', second)) !== undefined, { describe: async () => log() });
-    await eventually('the metrics file says the status write fails', async () => /^mooring_status_write_success\{file=".*status\.json"\} 0$/m.test(await readFile(metricsFile, 'utf8')));
+    await eventually('the metrics file says the status write fails', async () => /^mooring_status_write_success\{file=".*status\.json",node="[^"]+"\} 0$/m.test(await readFile(metricsFile, 'utf8')));
     assert.equal(await readFile(statusFile, 'utf8'), frozen);
 
     // Full: every failed write's temporary file is removed, so freeing the space is enough.
