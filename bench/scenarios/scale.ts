@@ -85,8 +85,7 @@ async function cpuMs(daemon: Daemon): Promise<number> {
 
 /**
  * Until the daemon writes a status after `after` that no pass wrote: a probe
- * round's, in a daemon left alone (a pass would change `reconcileTotal`; past
- * the size cap the file leaves out the checks, so their times cannot tell).
+ * round's, in a daemon left alone (a pass would change `reconcileTotal`).
  * Resolves to undefined when a pass wrote it instead (a resync came first).
  */
 async function nextRound(daemon: Daemon, after: Status, timeoutMs: number): Promise<Status | undefined> {

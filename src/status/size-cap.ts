@@ -4,12 +4,30 @@
  * it megabytes each time. Past the cap, entries are left out, the least telling
  * first (errors beyond a file's first few, healthy checks and resources, the
  * lists of documents), and `truncated` says how many of each.
+ *
+ * The cap grows with the resources and checks the status reports, so that a
+ * host's whole state always fits: at 500 containers a fixed 256 KiB was passed
+ * every round, and a file that leaves out its healthy entries every time no
+ * longer tells a healthy one from a deleted one. What the cap still bounds is
+ * what does not scale with the host: manifest errors and document lists.
  */
 import type { Status } from './model.js';
 import { count } from '../plural.js';
 
-/** 256 KiB: a few hundred resources with their conditions fit, with room to spare. */
-export const MAX_STATUS_BYTES = 256 * 1024;
+/** The cap with nothing declared: 256 KiB, room for the manifests' errors and document lists. */
+export const BASE_STATUS_BYTES = 256 * 1024;
+
+/**
+ * What each resource and reachability check adds to the cap: 1 KiB, above
+ * what one takes as the file prints it (a healthy Container about 0.6 KB, a
+ * check with its last probe 0.7 KB, a troubled one with its messages about 1 KB).
+ */
+export const STATUS_BYTES_PER_ENTRY = 1024;
+
+/** The cap of this status: the base, and a share for each resource and check. */
+export function statusCapBytes(status: Pick<Status, 'resources' | 'reachability'>): number {
+  return BASE_STATUS_BYTES + STATUS_BYTES_PER_ENTRY * (status.resources.length + status.reachability.length);
+}
 
 /** A file's first errors are kept before anything else is left out: they are what to fix first. */
 const ERRORS_KEPT_PER_FILE = 5;
@@ -28,14 +46,14 @@ interface Candidate {
  * written after every probe round, and measuring the size, then stringifying
  * again to write, doubled the cost of each write.
  */
-export function renderStatus(status: Status, maxBytes: number = MAX_STATUS_BYTES): string {
+export function renderStatus(status: Status, maxBytes: number = statusCapBytes(status)): string {
   const text = `${JSON.stringify(status, null, 2)}\n`;
   const size = Buffer.byteLength(text);
   return size <= maxBytes ? text : `${JSON.stringify(capOver(status, size, maxBytes), null, 2)}\n`;
 }
 
 /** The status as the file holds it: as is when it fits `maxBytes`, else with entries left out and `truncated` set. */
-export function capStatus(status: Status, maxBytes: number = MAX_STATUS_BYTES): Status {
+export function capStatus(status: Status, maxBytes: number = statusCapBytes(status)): Status {
   const size = byteSize(status);
   return size <= maxBytes ? status : capOver(status, size, maxBytes);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ResourceStatus, Status } from '../../../src/status/model.js';
-import { capStatus } from '../../../src/status/size-cap.js';
+import { capStatus, renderStatus } from '../../../src/status/size-cap.js';
 import { statusSchemaErrors } from '../../support/status-schema.js';
 import { sampleStatus } from './status-fixture.js';
 
@@ -27,7 +27,64 @@ function largeStatus(): Status {
   return status;
 }
 
+/**
+ * The status of the benchmark's scale scenario at N containers, converged and
+ * healthy: N/2 Links checked, 6 networks, one file per network.
+ */
+function hostStatus(n: number): Status {
+  const status = sampleStatus();
+  const at = status.generatedAt;
+  const condition = (type: string, reason: string, message = '') => ({ type, status: 'True' as const, reason, message, lastTransitionTime: at });
+  const file = (i: number) => `mb1a2b-sc-n${i % 6}.yaml`;
+  const dockerId = (i: number) => i.toString(16).padStart(64, 'c');
+  status.manifests = Array.from({ length: 6 }, (_, f) => ({
+    file: file(f),
+    valid: true,
+    usingLastKnownGood: false,
+    errors: [],
+    documents: Array.from({ length: n / 6 }, (_, i) => ({ kind: 'Container', name: `mb1a2b-sc-c${6 * i + f}` })),
+  }));
+  status.resources = [
+    ...Array.from({ length: 6 }, (_, i): ResourceStatus => ({ kind: 'Network', name: `mb1a2b-sc-n${i}`, source: file(i), dockerId: dockerId(i), health: 'Healthy', conditions: [condition('Synced', 'InSync'), condition('Ready', 'Created')] })),
+    ...Array.from({ length: n }, (_, i): ResourceStatus => ({ kind: 'Container', name: `mb1a2b-sc-c${i}`, source: file(i), dockerId: dockerId(i), health: 'Healthy', conditions: [condition('Synced', 'InSync'), condition('Ready', 'Running')] })),
+    ...Array.from({ length: n / 2 }, (_, i): ResourceStatus => ({ kind: 'Link', name: `mb1a2b-sc-l${i}`, source: file(i), health: 'Healthy', conditions: [condition('Reachable', 'AsExpected', '1 check healthy')] })),
+  ];
+  const template = status.reachability[0]!;
+  status.reachability = Array.from({ length: n / 2 }, (_, i) => ({
+    ...template,
+    name: `link/mb1a2b-sc-l${i}:80`,
+    resource: `Link/mb1a2b-sc-l${i}`,
+    from: `mb1a2b-sc-c${i}`,
+    to: `mb1a2b-sc-c${i + n / 2}`,
+    port: 80,
+    lastProbe: { ...template.lastProbe!, resolvedAddresses: [`172.20.${i >> 8}.${i & 255}`], message: `connected to 172.20.${i >> 8}.${i & 255}:80`, method: 'setns' },
+  }));
+  return status;
+}
+
 describe('capStatus', () => {
+  it('keeps every entry of a healthy host of 500 containers: the cap grows with what the status reports', () => {
+    const status = hostStatus(500);
+    // Over the 256 KiB the cap was before it grew with the host.
+    assert.ok(bytes(status) > 512 * 1024, `${bytes(status)} bytes`);
+    const text = renderStatus(status);
+    assert.equal(text, `${JSON.stringify(status, null, 2)}\n`);
+    assert.equal((JSON.parse(text) as Status).truncated, undefined);
+  });
+
+  it('still caps what does not grow with the host: a file with thousands of errors', () => {
+    const status = hostStatus(500);
+    const broken = { file: 'broken.yaml', valid: false, usingLastKnownGood: false, documents: [], errors: Array.from({ length: 20_000 }, (_, i) => ({ line: i + 1, column: 3, message: `error number ${i}` })) };
+    status.manifests.push(broken);
+    const capped = JSON.parse(renderStatus(status)) as Status;
+    assert.ok(capped.truncated !== undefined);
+    // The host's entries all stay; the errors past the file's first few go.
+    assert.equal(capped.resources.length, status.resources.length);
+    assert.equal(capped.reachability.length, status.reachability.length);
+    assert.ok(capped.truncated.omitted.manifestErrors > 0);
+  });
+
+
   it('leaves a status within the cap as it is', () => {
     const status = sampleStatus();
     assert.equal(capStatus(status), status);
