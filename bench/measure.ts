@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { MOORING_BIN } from './scenario.js';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -41,6 +42,19 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
       else reject(new Error(`${command} ${args.join(' ')} exited ${result.code}: ${(stderr.trim() || stdout.trim()).slice(-600)}`));
     });
   });
+}
+
+/**
+ * `mooring apply ARGS` until it converges, at most `attempts` times: starting
+ * containers can outlast a request's deadline on a busy machine (the engine
+ * took more than 10 s for one start with the load average at 10 on 2 cores);
+ * the next apply finds them started, as the daemon's next pass would.
+ */
+export async function applyUntilConverged(args: readonly string[], attempts = 5): Promise<void> {
+  const apply = () => run('node', [MOORING_BIN, 'apply', ...args], { allowFailure: true });
+  let result = await apply();
+  for (let attempt = 1; result.code !== 0 && attempt < attempts; attempt++) result = await apply();
+  if (result.code !== 0) throw new Error(`mooring apply ${args.join(' ')} did not converge in ${attempts} attempts: ${result.stderr.slice(-2000)}`);
 }
 
 /** Runs `tasks` with at most `concurrency` at once, as `xargs -P` would. */

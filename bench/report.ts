@@ -17,7 +17,7 @@ function scenarioSection(result: ScenarioResult): string {
     `### ${result.title}`,
     `Parameters: ${parameters}.`,
     rowsTable(result.rows),
-    table(['target', 'measured', 'met'], result.targets.map((target) => [target.target, target.measured, target.met ? 'yes' : '**no**'])),
+    table(['target', 'measured', 'met'], result.targets.map((target) => [target.target, target.measured, target.met ? 'yes' : target.required ? '**no** (required: the run fails)' : '**no**'])),
     ...result.notes.map((note) => `- ${note}`),
   ].join('\n\n');
 }

@@ -90,7 +90,8 @@ async function main(): Promise<void> {
   const file = join(directory, `${results.date.slice(0, 10)}${values.quick ? '-quick' : ''}${only ? `-only-${only.join('-')}` : ''}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${formatResults(results)}\nResults written to ${file}\n`);
-  if (results.scenarios.some((scenario) => 'error' in scenario)) process.exitCode = 1;
+  const failed = (scenario: BenchResults['scenarios'][number]) => 'error' in scenario || scenario.targets.some((target) => target.required === true && !target.met);
+  if (results.scenarios.some(failed)) process.exitCode = 1;
 }
 
 await main();

@@ -29,6 +29,8 @@ export interface TargetCheck {
   target: string;
   measured: string;
   met: boolean;
+  /** A check of behaviour rather than a goal for the machine: unmet, the run exits 1, as when a scenario fails. */
+  required?: boolean;
 }
 
 export interface ScenarioResult {

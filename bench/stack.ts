@@ -83,11 +83,16 @@ export function creationWaves(stack: Stack): StackContainer[][] {
   return [stack.containers.filter((container) => container.links.length === 0), stack.containers.filter((container) => container.links.length > 0)];
 }
 
-/**
- * One file per network: the network, its containers, their links and publishes.
- * `networks` limits the writing to those networks' files, as a git pull touches only what changed.
- */
-export async function writeManifests(stack: Stack, directory: string, networks: readonly string[] = stack.networks): Promise<void> {
+export interface WriteManifestsOptions {
+  /** Only these networks' files, as a git pull touches only what changed. @default every network */
+  networks?: readonly string[];
+  /** The containers' pull policy: `Never` by default, as no registry answers here. */
+  pullPolicy?: 'Never' | 'Always';
+}
+
+/** One file per network: the network, its containers, their links and publishes. */
+export async function writeManifests(stack: Stack, directory: string, options: WriteManifestsOptions = {}): Promise<void> {
+  const { networks = stack.networks, pullPolicy = 'Never' } = options;
   await mkdir(directory, { recursive: true });
   const labels = { [BENCH_LABEL]: stack.prefix };
   await Promise.all(
@@ -98,7 +103,7 @@ export async function writeManifests(stack: Stack, directory: string, networks: 
         ...members.map((container) =>
           document('Container', container.name, {
             image: BENCH_IMAGE,
-            pullPolicy: 'Never',
+            pullPolicy,
             command: SERVER_COMMAND,
             env: container.env,
             labels,

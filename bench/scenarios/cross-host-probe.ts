@@ -14,9 +14,9 @@ import { ProbeScheduler } from '../../src/probes/scheduler.js';
 import { createProberRunner } from '../../src/probes/prober-runner.js';
 import { proberProgram } from '../../src/probes/prober-program.js';
 import { silentLogger } from '../../src/log.js';
-import { median, run, timed } from '../measure.js';
+import { applyUntilConverged, median, run, timed } from '../measure.js';
 import type { BenchContext, Row, Scenario, ScenarioResult } from '../scenario.js';
-import { MOORING_BIN, REPO_ROOT, round } from '../scenario.js';
+import { REPO_ROOT, round } from '../scenario.js';
 
 const SWARM = join(REPO_ROOT, 'scripts/swarm.sh');
 const TARGET_MS = 2000;
@@ -76,14 +76,8 @@ export const crossHostProbe: Scenario = {
       await mkdir(directory, { recursive: true });
       await writeFile(join(directory, 'fleet.yaml'), manifests(prefix, nodes, sources, linksPerSource));
       context.progress(`cross-host probe round: converging ${sources + 2 * linksPerSource} containers on two nodes`);
-      // The manager first: it makes the overlay the other node's containers join. Starting containers on an overlay
-      // can outlast a request's deadline on a busy machine; the next apply finds them started, as the daemon's next pass would.
-      for (const node of nodes) {
-        const apply = () => run('node', [MOORING_BIN, 'apply', '-m', directory, '--instance', prefix, '--node', node.name, '--docker-host', node.socket], { allowFailure: true });
-        let result = await apply();
-        for (let attempt = 1; result.code !== 0 && attempt < 5; attempt++) result = await apply();
-        if (result.code !== 0) throw new Error(`mooring apply on ${node.name} did not converge: ${result.stderr.slice(-2000)}`);
-      }
+      // The manager first: it makes the overlay the other node's containers join.
+      for (const node of nodes) await applyUntilConverged(['-m', directory, '--instance', prefix, '--node', node.name, '--docker-host', node.socket]);
       const desired = scopeToNode((await loadDesiredState({ directory })).desired, { node: nodes[0].name, explicit: true });
       const engine = new DockerEngine({ dockerHost: nodes[0].socket, env: process.env, logger: silentLogger() });
       for (const where of ['near', 'far'] as const) {

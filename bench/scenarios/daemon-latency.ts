@@ -75,7 +75,7 @@ export const editToConverged: Scenario = {
         edited.env.EDIT = String(repetition);
         const started = events.next(containerEvent('started', edited.name), EVENT_TIMEOUT_MS);
         const writtenAt = performance.now();
-        await writeManifests(stack, directory, [edited.network]);
+        await writeManifests(stack, directory, { networks: [edited.network] });
         mooringMs.push((await started) - writtenAt);
         await sleep(SETTLE_MS);
         // The CLI's own process start is part of the floor too, as it is of no daemon's reaction.

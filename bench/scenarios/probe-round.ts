@@ -11,9 +11,9 @@ import type { ProbeMethodOption } from '../../src/probes/prober-runner.js';
 import { createProberRunner } from '../../src/probes/prober-runner.js';
 import { proberProgram } from '../../src/probes/prober-program.js';
 import { silentLogger } from '../../src/log.js';
-import { median, processCost, run, timed } from '../measure.js';
+import { applyUntilConverged, median, processCost, timed } from '../measure.js';
 import type { BenchContext, Row, Scenario, ScenarioResult } from '../scenario.js';
-import { MOORING_BIN, round } from '../scenario.js';
+import { round } from '../scenario.js';
 import { generateStack, writeManifests } from '../stack.js';
 
 const TARGET_MS = 2000;
@@ -35,7 +35,7 @@ export const probeRound: Scenario = {
     context.progress(`probe round: converging ${size.containers} containers`);
     try {
       await writeManifests(stack, directory);
-      await run('node', [MOORING_BIN, 'apply', '-m', directory, '--instance', stack.prefix]);
+      await applyUntilConverged(['-m', directory, '--instance', stack.prefix]);
       const { desired } = await loadDesiredState({ directory });
       const engine = new DockerEngine({ env: process.env, logger: silentLogger() });
       for (const method of methods) {
