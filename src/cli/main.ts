@@ -3,6 +3,7 @@ import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, writeLine } from './command.js';
 import { VERSION } from '../version.js';
 import { errorMessage } from '../errors.js';
+import { deferDockerodeExtras } from './defer-dockerode.js';
 
 /**
  * Each subcommand's module, loaded only when that command runs: `validate`
@@ -21,6 +22,7 @@ const SUBCOMMANDS: Record<string, () => Promise<CommandFactory>> = {
 
 /** The factories `argv` needs: its subcommand's alone, or every one when it names none that is known. */
 async function factoriesFor(argv: readonly string[]): Promise<CommandFactory[]> {
+  deferDockerodeExtras();
   // The program has no options of its own that take a value, so the first word is the subcommand.
   const name = argv.find((arg) => !arg.startsWith('-'));
   if (name === undefined && argv.some((arg) => arg === '-V' || arg === '--version')) return [];
