@@ -14,7 +14,9 @@ import { MAX_FILE_BYTES } from './limits.js';
 import { parseManifest } from './parse.js';
 import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
 import type { ReadText } from './compose/read.js';
-import { readComposeProject } from './compose/read.js';
+import type * as ComposeRead from './compose/read.js';
+
+type ComposeReading = typeof ComposeRead;
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
 
@@ -112,7 +114,7 @@ export async function loadManifestDirectory(directory: string, options: LoadDire
     const role = 'problem' in entry ? undefined : roles.get(entry.file);
     if ('problem' in entry) files.push(entry.problem);
     else if (role === undefined) files.push(await readManifestFile(fs, entry.file, entry.absolute, options.cache));
-    else if (role.role === 'project') files.push(await readComposeProject({ file: entry.file, overrides: role.overrides, directory, ...composeOptions(options), read }));
+    else if (role.role === 'project') files.push(await (await composeReading()).readComposeProject({ file: entry.file, overrides: role.overrides, directory, ...composeOptions(options), read }));
     else if (role.role === 'ignored') files.push(problemEntry(entry.file, role.reason));
   }
   options.cache?.retainOnly(new Set(files.map((file) => file.file)));
@@ -130,7 +132,16 @@ export async function loadComposeFile(path: string, options: LoadDirectoryOption
   const file = basename(path);
   const role = composeRoles(await fs.readdir(directory)).get(file);
   const overrides = role?.role === 'project' ? role.overrides : [];
-  return readComposeProject({ file, overrides, directory, ...composeOptions(options), read: composeReader(fs, directory) });
+  return (await composeReading()).readComposeProject({ file, overrides, directory, ...composeOptions(options), read: composeReader(fs, directory) });
+}
+
+/**
+ * The Compose translation, loaded only for a directory that has a Compose
+ * project: sixteen modules that a directory of mooring manifests, and its
+ * `mooring validate`, never needs.
+ */
+function composeReading(): Promise<ComposeReading> {
+  return import('./compose/read.js');
 }
 
 function composeOptions(options: LoadDirectoryOptions): { environment: NodeJS.ProcessEnv; profiles?: readonly string[] } {
