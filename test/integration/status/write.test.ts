@@ -10,6 +10,8 @@ import { createLogger } from '../../../src/log.js';
 import type { AtomicWriteFs, StatusWriterFs } from '../../../src/status/write.js';
 import { StatusWriter, writeFileAtomic } from '../../../src/status/write.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
+import { statusCapBytes } from '../../../src/status/size-cap.js';
+import type { Status } from '../../../src/status/model.js';
 import { sampleStatus } from '../../unit/status/status-fixture.js';
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -158,10 +160,12 @@ describe('StatusWriter', () => {
   it('caps the status file, and says what it left out', async () => {
     const status = sampleStatus();
     const resource = status.resources[0]!;
-    status.resources = Array.from({ length: 2000 }, (_, i) => ({ ...resource, name: `web-${i}`, conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Running', message: 'x'.repeat(200), lastTransitionTime: status.generatedAt }] }));
+    // Messages longer than the 1 KiB each resource adds to the cap.
+    status.resources = Array.from({ length: 2000 }, (_, i) => ({ ...resource, name: `web-${i}`, conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Running', message: 'x'.repeat(2000), lastTransitionTime: status.generatedAt }] }));
     await writer().write(status);
     const text = await readFile(join(directory, 'status.json'), 'utf8');
-    assert.ok(Buffer.byteLength(text) <= 256 * 1024, `${Buffer.byteLength(text)} bytes`);
+    assert.ok(Buffer.byteLength(text) <= statusCapBytes(status), `${Buffer.byteLength(text)} bytes`);
+    assert.ok((JSON.parse(text) as Status).truncated !== undefined);
     const written = JSON.parse(text) as ReturnType<typeof sampleStatus>;
     assert.equal(written.resources.length + (written.truncated?.omitted.resources ?? 0), 2000);
     // The metrics are not capped: they list every resource.
