@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { run } from './measure.js';
 import { formatResults } from './report.js';
@@ -73,8 +74,10 @@ async function main(): Promise<void> {
   const results: BenchResults = { date: new Date().toISOString(), mode: values.quick ? 'quick' : 'full', machine: await machine(), scenarios: [] };
   try {
     for (const scenario of SCENARIOS.filter((candidate) => !only || only.includes(candidate.id))) {
+      const started = performance.now();
       try {
         results.scenarios.push(await scenario.run(context));
+        context.progress(`${scenario.id} done in ${Math.round((performance.now() - started) / 1000)} s`);
       } catch (error) {
         // One broken scenario must not hide the others' numbers.
         context.progress(`${scenario.id} failed: ${String(error)}`);
