@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { containerConfig } from '../../../src/engine/container-config.js';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
-import { EngineError } from '../../../src/errors.js';
+import { engineRejection as rejection } from '../../support/engine-rejection.js';
 import type { ContainerConfig, EngineEvent } from '../../../src/engine/port.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
@@ -18,16 +18,6 @@ const SUITE_LABEL = { 'io.mooring.test': uniqueName('engine') };
 
 function config(name: string, overrides: Partial<ContainerConfig> = {}): ContainerConfig {
   return containerConfig({ name, image: TEST_IMAGE, command: ['sleep', '3600'], labels: { ...SUITE_LABEL }, stopTimeoutSeconds: 1, ...overrides });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 async function inspect(name: string, format: string): Promise<unknown> {

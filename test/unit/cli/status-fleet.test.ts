@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createStatusCommand } from '../../../src/cli/status.js';
 import { resolveNode } from '../../../src/cli/node.js';
 import { renderMetrics } from '../../../src/status/metrics.js';
 import { silentLogger } from '../../../src/log.js';
@@ -12,32 +10,17 @@ import { EngineError } from '../../../src/errors.js';
 import { EventEmitter } from 'node:events';
 import { createApplyCommand } from '../../../src/cli/apply.js';
 import { FakeEngine } from '../../support/fake-engine.js';
-import { captureIo } from '../../support/cli-io.js';
+import { runCommand } from '../../support/cli-io.js';
+import { runStatus as status } from '../../support/status-command.js';
+import { directoryPerTest } from '../../support/temp-directory.js';
 import { sampleStatus } from '../status/status-fixture.js';
-
-const NOW = Date.parse('2024-05-01T12:00:15Z');
 
 const FLEET = ['a', 'b', undefined]
   .map((node, i) => `apiVersion: mooring/v1\nkind: Container\nmetadata: { name: c${i} }\nspec: { image: mooring/busybox:latest${node ? `, node: ${node}` : ''} }\n`)
   .join('---\n');
 
 describe('a fleet of nodes: mooring status, metrics, the node', () => {
-  let directory: string;
-
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'mooring-fleet-'));
-  });
-
-  afterEach(() => rm(directory, { recursive: true, force: true }));
-
-  async function status(...args: string[]) {
-    const { io, output } = captureIo();
-    let code = -1;
-    await createStatusCommand({ now: () => NOW })(io, (exit) => (code = exit))
-      .exitOverride()
-      .parseAsync(args, { from: 'user' });
-    return { code, ...output };
-  }
+  const dir = directoryPerTest('mooring-fleet-');
 
   it('merges a status file and a node\u2019s /status URL into tables with a NODE column', async () => {
     const one = sampleStatus();
@@ -45,7 +28,7 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
     const two = sampleStatus();
     two.daemon.node = 'node-2';
     two.sync = { ...two.sync, state: 'Degraded', message: '1 resource with errors (Network/mesh)' };
-    const file = join(directory, 'one.json');
+    const file = join(dir(), 'one.json');
     await writeFile(file, JSON.stringify(one));
     const server = createServer((_, response) => response.end(JSON.stringify(two)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,9 +52,9 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
   });
 
   it('shows the nodes it can read and fails for the others', async () => {
-    const file = join(directory, 'one.json');
+    const file = join(dir(), 'one.json');
     await writeFile(file, JSON.stringify(sampleStatus()));
-    const shown = await status('--status', file, '--status', join(directory, 'gone.json'));
+    const shown = await status('--status', file, '--status', join(dir(), 'gone.json'));
     assert.equal(shown.code, 1);
     assert.match(shown.stderr, /no status file at .*gone\.json/);
     assert.match(shown.stdout, /^NODE/);
@@ -87,15 +70,13 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
   });
 
   it('mooring apply --node applies that node\u2019s share; without it, the engine\u2019s node\u2019s and what names no node', async () => {
-    await writeFile(join(directory, 'fleet.yaml'), FLEET);
+    await writeFile(join(dir(), 'fleet.yaml'), FLEET);
     const applied = async (...args: string[]) => {
       const engine = new FakeEngine();
       engine.swarmState = { hostname: 'b', active: true, manager: true };
-      const { io } = captureIo();
-      let code = -1;
       const deps = { openEngine: () => engine, signals: new EventEmitter(), exit: () => undefined };
-      await createApplyCommand(deps)(io, (exit) => (code = exit)).exitOverride().parseAsync(['-m', directory, ...args], { from: 'user' });
-      assert.equal(code, 0);
+      const { code, stderr } = await runCommand(createApplyCommand(deps), ['-m', dir(), ...args]);
+      assert.equal(code, 0, stderr);
       return (await engine.listContainers()).map((container) => container.name).sort();
     };
     assert.deepEqual(await applied('--node', 'a'), ['c0']);
