@@ -9,7 +9,7 @@ import { isAnonymousVolume } from '../engine/volumes.js';
 import { LABELS, isOwnedBy } from '../engine/labels.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import { usersOf } from '../reconcile/plan/volumes.js';
+import { recordedReclaimPolicy, usersOf } from '../reconcile/plan/volumes.js';
 import { compare } from '../compare.js';
 
 export type VolumeState = 'Healthy' | 'Degraded' | 'Missing' | 'Orphaned' | 'Adopted' | 'Unknown';
@@ -60,14 +60,13 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
   const names = new Set(declared.map((document) => document.name));
   for (const volume of observed) {
     if (names.has(volume.name) || !isOwnedBy(volume.labels, instance)) continue;
-    const policy = volume.labels[LABELS.reclaimPolicy] === 'Delete' ? 'Delete' : 'Retain';
     statuses.push({
       name: volume.name,
       state: 'Orphaned',
       message: kept.get(`Volume/${volume.name}`) ?? `no manifest declares it; remove it by hand with \`docker volume rm ${volume.name}\``,
       ...(volume.labels[LABELS.source] ? { source: volume.labels[LABELS.source] } : {}),
       driver: volume.driver,
-      reclaimPolicy: policy,
+      reclaimPolicy: recordedReclaimPolicy(volume.labels),
       usedBy: usersOf(volume.name, containers),
     });
   }

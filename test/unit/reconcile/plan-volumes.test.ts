@@ -68,6 +68,22 @@ describe('planning volumes', () => {
     assert.match(result.problems[0]!.message, /^VolumeSpecDiffers: driverOpts\.type: \(unset\) → nfs; mooring never removes a volume/);
   });
 
+  it('says a volume keeps the reclaimPolicy it was made with when the manifest changes it, since its labels cannot change', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, storageState([volume('pgdata', { reclaimPolicy: 'Delete' }), db(), other]));
+    const retained = await planFor(engine, storageState([volume('pgdata', { reclaimPolicy: 'Retain' }), db(), other]));
+    assert.deepEqual(ids(retained), []);
+    assert.deepEqual(retained.problems.map((problem) => problem.resource), ['Volume/pgdata']);
+    assert.match(retained.problems[0]!.message, /^VolumeSpecDiffers: reclaimPolicy: Delete → Retain; .* keeps reclaimPolicy Delete: it is removed, with its data, once no manifest declares it/);
+
+    const madeRetain = new FakeEngine();
+    await converge(madeRetain, storageState([volume('pgdata'), db(), other]));
+    const deleted = await planFor(madeRetain, storageState([volume('pgdata', { reclaimPolicy: 'Delete', driverOpts: { type: 'nfs' } }), db(), other]));
+    assert.equal(deleted.problems.length, 1, 'one problem names both differences');
+    assert.match(deleted.problems[0]!.message, /^VolumeSpecDiffers: driverOpts\.type: \(unset\) → nfs; mooring never removes a volume to recreate it/);
+    assert.match(deleted.problems[0]!.message, /; reclaimPolicy: Retain → Delete; .* keeps reclaimPolicy Retain: it stays, with its data, once no manifest declares it, until removed by hand$/);
+  });
+
   it('keeps an undeclared volume with Retain, as Orphaned, with the command that removes it', async () => {
     const engine = new FakeEngine();
     await converge(engine, storageState([volume('pgdata'), db(), other]));
