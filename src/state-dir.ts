@@ -31,7 +31,8 @@ export interface WriteSecretsOptions {
 /**
  * Writes every container's secret files whose content, mode or owner differs,
  * and removes the files of its directory that no reference wants any more (a
- * secret dropped from a container must not stay readable in its /run/secrets).
+ * secret dropped from a container must not stay readable in its /run/secrets),
+ * the whole directory when none does.
  * Resolves to the failures, by container, each naming what failed with the
  * file system's error as its cause; a failure stops only that container.
  */
@@ -47,6 +48,10 @@ export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Ma
   await Promise.all(Object.entries(options.files).map(async ([container, files]) => {
     try {
       const directory = secretsDirectory(options.stateDir, options.instance, container);
+      if (files.length === 0) {
+        await removeSecretFiles({ stateDir: options.stateDir, instance: options.instance, container });
+        return;
+      }
       for (const file of files) {
         const content = options.inputs?.secrets.get(file.secret)?.value;
         if (!content) throw new Error(`secret ${file.secret} was not read`);

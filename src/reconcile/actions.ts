@@ -181,7 +181,7 @@ export interface Plan {
   waiting?: Waiting[];
   /** Set when pruning was refused because no manifest declares anything; says why. */
   pruneRefused?: string;
-  /** By container: the secret files to write before the pass applies anything (paths and modes; never content). Absent: none. */
+  /** By container: the secret files to write before the pass applies anything (paths and modes; never content); an empty list removes its old ones. Absent: none. */
   secretFiles?: Record<string, SecretFile[]>;
 }
 

@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
-import type { MountConfig } from '../engine/port.js';
+import type { MountConfig, ObservedContainer } from '../engine/port.js';
 import type { Document } from '../manifests/model.js';
 import type { ResolvedInputs } from '../manifests/model.js';
 import type { Mount } from '../manifests/volumes.js';
@@ -101,6 +101,17 @@ export function effectiveStorage(options: StorageOptions): EffectiveStorage {
 /** Where a container's secret files live: per instance, so two instances on one host never share one. */
 export function secretsDirectory(stateDir: string, instance: string, container: string): string {
   return path.join(stateDir, 'secrets', instance, container);
+}
+
+/**
+ * Whether the container the engine runs binds files of its secrets directory. One whose manifest
+ * dropped its last secret has no secret files to write, yet its old ones must go.
+ */
+export function bindsSecretFiles(options: { container: ObservedContainer | undefined; stateDir: string | undefined; instance: string }): boolean {
+  const { container, stateDir, instance } = options;
+  if (container === undefined || stateDir === undefined) return false;
+  const directory = secretsDirectory(stateDir, instance, container.name) + path.sep;
+  return container.mounts?.some((mount) => mount.type === 'bind' && mount.source.startsWith(directory)) ?? false;
 }
 
 /**

@@ -217,4 +217,15 @@ describe('secrets', () => {
     await pass(engine, storageState([other]));
     await assert.rejects(stat(path.join(stateDir, 'secrets', INSTANCE, 'app')));
   });
+
+  it('removes the secret files of a container whose manifest drops its last secret', async () => {
+    const engine = new FakeEngine();
+    await pass(engine, storageState([secret('pw'), app({ secrets: ['pw', { name: 'pw', target: '/etc/app/pw' }] }), other], { secrets: { pw: 'hunter2' } }));
+    const result = await pass(engine, storageState([app({ secrets: [] }), other]));
+    assert.ok(result.converged, JSON.stringify(result.errors));
+    assert.deepEqual(engine.containerConfig('app')?.mounts, undefined);
+    await assert.rejects(stat(path.join(stateDir, 'secrets', INSTANCE, 'app')), 'no file of the secret stays on the host');
+    assert.deepEqual(result.plan.secretFiles, { app: [] });
+    assert.equal((await pass(engine, storageState([app({ secrets: [] }), other]))).plan.secretFiles, undefined, 'once the container binds none, there is nothing to remove');
+  });
 });
