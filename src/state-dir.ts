@@ -13,11 +13,15 @@ import type { SecretFile } from './reconcile/effective-storage.js';
 import { secretsDirectory } from './reconcile/effective-storage.js';
 import { errorMessage } from './errors.js';
 
-export const STATE_DIR_NAME = 'mooring-state';
+const STATE_DIR_NAME = 'mooring-state';
 
-/** Beside the status file: `/var/lib/mooring/status.json` → `/var/lib/mooring/mooring-state`. */
-export function defaultStateDir(statusFile = 'status.json'): string {
-  return path.join(path.dirname(path.resolve(statusFile)), STATE_DIR_NAME);
+/**
+ * `--state-dir`, else beside the status file (`/var/lib/mooring/status.json` →
+ * `/var/lib/mooring/mooring-state`); absolute either way, since the engine binds
+ * only absolute host paths.
+ */
+export function resolveStateDir(options: { flag: string | undefined; statusFile?: string }): string {
+  return path.resolve(options.flag ?? path.join(path.dirname(path.resolve(options.statusFile ?? 'status.json')), STATE_DIR_NAME));
 }
 
 export interface WriteSecretsOptions {
