@@ -1,9 +1,9 @@
 /**
  * mooring's state directory (`--state-dir`), where it writes what containers
- * mount but no manifest holds: secret files. The directory is 0700, so no
- * other user of the host reads through it; each secret file has the mode (and
- * owner) its reference asks for, 0400 by default, and is replaced by a rename,
- * so a reader never sees half a secret.
+ * mount but no manifest holds: secret files. They are under its `secrets`
+ * directory, 0700, so no other user of the host reads through it; each secret
+ * file has the mode (and owner) its reference asks for, 0400 by default, and
+ * is replaced by a rename, so a reader never sees half a secret.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -43,7 +43,8 @@ export interface WriteSecretsOptions {
 export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Map<string, Error>> {
   const failures = new Map<string, Error>();
   try {
-    await ensurePrivateDirectory(options.stateDir);
+    // One that exists keeps its mode: `--state-dir` may name a directory others read (the status file's); `secrets` is what stays private.
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     await ensurePrivateDirectory(path.join(options.stateDir, 'secrets'));
   } catch (error) {
     for (const container of Object.keys(options.files)) failures.set(container, new Error(`cannot make the state directory ${options.stateDir}: ${errorMessage(error)}`, { cause: error }));
