@@ -8,15 +8,13 @@
  * it; it stops only the containers that use it.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Document, Resolved, ResolvedInputs } from './model.js';
 import { SecretContent } from './secret-content.js';
 import { ManifestError } from './errors.js';
-import { MAX_FILE_BYTES } from './limits.js';
+import { readBounded } from './read-bounded.js';
 import { errorMessage } from '../errors.js';
-
-
+import { compare } from '../compare.js';
 
 export interface ResolveInputsOptions {
   directory: string;
@@ -42,8 +40,8 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reso
 /** A short digest of everything resolved, for the desired state's revision; it says nothing of the content. */
 export function inputsRevision(inputs: ResolvedInputs): string {
   const hash = createHash('sha256');
-  for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
-  for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
+  for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
+  for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -104,9 +102,9 @@ function resolvePath(directory: string, manifestFile: string, file: string): str
 }
 
 async function readSmallFile(file: string): Promise<Buffer> {
-  const bytes = await readFile(file);
-  if (bytes.length > MAX_FILE_BYTES) throw new Error(`${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`);
-  return bytes;
+  const read = await readBounded(file);
+  if ('refused' in read) throw new Error(read.refused);
+  return read.bytes;
 }
 
 function located(document: Pick<Document, 'kind' | 'name' | 'positionOf'>, fieldPath: (string | number)[], detail: string): ManifestError {
