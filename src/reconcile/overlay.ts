@@ -32,3 +32,13 @@ export function networkRole(driver: string, swarm: SwarmState | undefined): Netw
 export function declaresOverlay(desired: DesiredState): boolean {
   return desired.networks.some((network) => network.spec.driver === OVERLAY_DRIVER);
 }
+
+/**
+ * Why a manager does not recreate an overlay whose settings changed. Containers of other nodes
+ * may be attached, which this engine does not list, and the swarm refuses to remove a network
+ * they use; the recreate would first disconnect this node's containers and then fail, every pass.
+ */
+export function overlayNotRecreated(name: string, changes: string): string {
+  return `must be recreated (${changes}) but an overlay may have containers of other nodes attached, which this node cannot see: ` +
+    `mooring does not recreate it; remove it by hand once no node uses it (\`docker network rm ${name}\`) and the next pass creates it as declared`;
+}
