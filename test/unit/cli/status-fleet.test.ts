@@ -51,6 +51,26 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
     }
   });
 
+  it('shows each node\u2019s volumes and mounts, orphans included, as one host\u2019s status does', async () => {
+    const one = sampleStatus();
+    one.daemon.node = 'node-1';
+    const two = sampleStatus();
+    two.daemon.node = 'node-2';
+    two.volumes = [{ name: 'pgdata', state: 'Orphaned', driver: 'local', reclaimPolicy: 'Retain', usedBy: [], message: 'remove it by hand with `docker volume rm pgdata`' }];
+    two.resources = two.resources.map((resource) => (resource.name === 'web' ? { ...resource, mounts: ['volume:pgdata:/data:rw'] } : resource));
+    const files = await Promise.all([one, two].map(async (status, i) => {
+      const file = join(dir(), `${i}.json`);
+      await writeFile(file, JSON.stringify(status));
+      return file;
+    }));
+    const shown = await status(...files.flatMap((file) => ['--status', file]));
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout.split('\n');
+    assert.ok(lines.some((line) => /^NODE +VOLUME +STATE +DRIVER +USED BY +DETAIL$/.test(line)), shown.stdout);
+    assert.ok(lines.some((line) => /^node-2 +pgdata +Orphaned +local +- +remove it by hand/.test(line)), shown.stdout);
+    assert.ok(lines.some((line) => /^node-2 +web +volume:pgdata:\/data:rw$/.test(line)), shown.stdout);
+  });
+
   it('shows the nodes it can read and fails for the others', async () => {
     const file = join(dir(), 'one.json');
     await writeFile(file, JSON.stringify(sampleStatus()));
