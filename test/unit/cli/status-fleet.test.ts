@@ -80,6 +80,18 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
     assert.match(shown.stdout, /^NODE/);
   });
 
+  it('says why a node\u2019s /status could not be read', async () => {
+    const file = join(dir(), 'one.json');
+    await writeFile(file, JSON.stringify(sampleStatus()));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/status`;
+    await new Promise((resolve) => closed.close(resolve));
+    const shown = await status('--status', file, '--status', url);
+    assert.equal(shown.code, 1);
+    assert.match(shown.stderr, new RegExp(`^mooring: cannot read ${url}: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+$`, 'm'));
+  });
+
   it('labels every metric with the node, when the status names one', () => {
     const sample = sampleStatus();
     sample.daemon.node = 'node-1';
