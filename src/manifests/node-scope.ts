@@ -6,6 +6,7 @@
 import type { DesiredState, Document } from './model.js';
 import type { LoadedManifests } from './desired-state.js';
 import { containerNetworks } from './container-networks.js';
+import { OVERLAY_DRIVER } from './validate-swarm.js';
 
 export interface NodeScope {
   /** This host's node name: `mooring run --node`, else the engine's Swarm hostname, else the host name. */
@@ -38,7 +39,7 @@ export function scopeToNode(desired: DesiredState, scope: NodeScope): DesiredSta
   return {
     ...desired,
     networks: desired.networks.filter(
-      (network) => network.spec.driver === 'overlay' || joinedHere.has(network.name) || (!joinedAnywhere.has(network.name) && !scope.explicit),
+      (network) => network.spec.driver === OVERLAY_DRIVER || joinedHere.has(network.name) || (!joinedAnywhere.has(network.name) && !scope.explicit),
     ),
     containers: local,
     links: desired.links.filter((link) => here.has(link.spec.from)),

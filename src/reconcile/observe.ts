@@ -2,6 +2,7 @@ import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume, SwarmS
 import { eachLimited } from '../each-limited.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
 import { normalizeImage } from './effective-config.js';
+import { OVERLAY_DRIVER } from '../manifests/validate-swarm.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -45,7 +46,7 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
     options.swarm === true ? options.engine.swarm() : undefined,
   ]);
   // An overlay mooring made and no manifest declares any more: only a manager may remove it.
-  const ownOverlay = networks.some((network) => network.driver === 'overlay' && network.labels[LABELS.managedBy] === MANAGED_BY);
+  const ownOverlay = networks.some((network) => network.driver === OVERLAY_DRIVER && network.labels[LABELS.managedBy] === MANAGED_BY);
   const swarm = asked ?? (ownOverlay ? await options.engine.swarm() : undefined);
   const base = { instance: options.instance, networks, volumes, images, ...(swarm === undefined ? {} : { swarm }) };
   const fresh = [...new Set(options.fresh ?? [])];

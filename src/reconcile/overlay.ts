@@ -1,14 +1,14 @@
 /**
  * Overlay networks are the swarm's, not one host's (docs/multi-host.md): only
- * a mooring whose engine is a manager creates, recreates or removes them. A
+ * a mooring whose engine is a manager creates or removes them, and none
+ * recreates one (`overlayNotRecreated`). A
  * worker leaves them to the managers, and never takes one it does not list for
  * missing: the engine lists an attachable overlay on a worker only while a
  * container there is attached, and finds it in the swarm when one attaches.
  */
 import type { SwarmState } from '../engine/port.js';
 import type { DesiredState } from '../manifests/model.js';
-
-export const OVERLAY_DRIVER = 'overlay';
+import { OVERLAY_DRIVER } from '../manifests/validate-swarm.js';
 
 /** The condition reason of what needs an overlay on an engine that is in no swarm it can use. */
 export const SWARM_UNAVAILABLE = 'SwarmUnavailable';

@@ -5,7 +5,8 @@ import { describeChanges } from '../format-plan.js';
 import type { PlanContext } from './context.js';
 import { names, takenMessage } from './context.js';
 import { networkChanges } from './diff.js';
-import { OVERLAY_DRIVER, SWARM_UNAVAILABLE, networkRole, overlayNotRecreated } from '../overlay.js';
+import { SWARM_UNAVAILABLE, networkRole, overlayNotRecreated } from '../overlay.js';
+import { OVERLAY_DRIVER } from '../../manifests/validate-swarm.js';
 
 export function planNetworks(plan: PlanContext): void {
   for (const network of plan.networks.values()) {
