@@ -6,7 +6,7 @@
  */
 import type { ObservedContainer, ObservedMount } from '../engine/port.js';
 import { isAnonymousVolume } from '../engine/volumes.js';
-import { LABELS, isOwnedBy } from '../engine/labels.js';
+import { LABELS, MANAGED_BY, isOwnedBy } from '../engine/labels.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { recordedReclaimPolicy, usersOf } from '../reconcile/plan/volumes.js';
@@ -52,9 +52,7 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     const problem = problems.get(`Volume/${document.name}`);
     if (!volume) return { ...base, state: 'Missing', message: problem ?? 'the volume does not exist' };
     if (problem?.startsWith('VolumeSpecDiffers')) return { ...base, state: 'Degraded', reason: 'VolumeSpecDiffers', message: problem };
-    if (!spec.external && !isOwnedBy(volume.labels, instance)) {
-      return { ...base, state: 'Adopted', message: 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)' };
-    }
+    if (!spec.external && !isOwnedBy(volume.labels, instance)) return { ...base, state: 'Adopted', message: adoptedMessage(volume.labels) };
     return { ...base, state: 'Healthy' };
   });
   const names = new Set(declared.map((document) => document.name));
@@ -71,6 +69,14 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     });
   }
   return statuses.sort((a, b) => compare(a.name, b.name));
+}
+
+/** Who made a declared volume this instance did not: another instance of mooring still decides whether it goes. */
+function adoptedMessage(labels: Readonly<Record<string, string>>): string {
+  if (labels[LABELS.managedBy] !== MANAGED_BY) return 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)';
+  const policy = recordedReclaimPolicy(labels);
+  return `made by mooring instance "${labels[LABELS.instance] ?? ''}": mounted as it is, never changed nor removed by this one; ` +
+    (policy === 'Delete' ? 'its reclaimPolicy Delete has that instance remove it once its manifests no longer declare it and no container uses it' : 'its reclaimPolicy is Retain');
 }
 
 /**

@@ -52,6 +52,18 @@ describe('the status of volumes', () => {
     assert.match(statuses.find((status) => status.name === 'old')?.message ?? '', /docker volume rm old/);
   });
 
+  it('says which instance of mooring made an Adopted volume, and that its Delete policy may remove it', () => {
+    const statuses = volumeStatuses({
+      desired,
+      instance: INSTANCE,
+      lastPass: pass([observedVolume('pgdata', { ...owned('pgdata'), [LABELS.instance]: 'staging', [LABELS.reclaimPolicy]: 'Delete' }), observedVolume('byhand', {})], []),
+    });
+    const byName = new Map(statuses.map((status) => [status.name, status]));
+    assert.equal(byName.get('pgdata')?.state, 'Adopted');
+    assert.match(byName.get('pgdata')?.message ?? '', /^made by mooring instance "staging": .*reclaimPolicy Delete has that instance remove it once/);
+    assert.match(byName.get('byhand')?.message ?? '', /^made outside mooring/);
+  });
+
   it('says Unknown before any pass has observed the engine', () => {
     assert.deepEqual(volumeStatuses({ desired, instance: INSTANCE }).map((status) => status.state), ['Unknown', 'Unknown', 'Unknown', 'Unknown']);
   });
