@@ -16,6 +16,7 @@ import type { Mount } from '../manifests/volumes.js';
 import { SECRETS_DIRECTORY, inSecretsDirectory, normalizeMount, normalizeSecretReference } from '../manifests/volumes.js';
 import { compare } from '../compare.js';
 import { dropUndefined } from '../drop-undefined.js';
+import { sizeBytes } from '../manifests/schema-runtime.js';
 
 /** One secret file to write before the container that reads it is created. */
 export interface SecretFile {
@@ -150,12 +151,4 @@ function engineMount(mount: Mount): MountConfig {
         tmpfsMode: mount.mode === undefined ? undefined : Number.parseInt(mount.mode, 8),
       });
   }
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** `65536`, `64m`, `1g`, as docker's `--tmpfs size=` reads them. */
-export function sizeBytes(size: string): number {
-  const [, digits = '0', unit = ''] = /^(\d+)([kmg]?)$/i.exec(size) ?? [];
-  return Number(digits) * SIZE_UNITS[unit.toLowerCase()]!;
 }
