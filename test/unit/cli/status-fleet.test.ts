@@ -115,6 +115,19 @@ describe('a fleet of nodes: mooring status, metrics, the node', () => {
     assert.deepEqual(await applied(), ['c1', 'c2']);
   });
 
+  it('mooring apply --node needs only the secret files its own containers read', async () => {
+    await writeFile(join(dir(), 'fleet.yaml'), `${FLEET}---\napiVersion: mooring/v1\nkind: Secret\nmetadata: { name: pw }\nspec: { file: /nonexistent/mooring-test/pw.txt }\n` +
+      '---\napiVersion: mooring/v1\nkind: Container\nmetadata: { name: db }\nspec: { image: mooring/busybox:latest, node: b, secrets: [pw] }\n');
+    const engine = new FakeEngine();
+    const deps = { openEngine: () => engine, signals: new EventEmitter(), exit: () => undefined };
+    const onA = await runCommand(createApplyCommand(deps), ['-m', dir(), '--node', 'a', '--state-dir', join(dir(), 'state')]);
+    assert.equal(onA.code, 0, onA.stderr);
+    assert.deepEqual((await engine.listContainers()).map((container) => container.name), ['c0']);
+    const onB = await runCommand(createApplyCommand(deps), ['-m', dir(), '--node', 'b', '--state-dir', join(dir(), 'state')]);
+    assert.equal(onB.code, 1);
+    assert.match(onB.stderr, /Secret\/pw: spec\.file: cannot read secret file \/nonexistent\/mooring-test\/pw\.txt/);
+  });
+
   it('is --node, else the engine\u2019s hostname in a swarm, else this host\u2019s name', async () => {
     const logger = silentLogger();
     const engine = (swarm: () => Promise<{ hostname: string; active: boolean; manager: boolean }>) => ({ swarm });
