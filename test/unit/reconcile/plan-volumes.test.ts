@@ -7,6 +7,7 @@ import type { ResolvedInputs } from '../../../src/manifests/model.js';
 import { SecretContent } from '../../../src/manifests/secret-content.js';
 import type { Action, Plan } from '../../../src/reconcile/actions.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
+import { RemovalGrace } from '../../../src/reconcile/removal-grace.js';
 import { formatPlan } from '../../../src/reconcile/format-plan.js';
 import { LABELS } from '../../../src/engine/labels.js';
 import { silentLogger } from '../../../src/log.js';
@@ -99,6 +100,27 @@ describe('planning volumes', () => {
     const result = await converge(engine, storageState([other]));
     assert.ok(ordered(result.plan, 'remove-container:db', 'remove-volume:pgdata'));
     assert.ok(result.converged);
+    assert.equal(engine.volumes.get('pgdata'), undefined);
+  });
+
+  it('removes a Delete volume only once no manifest has declared it for the whole prune delay (a file read half written)', async () => {
+    const engine = new FakeEngine();
+    // No container mounts it: its removal waits for no other, so the grace alone holds it.
+    const declared = storageState([volume('pgdata', { reclaimPolicy: 'Delete' }), other]);
+    await converge(engine, declared);
+    let now = 0;
+    const grace = new RemovalGrace({ delayMs: 10_000 });
+    const pass = (desired: DesiredState) =>
+      reconcile({ engine, logger: silentLogger(), clock: { ...systemClock, now: () => now }, instance: INSTANCE, desired, removalGrace: grace, retry: { minTimeoutMs: 1, maxTimeoutMs: 1 } });
+    const halfWritten = await pass(storageState([other]));
+    assert.ok(!ids(halfWritten.plan).includes('remove-volume:pgdata'), ids(halfWritten.plan).join(', '));
+    assert.ok(engine.volumes.get('pgdata'));
+    now = 5_000;
+    await pass(declared);
+    now = 12_000;
+    assert.ok(!ids((await pass(storageState([other]))).plan).includes('remove-volume:pgdata'), 'the grace starts over');
+    now = 22_000;
+    assert.ok(ids((await pass(storageState([other]))).plan).includes('remove-volume:pgdata'));
     assert.equal(engine.volumes.get('pgdata'), undefined);
   });
 
