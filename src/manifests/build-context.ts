@@ -19,7 +19,12 @@ import type { ContainerSpec } from './schema.js';
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
 
-/** Content digests by absolute path, kept while the file's stat is unchanged: a resync does not read an unchanged context again. */
+/**
+ * Content digests by absolute path, kept while the file's stat is unchanged: a
+ * resync does not read an unchanged context again. As git does with its index,
+ * a file modified within a timestamp's granularity of its reading is read
+ * again next time: a same-sized edit in that window would leave its stat alike.
+ */
 export class BuildContextCache {
   readonly #files = new Map<string, { stat: string; digest: string }>();
   readonly #seen = new Set<string>();
@@ -30,7 +35,8 @@ export class BuildContextCache {
     const known = this.#files.get(file);
     if (known?.stat === stat) return known.digest;
     const digest = await fileDigest(file);
-    this.#files.set(file, { stat, digest });
+    if (Date.now() - Math.max(stats.mtimeMs, stats.ctimeMs) > SETTLED_MS) this.#files.set(file, { stat, digest });
+    else this.#files.delete(file);
     return digest;
   }
 
@@ -40,6 +46,9 @@ export class BuildContextCache {
     this.#seen.clear();
   }
 }
+
+/** Coarser than any file system's timestamps. */
+const SETTLED_MS = 2_000;
 
 export type BuildSettings = NonNullable<ContainerSpec['build']>;
 
