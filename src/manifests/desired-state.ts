@@ -111,7 +111,7 @@ function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): L
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
     files.get(error.file)?.errors.push(error);
   }
-  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE)) files.get(error.file)?.errors.push(error);
+  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE, directory)) files.get(error.file)?.errors.push(error);
   for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);
 
   const choices = new Map<string, Choice>();
