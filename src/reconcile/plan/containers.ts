@@ -10,7 +10,7 @@ import type { EffectiveContainer } from '../effective-config.js';
 import type { PlanContext } from './context.js';
 import { actionId, stopTimeoutOf, takenMessage } from './context.js';
 import { containerChanges, endpointChanges } from './diff.js';
-import { completed, dependencyReady, waitingFor } from './depends.js';
+import { completed, dependencyReady, runsOnce, waitingFor } from './depends.js';
 import { inPlaceStep } from './update.js';
 import { buildNeeded, imageMoved } from './images.js';
 
@@ -176,8 +176,8 @@ function planState(plan: PlanContext, container: EffectiveContainer, fresh: Fres
       plan.waiting.push(waitingFor(container.resource, unready));
       return;
     }
-    // A one-shot others wait on to complete is left exited, not started again.
-    if (!fresh && observed && completed(observed) && awaitedToComplete(plan, container.name)) return;
+    // A one-shot that did its work is left exited: its restart policy says so, or others wait on it to complete.
+    if (!fresh && observed && completed(observed) && (runsOnce(container.config.restartPolicy.name) || awaitedToComplete(plan, container.name))) return;
     if (fresh) {
       plan.add({ type: 'start-container', name: container.name, ...plan.base('start-container', container.resource, `${fresh}; state: running`) });
     } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {
