@@ -10,6 +10,7 @@ import { commandLine, environment, extraHosts, field, healthcheck, labels, oneRe
 import { exposed, translatePorts } from './ports.js';
 import { deploy, devices, integerResource, logging, namespaceMode, numberResource, sizeResource, stringResource, sysctls, ulimits } from './runtime-options.js';
 import { configs, envFiles, secrets, tmpfs, volumes } from './storage.js';
+import { build } from './build.js';
 
 export type Row =
   /** Translated now. */
@@ -86,7 +87,7 @@ export const SERVICE_ATTRIBUTES: Readonly<Record<string, Row>> = {
   pid: runtime('pid', field('pid', namespaceMode)),
   ipc: runtime('ipc', field('ipc', namespaceMode)),
   logging: runtime('logging', field('logging', logging)),
-  build: unsupported('mooring does not build images yet: build it (`docker build -t NAME .`) and give `image: NAME`'),
+  build: { translate: build },
 
   external_links: unsupported('a link to a container outside the project: declare a mooring Link, or reach it by name on a network both join'),
   domainname: NOT_YET,

@@ -316,6 +316,37 @@ configs:
     ]);
   });
 
+  it('builds a service from its context, named <project>-<service> without image, and refuses what mooring cannot build at its line', () => {
+    const project = translate(`
+services:
+  api:
+    build:
+      context: ./api
+      dockerfile: Containerfile
+      args: [VERSION=2, TOKEN]
+      target: prod
+    pull_policy: build
+  web:
+    build: /srv/web
+    image: shop/web:dev
+  job:
+    build:
+      context: https://github.com/example/job.git
+      cache_from: [shop/job:cache]
+`, { env: { TOKEN: 't0k' } });
+    const specs = byName(project) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(specs['Container/shop-api-1']?.build, { context: '/srv/manifests/shop/api', dockerfile: 'Containerfile', args: { VERSION: '2', TOKEN: 't0k' }, target: 'prod' });
+    assert.equal(specs['Container/shop-api-1']?.image, 'shop-api');
+    assert.equal(specs['Container/shop-api-1']?.pullPolicy, 'IfNotPresent');
+    assert.deepEqual(specs['Container/shop-web-1']?.build, { context: '/srv/web', dockerfile: 'Dockerfile', args: {} });
+    assert.equal(specs['Container/shop-web-1']?.image, 'shop/web:dev');
+    assert.deepEqual(messages(project), [
+      'shop/compose.yaml:16:7: service job: build.cache_from: `build.cache_from` is not supported: mooring builds with context, dockerfile, args and target (build the image yourself and give `image` for more)',
+    ]);
+    const remote = translate('services:\n  job:\n    build: { context: "git@github.com:example/job.git" }\n');
+    assert.deepEqual(messages(remote), ['shop/compose.yaml:3:14: service job: build.context: expected a directory, got git@github.com:example/job.git: mooring builds from local directories only']);
+  });
+
   it('says which mooring field an attribute waits for, until it lands', () => {
     const waiting = Object.entries(SERVICE_ATTRIBUTES).filter(([, row]) => 'needs' in row && !hasContainerField(row.needs));
     for (const [attribute, row] of waiting) {
