@@ -300,6 +300,22 @@ include: [other.yaml]
     ]);
   });
 
+  it('mounts configs from files, and reports a config it cannot mount once, where it is declared', () => {
+    const project = translate(`services:
+  web:
+    image: mooring/busybox:latest
+    configs: [nginx, remote, { source: nginx, target: /etc/nginx/nginx.conf }]
+configs:
+  nginx: { file: ./nginx.conf }
+  remote: { external: true }
+`);
+    assert.deepEqual(messages(project), ['shop/compose.yaml:7:13: config remote: external: `external` is not supported by mooring yet: a config is mounted from a `file`']);
+    const translated = translate('services:\n  web:\n    image: mooring/busybox:latest\n    configs: [nginx]\nconfigs:\n  nginx: { file: ./nginx.conf }\n');
+    assert.deepEqual((byName(translated)['Container/shop-web-1'] as { mounts: unknown[] }).mounts, [
+      { type: 'bind', source: '/srv/manifests/shop/nginx.conf', target: '/nginx', readOnly: true, createHostPath: false },
+    ]);
+  });
+
   it('builds a service from its context, named <project>-<service> without image, and refuses what mooring cannot build at its line', () => {
     const project = translate(`
 services:
