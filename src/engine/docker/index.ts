@@ -10,7 +10,7 @@ import type { DockerVersion } from 'dockerode';
 import type { Logger } from '../../log.js';
 import { positive } from '../../positive.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, resolveEngineAddress } from '../connection.js';
-import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ImageBuild,
+import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, ImageBuild, NetworkConfig, ObservedContainer,
   ObservedImage, ObservedNetwork, ObservedVolume, RunResult, SwarmState, VolumeConfig, VolumeUsage } from '../port.js';
 import type { RequestCounts } from './client.js';
 import { EngineClient } from './client.js';
