@@ -128,7 +128,7 @@ export function saltedDigest(instance: string, secret: string, sha256: string): 
 export function mountString(mount: Mount): string {
   switch (mount.type) {
     case 'volume':
-      return `volume:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.subpath === undefined ? '' : `:subpath=${mount.subpath}`}`;
+      return `volume:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.subpath === undefined ? '' : `:subpath=${mount.subpath}`}${mount.noCopy ? ':nocopy' : ''}`;
     case 'bind':
       return `bind:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.createHostPath ? ':create' : ''}`;
     case 'tmpfs':
@@ -139,7 +139,7 @@ export function mountString(mount: Mount): string {
 function engineMount(mount: Mount): MountConfig {
   switch (mount.type) {
     case 'volume':
-      return dropUndefined({ type: 'volume', source: mount.source, target: mount.target, readOnly: mount.readOnly, subpath: mount.subpath });
+      return dropUndefined({ type: 'volume', source: mount.source, target: mount.target, readOnly: mount.readOnly, subpath: mount.subpath, noCopy: mount.noCopy || undefined });
     case 'bind':
       return { type: 'bind', source: mount.source, target: mount.target, readOnly: mount.readOnly, createHostPath: mount.createHostPath };
     case 'tmpfs':

@@ -1,4 +1,4 @@
-import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
 import { normalizeImage } from './effective-config.js';
@@ -13,8 +13,8 @@ export interface ObservedState {
   containers: ObservedContainer[];
   /** The engine's place in a swarm: read only when an overlay network is declared or a mooring one is listed. */
   swarm?: SwarmState;
-  /** Local image ids by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated. */
-  images?: ReadonlyMap<string, string>;
+  /** Local images by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated, a built one whose build digest is stale rebuilt. */
+  images?: ReadonlyMap<string, ObservedImage>;
   /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
   volumes?: ObservedVolume[];
 }
@@ -61,7 +61,7 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
 }
 
 /** Local image ids by tag; the adapter answers from its cache while nothing changed. */
-export async function observeImages(engine: Engine): Promise<Map<string, string>> {
+export async function observeImages(engine: Engine): Promise<Map<string, ObservedImage>> {
   const images = await engine.listImages();
-  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image.id] as const)));
+  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image] as const)));
 }

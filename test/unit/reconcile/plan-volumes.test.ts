@@ -161,6 +161,15 @@ describe('planning volumes', () => {
     assert.deepEqual(find(result, 'recreate-container:db').changes, [{ field: 'mounts', fromUnknown: true, to: 'volume:pgdata:/var/lib/data:ro' }]);
   });
 
+  it('recreates a container whose volume mount gains nocopy, and gives the engine NoCopy', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, storageState([volume('pgdata'), db()]));
+    const noCopy = db({ mounts: [{ type: 'volume', source: 'pgdata', target: '/var/lib/data', noCopy: true }] });
+    const result = await planFor(engine, storageState([volume('pgdata'), noCopy]));
+    assert.deepEqual(find(result, 'recreate-container:db').changes, [{ field: 'mounts', fromUnknown: true, to: 'volume:pgdata:/var/lib/data:rw:nocopy' }]);
+    assert.deepEqual(find<'recreate-container'>(result, 'recreate-container:db').container.mounts, [{ type: 'volume', source: 'pgdata', target: '/var/lib/data', readOnly: false, noCopy: true }]);
+  });
+
   it('gives a recreated container the anonymous volumes of the old one, as docker compose does, and says so', async () => {
     const engine = new FakeEngine({ imageVolumes: { [IMAGE]: ['/data'] } });
     await converge(engine, storageState([container('db')]));
