@@ -8,7 +8,7 @@
  * A missing or unreadable input is an error located at the field that names
  * it; it stops only the containers that use it.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { BuildContext, Document, Resolved, ResolvedInputs } from './model.js';
 import { SecretContent } from './secret-content.js';
@@ -47,9 +47,16 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reso
   return { secrets, envFiles, ...(builds.size > 0 && { builds }) };
 }
 
+/**
+ * The key of the inputs' digest, new in each process. The revision is in the status and the logs;
+ * an unkeyed hash of a secret's digest there would let whoever reads them test guesses of the secret.
+ * Keyed, it still changes when an input does, for as long as the process lives, which is all it is for.
+ */
+const REVISION_KEY = randomBytes(32);
+
 /** A short digest of everything resolved, for the desired state's revision; it says nothing of the content. */
 export function inputsRevision(inputs: ResolvedInputs): string {
-  const hash = createHash('sha256');
+  const hash = createHmac('sha256', REVISION_KEY);
   for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
   for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
   for (const [name, build] of [...inputs.builds ?? []].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${build.value?.digest ?? build.error?.message}\0`);

@@ -164,6 +164,17 @@ describe('volumes, secrets and env files in manifests', () => {
     });
   });
 
+  it('keys the revision\u2019s digest of secrets per process: the status and logs show it, and no one can test a guess against it', function () {
+    this.timeout(30_000);
+    const script = "import { inputsRevision } from './src/manifests/inputs.ts'; import { SecretContent } from './src/manifests/secret-content.ts';" +
+      "const inputs = () => ({ secrets: new Map([['pw', { value: new SecretContent(Buffer.from('hunter2')) }]]), envFiles: new Map() });" +
+      "console.log(inputsRevision(inputs()) === inputsRevision(inputs()) ? inputsRevision(inputs()) : 'unstable');";
+    const revision = () => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    const [first, second] = [revision(), revision()];
+    assert.match(first, /^[0-9a-f]{16}$/, 'the same inputs give the same revision within a process');
+    assert.notEqual(first, second);
+  });
+
   it('never shows a secret\'s content when serialized or inspected', () => {
     const content = new SecretContent(Buffer.from('hunter2'));
     const shown = [JSON.stringify({ content }), inspect({ content }, { depth: 5 }), String(content), `${content}`].join(' ');
