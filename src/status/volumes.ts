@@ -43,6 +43,9 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     return declared.map((document) => ({ name: document.name, state: 'Unknown', source: document.source.file, driver: document.spec.driver, usedBy: [] }));
   }
   const found = new Map(observed.map((volume) => [volume.name, volume]));
+  // The observation is from before the pass: what the pass made or removed is read from its outcomes.
+  const done = new Set((lastPass?.outcomes ?? []).flatMap((outcome) => (outcome.ok ? [`${outcome.action.type} ${outcome.action.resource}`] : [])));
+  const failures = new Map((lastPass?.errors ?? []).map((error) => [error.resource, error.message]));
   const problems = new Map((lastPass?.plan.problems ?? []).map((problem) => [problem.resource, problem.message]));
   const kept = new Map((lastPass?.plan.kept ?? []).map((entry) => [entry.resource, entry.reason]));
   const statuses: VolumeStatus[] = declared.map((document) => {
@@ -50,14 +53,17 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     const { spec } = document;
     const base = { name: document.name, source: document.source.file, driver: volume?.driver ?? spec.driver, external: spec.external, reclaimPolicy: spec.reclaimPolicy, usedBy: usersOf(document.name, containers) };
     const problem = problems.get(`Volume/${document.name}`);
-    if (!volume) return { ...base, state: 'Missing', message: problem ?? 'the volume does not exist' };
+    if (!volume) {
+      if (done.has(`create-volume Volume/${document.name}`)) return { ...base, state: 'Healthy', message: 'created by the last pass' };
+      return { ...base, state: 'Missing', message: problem ?? failures.get(`Volume/${document.name}`) ?? 'the volume does not exist' };
+    }
     if (problem?.startsWith('VolumeSpecDiffers')) return { ...base, state: 'Degraded', reason: 'VolumeSpecDiffers', message: problem };
     if (!spec.external && !isOwnedBy(volume.labels, instance)) return { ...base, state: 'Adopted', message: adoptedMessage(volume.labels) };
     return { ...base, state: 'Healthy' };
   });
   const names = new Set(declared.map((document) => document.name));
   for (const volume of observed) {
-    if (names.has(volume.name) || !isOwnedBy(volume.labels, instance)) continue;
+    if (names.has(volume.name) || !isOwnedBy(volume.labels, instance) || done.has(`remove-volume Volume/${volume.name}`)) continue;
     statuses.push({
       name: volume.name,
       state: 'Orphaned',
