@@ -1,9 +1,9 @@
 /**
  * mooring's state directory (`--state-dir`), where it writes what containers
- * mount but no manifest holds: secret files. The directory is 0700, so no
- * other user of the host reads through it; each secret file has the mode (and
- * owner) its reference asks for, 0400 by default, and is replaced by a rename,
- * so a reader never sees half a secret.
+ * mount but no manifest holds: secret files. They are under its `secrets`
+ * directory, 0700, so no other user of the host reads through it; each secret
+ * file has the mode (and owner) its reference asks for, 0400 by default, and
+ * is replaced by a rename, so a reader never sees half a secret.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -13,11 +13,15 @@ import type { SecretFile } from './reconcile/effective-storage.js';
 import { secretsDirectory } from './reconcile/effective-storage.js';
 import { errorMessage } from './errors.js';
 
-export const STATE_DIR_NAME = 'mooring-state';
+const STATE_DIR_NAME = 'mooring-state';
 
-/** Beside the status file: `/var/lib/mooring/status.json` → `/var/lib/mooring/mooring-state`. */
-export function defaultStateDir(statusFile = 'status.json'): string {
-  return path.join(path.dirname(path.resolve(statusFile)), STATE_DIR_NAME);
+/**
+ * `--state-dir`, else beside the status file (`/var/lib/mooring/status.json` →
+ * `/var/lib/mooring/mooring-state`); absolute either way, since the engine binds
+ * only absolute host paths.
+ */
+export function resolveStateDir(options: { flag: string | undefined; statusFile?: string }): string {
+  return path.resolve(options.flag ?? path.join(path.dirname(path.resolve(options.statusFile ?? 'status.json')), STATE_DIR_NAME));
 }
 
 export interface WriteSecretsOptions {
@@ -31,14 +35,16 @@ export interface WriteSecretsOptions {
 /**
  * Writes every container's secret files whose content, mode or owner differs,
  * and removes the files of its directory that no reference wants any more (a
- * secret dropped from a container must not stay readable in its /run/secrets).
+ * secret dropped from a container must not stay readable in its /run/secrets),
+ * the whole directory when none does.
  * Resolves to the failures, by container, each naming what failed with the
  * file system's error as its cause; a failure stops only that container.
  */
 export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Map<string, Error>> {
   const failures = new Map<string, Error>();
   try {
-    await ensurePrivateDirectory(options.stateDir);
+    // One that exists keeps its mode: `--state-dir` may name a directory others read (the status file's); `secrets` is what stays private.
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     await ensurePrivateDirectory(path.join(options.stateDir, 'secrets'));
   } catch (error) {
     for (const container of Object.keys(options.files)) failures.set(container, new Error(`cannot make the state directory ${options.stateDir}: ${errorMessage(error)}`, { cause: error }));
@@ -47,6 +53,10 @@ export async function writeSecretFiles(options: WriteSecretsOptions): Promise<Ma
   await Promise.all(Object.entries(options.files).map(async ([container, files]) => {
     try {
       const directory = secretsDirectory(options.stateDir, options.instance, container);
+      if (files.length === 0) {
+        await removeSecretFiles({ stateDir: options.stateDir, instance: options.instance, container });
+        return;
+      }
       for (const file of files) {
         const content = options.inputs?.secrets.get(file.secret)?.value;
         if (!content) throw new Error(`secret ${file.secret} was not read`);

@@ -12,7 +12,7 @@ import { handleSignals, signalExitCode } from '../controller/triggers/signals.js
 import { systemClock } from '../clock.js';
 import { isTransient } from '../errors.js';
 import { count } from '../plural.js';
-import { defaultStateDir } from '../state-dir.js';
+import { resolveStateDir } from '../state-dir.js';
 
 export interface ApplyCommandDeps extends EngineCommandDeps {
   /** Where SIGINT and SIGTERM come from. */
@@ -60,7 +60,7 @@ export function createApplyCommand(deps: ApplyCommandDeps): CommandFactory {
       });
       let result: ReconcileResult;
       try {
-        result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty, stateDir: options.stateDir ?? defaultStateDir(), signal: interrupt.signal });
+        result = await reconcile({ engine, logger, clock: systemClock, instance: options.instance, desired, allowEmpty: options.allowEmpty, stateDir: resolveStateDir({ flag: options.stateDir }), signal: interrupt.signal });
       } finally {
         dispose();
       }

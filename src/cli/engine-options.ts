@@ -8,8 +8,9 @@ import { DockerEngine } from '../engine/docker/index.js';
 import type { Logger, LogLevel } from '../log.js';
 import { LOG_LEVELS, createLogger } from '../log.js';
 import type { DesiredState } from '../manifests/model.js';
+import type { LoadedManifests } from '../manifests/desired-state.js';
 import { loadDesiredState } from '../manifests/desired-state.js';
-import { scopeToNode } from '../manifests/node-scope.js';
+import { scopeLoaded } from '../manifests/node-scope.js';
 import { resolveNode } from './node.js';
 import type { CliIo, CommandFactory } from './command.js';
 import { EXIT, manifestsDirectory, writeLine } from './command.js';
@@ -81,10 +82,15 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
  * error (`FILE:LINE:COL: Kind/name: path: message`) and resolves to undefined:
  * a command must not act on a partly valid directory.
  */
-export async function loadValidDesiredState(io: CliIo, options: EngineCommandOptions): Promise<DesiredState | undefined> {
+/** The manifests as loaded, errors and all; undefined when the policy cannot be read (said on stderr). */
+async function loadManifests(io: CliIo, options: EngineCommandOptions): Promise<LoadedManifests | undefined> {
   const policy = await policyOf(io, options.policy);
   if (!policy) return undefined;
-  const loaded = await loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
+  return loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
+}
+
+/** The desired state when no file has an error; else the errors on stderr and undefined. */
+function validDesiredState(io: CliIo, options: EngineCommandOptions, loaded: LoadedManifests): DesiredState | undefined {
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {
     for (const error of errors) writeLine(io.stderr, error.message);
@@ -119,13 +125,17 @@ export function manifestCommand(spec: {
   return (io, done) => {
     const command: Command = addEngineOptions(new Command(spec.name).description(spec.description), { logLevel: 'warn' }).action(async () => {
       const options = engineCommandOptions(command);
-      const desired = await loadValidDesiredState(io, options);
-      if (!desired) return done(EXIT.failed);
+      const loaded = await loadManifests(io, options);
+      if (!loaded) return done(EXIT.failed);
       const logger = commandLogger(io, options);
-      const engine = spec.deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger });
+      let engine: Engine | undefined;
+      const openEngine = () => (engine ??= spec.deps.openEngine({ dockerHost: options.dockerHost, env: io.env, logger }));
       // Without any `node` in the manifests, every node's share is all of it: no need to ask the engine which node this is.
-      const scoped = options.node === undefined && !declaresNodes(desired) ? desired : scopeToNode(desired, await resolveNode({ flag: options.node, engine, logger }));
-      done(await spec.run({ io, options, desired: scoped, engine, logger }));
+      // Scoped before the check: a secret file another node's containers read need not be on this host.
+      const scoped = options.node === undefined && !declaresNodes(loaded.desired) ? loaded : scopeLoaded(loaded, await resolveNode({ flag: options.node, engine: openEngine(), logger }));
+      const desired = validDesiredState(io, options, scoped);
+      if (!desired) return done(EXIT.failed);
+      done(await spec.run({ io, options, desired, engine: openEngine(), logger }));
     });
     return command;
   };

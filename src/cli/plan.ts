@@ -6,7 +6,7 @@ import { observe } from '../reconcile/observe.js';
 import { declaresOverlay } from '../reconcile/overlay.js';
 import { plan } from '../reconcile/plan/index.js';
 import { formatPlan } from '../reconcile/format-plan.js';
-import { defaultStateDir } from '../state-dir.js';
+import { resolveStateDir } from '../state-dir.js';
 
 /** `mooring plan`: what `apply` would do, as a diff. Exit 0 nothing to do, 2 changes, 1 a problem or pruning refused (apply would not converge). */
 export function createPlanCommand(deps: EngineCommandDeps): CommandFactory {
@@ -16,7 +16,7 @@ export function createPlanCommand(deps: EngineCommandDeps): CommandFactory {
     deps,
     async run({ io, options, desired, engine }) {
       const observed = await observe({ engine, instance: options.instance, swarm: declaresOverlay(desired) });
-      const result = plan({ desired, observed, instance: options.instance, allowEmpty: options.allowEmpty, stateDir: options.stateDir ?? defaultStateDir() });
+      const result = plan({ desired, observed, instance: options.instance, allowEmpty: options.allowEmpty, stateDir: resolveStateDir({ flag: options.stateDir }) });
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ changes: result.actions.length > 0, ...result }, null, 2)}\n`);
       } else {

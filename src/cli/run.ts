@@ -15,7 +15,7 @@ import type { SignalSource } from '../controller/triggers/signals.js';
 import { handleSignals, signalExitCode } from '../controller/triggers/signals.js';
 import { errorMessage } from '../errors.js';
 import { resolveNode } from './node.js';
-import { defaultStateDir } from '../state-dir.js';
+import { resolveStateDir } from '../state-dir.js';
 
 interface RunOptions extends EngineCommandOptions {
   status: string;
@@ -94,7 +94,7 @@ export function createRunCommand(deps: RunCommandDeps): CommandFactory {
           pruneDelayMs: options.pruneDelay,
           pullIntervalMs: options.pullInterval,
           allowEmpty: options.allowEmpty,
-          stateDir: resolve(options.stateDir ?? defaultStateDir(statusFile)),
+          stateDir: resolveStateDir({ flag: options.stateDir, statusFile }),
           probes: {
             intervalMs: options.probeInterval,
             timeoutMs: options.probeTimeout,

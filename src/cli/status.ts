@@ -82,12 +82,9 @@ export function formatStatus(status: Status, now: number): string {
 
   lines.push('', ...table(['KIND', 'NAME', 'HEALTH', 'SOURCE', 'DETAIL'], status.resources.map(resourceRow)));
 
-  if (status.volumes) {
-    const rows = status.volumes.map((volume) => [volume.name, volume.state, volume.driver ?? '', volume.usedBy.join(', ') || '-', volume.message ?? '']);
-    lines.push('', ...table(['VOLUME', 'STATE', 'DRIVER', 'USED BY', 'DETAIL'], rows));
-  }
-  const mounted = status.resources.filter((resource) => resource.mounts);
-  if (mounted.length > 0) lines.push('', ...table(['CONTAINER', 'MOUNTS'], mounted.map((resource) => [resource.name, resource.mounts!.join(', ')])));
+  if (status.volumes) lines.push('', ...table(VOLUME_COLUMNS, volumeRows(status)));
+  const mounts = mountRows(status);
+  if (mounts.length > 0) lines.push('', ...table(MOUNT_COLUMNS, mounts));
 
   lines.push('', ...table(['CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], status.reachability.map(reachabilityRow)));
   const summary = status.reachabilitySummary;
@@ -125,11 +122,27 @@ export function formatFleet(nodes: readonly NodeStatus[], now: number): string {
     '',
     ...table(['NODE', 'KIND', 'NAME', 'HEALTH', 'SOURCE', 'DETAIL'], perNode((entry) => entry.status.resources.map(resourceRow))),
     '',
-    ...table(['NODE', 'CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], perNode((entry) => entry.status.reachability.map(reachabilityRow))),
   ];
+  // Volumes are one host's: each node shows its own, orphans and missing ones included.
+  const volumes = perNode((entry) => volumeRows(entry.status));
+  if (volumes.length > 0) lines.push(...table(['NODE', ...VOLUME_COLUMNS], volumes), '');
+  const mounts = perNode((entry) => mountRows(entry.status));
+  if (mounts.length > 0) lines.push(...table(['NODE', ...MOUNT_COLUMNS], mounts), '');
+  lines.push(...table(['NODE', 'CHECK', 'FROM', 'TO', 'PORT', 'EXPECT', 'HEALTH', 'LAST PROBE'], perNode((entry) => entry.status.reachability.map(reachabilityRow))));
   const sum = (key: 'total' | 'healthy' | 'unhealthy' | 'unknown') => nodes.reduce((total, entry) => total + entry.status.reachabilitySummary[key], 0);
   lines.push(`${sum('total')} checks on ${nodes.length} nodes: ${sum('healthy')} healthy, ${sum('unhealthy')} unhealthy, ${sum('unknown')} unknown`);
   return `${lines.join('\n')}\n`;
+}
+
+const VOLUME_COLUMNS = ['VOLUME', 'STATE', 'DRIVER', 'USED BY', 'DETAIL'];
+const MOUNT_COLUMNS = ['CONTAINER', 'MOUNTS'];
+
+function volumeRows(status: Status): string[][] {
+  return (status.volumes ?? []).map((volume) => [volume.name, volume.state, volume.driver ?? '', volume.usedBy.join(', ') || '-', volume.message ?? '']);
+}
+
+function mountRows(status: Status): string[][] {
+  return status.resources.flatMap((resource) => (resource.mounts ? [[resource.name, resource.mounts.join(', ')]] : []));
 }
 
 function manifestRows(status: Status): string[][] {

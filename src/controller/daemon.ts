@@ -15,6 +15,7 @@ import { scopedLoader } from '../manifests/node-scope.js';
 import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import { Pulls } from '../reconcile/pulls.js';
+import { Builds } from '../reconcile/builds.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
 import type { Status } from '../status/model.js';
@@ -100,6 +101,7 @@ export class Daemon {
       crashLoops: new CrashLoopTracker(options.crashLoop),
       removalGrace: new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS }),
       pulls: new Pulls({ engine, clock, logger, intervalMs: options.pullIntervalMs }),
+      builds: new Builds({ engine, clock }),
       allowEmpty: options.allowEmpty ?? false,
       stateDir: options.stateDir,
       retry: options.retry,

@@ -20,6 +20,7 @@ import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { RemovalGrace } from '../reconcile/removal-grace.js';
 import type { Pulls } from '../reconcile/pulls.js';
+import type { Builds } from '../reconcile/builds.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
 import type { CrashLoop, CrashLoopTracker } from './crash-loop.js';
 import type { EngineHealth } from './engine-health.js';
@@ -45,6 +46,7 @@ export interface LoopOptions {
   crashLoops: CrashLoopTracker;
   removalGrace: RemovalGrace;
   pulls: Pulls;
+  builds: Builds;
   allowEmpty: boolean;
   stateDir: string | undefined;
   retry: RetryOptions | undefined;
@@ -195,6 +197,7 @@ export class Loop {
         observed,
         removalGrace: this.#o.removalGrace,
         pulls: this.#o.pulls,
+        builds: this.#o.builds,
         onPlanned: (planned) => publisher.applying(started, planned.actions),
         onStopping: (finishing) => (this.#finishing = finishing),
       });

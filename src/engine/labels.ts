@@ -12,6 +12,8 @@ export const LABELS = {
   stopTimeout: 'io.mooring.stop-timeout',
   /** A volume's `reclaimPolicy`, for deciding its fate when no manifest declares it any more. */
   reclaimPolicy: 'io.mooring.reclaim-policy',
+  /** On an image mooring built: the digest of the context and settings it was built from. */
+  buildDigest: 'io.mooring.build-digest',
 } as const;
 
 export const MANAGED_BY = 'mooring';

@@ -132,6 +132,23 @@ export interface ObservedImage {
   id: string;
   /** As the engine lists them, e.g. `mooring/busybox:latest`. */
   tags: string[];
+  labels: Record<string, string>;
+}
+
+/** An image built from a directory: the listed files are sent as the context, and the result is tagged `tag`. */
+export interface ImageBuild {
+  tag: string;
+  /** Absolute. */
+  context: string;
+  /** Relative to `context`, `/`-separated: all that is sent. */
+  files: string[];
+  /** Relative to `context`. */
+  dockerfile: string;
+  args: Record<string, string>;
+  /** The stage to build; absent: the last. */
+  target?: string;
+  /** Set on the image. */
+  labels: Record<string, string>;
 }
 
 export interface ObservedContainer {
@@ -248,6 +265,12 @@ export interface Engine extends VolumeOperations {
   pullImage(image: string): Promise<void>;
   /** Every local image with its tags, in one request. */
   listImages(): Promise<ObservedImage[]>;
+  /**
+   * Resolves once the image is built and tagged; `onOutput` gets each line the
+   * build prints. A failed build rejects with a non-transient `EngineError`
+   * whose message ends with the build's last lines.
+   */
+  buildImage(build: ImageBuild, onOutput?: (line: string) => void): Promise<void>;
 
   createContainer(config: ContainerConfig): Promise<string>;
   startContainer(idOrName: string): Promise<void>;
@@ -272,6 +295,7 @@ export const MUTATING_METHODS: ReadonlySet<keyof Engine> = new Set<keyof Engine>
   'connectNetwork',
   'disconnectNetwork',
   'pullImage',
+  'buildImage',
   'createContainer',
   'startContainer',
   'unpauseContainer',

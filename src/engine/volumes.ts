@@ -12,6 +12,8 @@ export interface MountConfig {
   readOnly: boolean;
   /** Volumes only: a directory inside the volume. */
   subpath?: string;
+  /** Volumes only: a new, empty volume is not filled with the image's files at the target. @default false */
+  noCopy?: boolean;
   /** Binds only: create a missing host path as a directory. @default false */
   createHostPath?: boolean;
   /** tmpfs only. */

@@ -15,6 +15,7 @@ import { BASELINE, checkPolicy } from './policy.js';
 import { canonicalJson } from '../engine/spec-hash.js';
 import { plural } from '../plural.js';
 import { inputsRevision, resolveInputs } from './inputs.js';
+import { BuildContextCache } from './build-context.js';
 
 export interface LoadedManifests {
   directory: string;
@@ -62,6 +63,7 @@ export async function loadDesiredState(options: LoadDesiredStateOptions): Promis
  */
 export function createManifestLoader(): (options: LoadDesiredStateOptions) => Promise<LoadedManifests> {
   const cache = new ParseCache();
+  const buildCache = new BuildContextCache();
   let last: { key: string; lastGood: LoadDesiredStateOptions['lastGood']; result: LoadedManifests } | undefined;
   let lastFull: { result: LoadedManifests; full: LoadedManifests } | undefined;
   return async (options) => {
@@ -71,8 +73,8 @@ export function createManifestLoader(): (options: LoadDesiredStateOptions) => Pr
     const same = last !== undefined && last.key === key && (options.lastGood === last.lastGood || options.lastGood === last.result.lastGood);
     const result = same ? last!.result : fromFiles(options, loaded);
     last = { key, lastGood: same ? last!.lastGood : options.lastGood, result };
-    // Secrets and env files are read every time: an edit of one changes no manifest.
-    const full = await withInputs(options, result);
+    // Secrets, env files and build contexts are read every time: an edit of one changes no manifest.
+    const full = await withInputs(options, result, buildCache);
     if (lastFull?.result === result && lastFull.full.desired.revision === full.desired.revision) return lastFull.full;
     lastFull = { result, full };
     return full;
@@ -85,15 +87,15 @@ function composeProfiles(options: LoadDesiredStateOptions): { profiles?: readonl
 
 /**
  * The loaded manifests with what they point at outside themselves read: the
- * secrets' contents and the env files. One that cannot be read is an error at
+ * secrets' contents, the env files and the build contexts. One that cannot be read is an error at
  * the field that names it, listed with its file; the file still applies, and
  * only the containers that use it wait. Nothing referenced: `loaded` as it is.
  */
-async function withInputs(options: LoadDesiredStateOptions, loaded: LoadedManifests): Promise<LoadedManifests> {
+async function withInputs(options: LoadDesiredStateOptions, loaded: LoadedManifests, buildCache?: BuildContextCache): Promise<LoadedManifests> {
   const { desired } = loaded;
-  if ((desired.secrets?.length ?? 0) === 0 && !desired.containers.some((container) => container.spec.envFiles.length > 0)) return loaded;
-  const inputs = await resolveInputs({ directory: options.directory, secrets: desired.secrets ?? [], containers: desired.containers, ...(options.env && { env: options.env }) });
-  const errors = [...inputs.secrets.values(), ...inputs.envFiles.values()].flatMap((resolved) => (resolved.error ? [resolved.error] : []));
+  if ((desired.secrets?.length ?? 0) === 0 && !desired.containers.some((container) => container.spec.envFiles.length > 0 || container.spec.build)) return loaded;
+  const inputs = await resolveInputs({ directory: options.directory, secrets: desired.secrets ?? [], containers: desired.containers, buildCache, ...(options.env && { env: options.env }) });
+  const errors = [...inputs.secrets.values(), ...inputs.envFiles.values(), ...inputs.builds?.values() ?? []].flatMap((resolved) => (resolved.error ? [resolved.error] : []));
   const files = loaded.files.map((file) => {
     const own = errors.filter((error) => error.file === file.file);
     return own.length === 0 ? file : { ...file, errors: [...file.errors, ...own].sort((a, b) => a.line - b.line || a.column - b.column) };
@@ -109,7 +111,7 @@ function fromFiles(options: LoadDesiredStateOptions, loaded: LoadedDirectory): L
   for (const error of validateManifestSet(loaded.files.flatMap((file) => [...file.documents, ...(file.invalid ?? [])]))) {
     files.get(error.file)?.errors.push(error);
   }
-  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE)) files.get(error.file)?.errors.push(error);
+  for (const error of checkPolicy(loaded.files.flatMap((file) => file.documents), options.policy ?? BASELINE, directory)) files.get(error.file)?.errors.push(error);
   for (const file of loaded.files) file.errors.sort((a, b) => a.line - b.line || a.column - b.column);
 
   const choices = new Map<string, Choice>();

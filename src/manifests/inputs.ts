@@ -1,22 +1,22 @@
 /**
  * What manifests point at outside themselves: each Secret's content (a file or
- * a variable of mooring's environment) and each Container's env files. Read at
- * every load, so an edit reaches the spec hash at the next pass that reads the
- * manifests (a change of the manifests, the resync timer, SIGHUP).
+ * a variable of mooring's environment), each Container's env files and build
+ * context. Read at every load, so an edit reaches the spec hash at the next
+ * pass that reads the manifests (a change of the manifests, the resync timer,
+ * SIGHUP).
  *
  * A missing or unreadable input is an error located at the field that names
  * it; it stops only the containers that use it.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Document, Resolved, ResolvedInputs } from './model.js';
+import type { BuildContext, Document, Resolved, ResolvedInputs } from './model.js';
 import { SecretContent } from './secret-content.js';
 import { ManifestError } from './errors.js';
-import { MAX_FILE_BYTES } from './limits.js';
+import { readBounded } from './read-bounded.js';
 import { errorMessage } from '../errors.js';
-
-
+import { compare } from '../compare.js';
+import { BuildContextCache, BuildContextError, readBuildContext } from './build-context.js';
 
 export interface ResolveInputsOptions {
   directory: string;
@@ -24,6 +24,8 @@ export interface ResolveInputsOptions {
   containers: readonly Document<'Container'>[];
   /** mooring's own environment, for `env` secrets and for env-file lines that name a variable only. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Kept by the daemon's loader across loads. @default a new one */
+  buildCache?: BuildContextCache;
 }
 
 export async function resolveInputs(options: ResolveInputsOptions): Promise<ResolvedInputs> {
@@ -36,14 +38,28 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reso
   await Promise.all(options.containers.filter((container) => container.spec.envFiles.length > 0).map(async (container) => {
     envFiles.set(container.name, await resolveEnvFiles(container, options.directory, env));
   }));
-  return { secrets, envFiles };
+  const builds = new Map<string, Resolved<BuildContext>>();
+  const buildCache = options.buildCache ?? new BuildContextCache();
+  await Promise.all(options.containers.map(async (container) => {
+    if (container.spec.build) builds.set(container.name, await resolveBuild(container, options.directory, buildCache));
+  }));
+  buildCache.sweep();
+  return { secrets, envFiles, ...(builds.size > 0 && { builds }) };
 }
+
+/**
+ * The key of the inputs' digest, new in each process. The revision is in the status and the logs;
+ * an unkeyed hash of a secret's digest there would let whoever reads them test guesses of the secret.
+ * Keyed, it still changes when an input does, for as long as the process lives, which is all it is for.
+ */
+const REVISION_KEY = randomBytes(32);
 
 /** A short digest of everything resolved, for the desired state's revision; it says nothing of the content. */
 export function inputsRevision(inputs: ResolvedInputs): string {
-  const hash = createHash('sha256');
-  for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
-  for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
+  const hash = createHmac('sha256', REVISION_KEY);
+  for (const [name, secret] of [...inputs.secrets].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${secret.value?.sha256 ?? secret.error?.message}\0`);
+  for (const [name, files] of [...inputs.envFiles].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${files.error?.message ?? JSON.stringify(files.value)}\0`);
+  for (const [name, build] of [...inputs.builds ?? []].sort(([a], [b]) => compare(a, b))) hash.update(`${name}\0${build.value?.digest ?? build.error?.message}\0`);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -79,6 +95,16 @@ async function resolveEnvFiles(container: Document<'Container'>, directory: stri
   return { value: merged };
 }
 
+async function resolveBuild(container: Document<'Container'>, directory: string, cache: BuildContextCache): Promise<Resolved<BuildContext>> {
+  const build = container.spec.build!;
+  try {
+    return { value: await readBuildContext(resolvePath(directory, container.source.file, build.context), build, cache) };
+  } catch (error) {
+    if (!(error instanceof BuildContextError)) throw error;
+    return { error: located(container, ['spec', 'build', error.field], error.message) };
+  }
+}
+
 /**
  * `docker run --env-file`: one `KEY=value` per line, the value taken as it
  * is (no quotes removed, no expansion); `#` starts a comment line; a line with
@@ -104,9 +130,9 @@ function resolvePath(directory: string, manifestFile: string, file: string): str
 }
 
 async function readSmallFile(file: string): Promise<Buffer> {
-  const bytes = await readFile(file);
-  if (bytes.length > MAX_FILE_BYTES) throw new Error(`${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`);
-  return bytes;
+  const read = await readBounded(file);
+  if ('refused' in read) throw new Error(read.refused);
+  return read.bytes;
 }
 
 function located(document: Pick<Document, 'kind' | 'name' | 'positionOf'>, fieldPath: (string | number)[], detail: string): ManifestError {

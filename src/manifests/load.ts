@@ -5,12 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ManifestFile } from './model.js';
 import { ManifestError } from './errors.js';
-import { MAX_FILE_BYTES } from './limits.js';
+import { readBounded } from './read-bounded.js';
 import { parseManifest } from './parse.js';
 import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
 import type { ReadText } from './compose/read.js';
@@ -217,9 +216,10 @@ async function readManifestFile(fs: LoaderFs, file: string, absolute: string, ca
 async function readManifestText(fs: LoaderFs, file: string, absolute: string): Promise<{ text: string; digest: string } | { failed: ManifestFile }> {
   let bytes: Buffer;
   try {
-    bytes = await readBounded(absolute);
+    const read = await readBounded(absolute, fs);
+    if ('refused' in read) return { failed: { file, digest: '', documents: [], errors: [new ManifestError(read.refused, { file, line: 1, column: 1 })] } };
+    bytes = read.bytes;
   } catch (error) {
-    if (error instanceof ManifestError) return { failed: { file, digest: '', documents: [], errors: [error] } };
     return { failed: problemEntry(file, `cannot read: ${reason(error)}`, error) };
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
@@ -228,32 +228,6 @@ async function readManifestText(fs: LoaderFs, file: string, absolute: string): P
     return { failed: { file, digest, documents: [], errors: [new ManifestError(decoded.problem, { file, line: decoded.line, column: decoded.column })] } };
   }
   return { text: decoded.text, digest };
-
-  async function readBounded(path: string): Promise<Buffer> {
-    // Non-blocking, so that opening a FIFO does not wait for a writer; it is then refused as not a regular file.
-    const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw new ManifestError('not a regular file', { file, line: 1, column: 1 });
-      const tooLarge = (size: number) =>
-        new ManifestError(`file too large: ${size} bytes, the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`, { file, line: 1, column: 1 });
-      if (info.size > MAX_FILE_BYTES) throw tooLarge(info.size);
-      // Sized by `stat` plus a byte, not by the limit: a megabyte zeroed per file per resync was most of a load's
-      // memory churn. The file may have grown since `stat`; the buffer then grows, to one byte past the limit at most.
-      let buffer = Buffer.alloc(info.size + 1);
-      let length = 0;
-      for (;;) {
-        if (length === buffer.length) buffer = Buffer.concat([buffer], Math.min(2 * buffer.length, MAX_FILE_BYTES + 1));
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > MAX_FILE_BYTES) throw tooLarge(length);
-      }
-      return buffer.subarray(0, length);
-    } finally {
-      await handle.close();
-    }
-  }
 }
 
 type Decoded = { text: string } | { problem: string; line: number; column: number };

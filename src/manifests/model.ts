@@ -90,4 +90,17 @@ export interface ResolvedInputs {
   secrets: ReadonlyMap<string, Resolved<SecretContent>>;
   /** By Container name: the variables of its env files, later files winning. */
   envFiles: ReadonlyMap<string, Resolved<Record<string, string>>>;
+  /** By Container name, those with `build`. Absent: none. */
+  builds?: ReadonlyMap<string, Resolved<BuildContext>>;
+}
+
+/** What a build sends and the digest that says whether the image is current; see `build-context.ts`. */
+export interface BuildContext {
+  /** Absolute. */
+  directory: string;
+  /** Relative to `directory`, `/`-separated. */
+  dockerfile: string;
+  /** Relative to `directory`, `/`-separated, sorted. */
+  files: string[];
+  digest: string;
 }

@@ -6,6 +6,8 @@
 import type { DesiredState, Document } from './model.js';
 import type { LoadedManifests } from './desired-state.js';
 import { containerNetworks } from './container-networks.js';
+import { normalizeSecretReference } from './volumes.js';
+import { OVERLAY_DRIVER } from './validate-swarm.js';
 
 export interface NodeScope {
   /** This host's node name: `mooring run --node`, else the engine's Swarm hostname, else the host name. */
@@ -38,7 +40,7 @@ export function scopeToNode(desired: DesiredState, scope: NodeScope): DesiredSta
   return {
     ...desired,
     networks: desired.networks.filter(
-      (network) => network.spec.driver === 'overlay' || joinedHere.has(network.name) || (!joinedAnywhere.has(network.name) && !scope.explicit),
+      (network) => network.spec.driver === OVERLAY_DRIVER || joinedHere.has(network.name) || (!joinedAnywhere.has(network.name) && !scope.explicit),
     ),
     containers: local,
     links: desired.links.filter((link) => here.has(link.spec.from)),
@@ -48,9 +50,31 @@ export function scopeToNode(desired: DesiredState, scope: NodeScope): DesiredSta
   };
 }
 
-/** A load of the manifests with its desired state cut down to one node's share; the files stay as they are. */
+/**
+ * A load of the manifests with its desired state cut down to one node's share. The files stay as
+ * they are, but for the errors of secrets and env files that only other nodes' containers read:
+ * those are their nodes' to report (a secret file is often on the host that needs it alone).
+ */
 export function scopeLoaded(loaded: LoadedManifests, scope: NodeScope): LoadedManifests {
-  return { ...loaded, desired: scopeToNode(loaded.desired, scope) };
+  const desired = scopeToNode(loaded.desired, scope);
+  const elsewhere = inputErrorsOfOtherNodes(loaded.desired, desired);
+  if (elsewhere.size === 0) return { ...loaded, desired };
+  const files = loaded.files.map((file) => (file.errors.some((error) => elsewhere.has(error)) ? { ...file, errors: file.errors.filter((error) => !elsewhere.has(error)) } : file));
+  return { ...loaded, files, desired };
+}
+
+/** The input errors (the very objects the loader listed with the files) of env files of remote Containers and of Secrets only those read. */
+function inputErrorsOfOtherNodes(all: DesiredState, share: DesiredState): Set<unknown> {
+  const { inputs } = all;
+  if (!inputs || !share.remote?.length) return new Set();
+  const readers = (containers: Document<'Container'>[]) => new Set(containers.flatMap((container) => container.spec.secrets.map((entry) => normalizeSecretReference(entry).name)));
+  const here = readers(share.containers);
+  const there = readers(share.remote);
+  const remote = new Set(share.remote.map((container) => container.name));
+  return new Set([
+    ...[...inputs.secrets].flatMap(([name, secret]) => (secret.error && there.has(name) && !here.has(name) ? [secret.error] : [])),
+    ...[...inputs.envFiles].flatMap(([name, files]) => (files.error && remote.has(name) ? [files.error] : [])),
+  ]);
 }
 
 /**

@@ -9,6 +9,7 @@
  * A refused field is a manifest error at its place in the file, so the file
  * keeps its last good version and nothing that runs is touched.
  */
+import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -89,8 +90,11 @@ export async function resolvePolicy(value: string): Promise<Policy> {
   return { name: value, allow: parsed.data.allow };
 }
 
-/** The manifest errors of every field the policy refuses, at the field's place. */
-export function checkPolicy(documents: readonly AnyDocument[], policy: Policy): ManifestError[] {
+/**
+ * The manifest errors of every field the policy refuses, at the field's place.
+ * `directory` (the manifests directory) resolves relative build contexts.
+ */
+export function checkPolicy(documents: readonly AnyDocument[], policy: Policy, directory = '/'): ManifestError[] {
   const { allow } = policy;
   if (!allow) return [];
   const errors: ManifestError[] = [];
@@ -104,7 +108,7 @@ export function checkPolicy(documents: readonly AnyDocument[], policy: Policy): 
         path: path.join('.'),
       }));
     };
-    for (const { path, what, allowance } of refusals(document, allow)) refuse(path, what, allowance);
+    for (const { path, what, allowance } of refusals(document, allow, directory)) refuse(path, what, allowance);
   }
   return errors;
 }
@@ -115,7 +119,7 @@ interface Refusal {
   allowance: string;
 }
 
-function refusals(document: Document<'Container'>, allow: PolicyAllowances): Refusal[] {
+function refusals(document: Document<'Container'>, allow: PolicyAllowances, directory: string): Refusal[] {
   const { spec } = document;
   const found: Refusal[] = [];
   if (spec.privileged && !allow.privileged) found.push({ path: ['spec', 'privileged'], what: 'privileged: true', allowance: 'privileged: true' });
@@ -140,6 +144,13 @@ function refusals(document: Document<'Container'>, allow: PolicyAllowances): Ref
       found.push({ path, what: `a bind mount of ${source}`, allowance: `bindMounts: ["${source}"]` });
     }
   });
+  // A build sends the context's files into an image the container then runs: as much a read of the host as a bind mount.
+  if (spec.build) {
+    const context = resolve(directory, dirname(document.source.file), spec.build.context);
+    if (protectedPath(context) && !allow.bindMounts.some((pattern) => pathMatches(pattern, context))) {
+      found.push({ path: typeof spec.build === 'object' ? ['spec', 'build', 'context'] : ['spec', 'build'], what: `a build context of ${context}`, allowance: `bindMounts: ["${context}"]` });
+    }
+  }
   return found;
 }
 

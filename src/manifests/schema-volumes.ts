@@ -43,6 +43,8 @@ const volumeMount = z.strictObject({
   readOnly: z.boolean().default(false),
   /** A directory inside the volume to mount instead of its root (Engine API 1.45+). */
   subpath: z.string().min(1).optional(),
+  /** Leave a new, empty volume empty instead of copying into it what the image has at the target. @default false */
+  noCopy: z.boolean().optional(),
 });
 
 const bindMount = z.strictObject({

@@ -111,6 +111,21 @@ export const restartPolicy = z.enum(['no', 'always', 'unless-stopped', 'on-failu
 /** A Container's `stopTimeout` when its manifest gives none, and when a container's label no longer says it (Docker's own default). */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
+const buildSettings = z.strictObject({
+  /** A directory, relative to the manifest's file. */
+  context: z.string().min(1),
+  /** Relative to `context`. */
+  dockerfile: z.string().min(1).default('Dockerfile'),
+  args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  target: z.string().min(1).optional(),
+});
+
+/** `build: ./api` is short for `build: { context: ./api }`, as in Compose. */
+export const imageBuild = z.union([
+  z.string().min(1).transform((context) => ({ context, dockerfile: 'Dockerfile', args: {} as Record<string, string>, target: undefined as string | undefined })),
+  buildSettings,
+]);
+
 export const containerSpec = z.strictObject({
   image: z.string().min(1),
   command: commandLine.optional(),
@@ -133,6 +148,8 @@ export const containerSpec = z.strictObject({
   stopTimeout: z.number().int().min(0).default(DEFAULT_STOP_TIMEOUT_SECONDS),
   state: z.enum(['running', 'stopped']).default('running'),
   pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  /** Set: mooring builds `image` from this context when the context changes, and never pulls it. */
+  build: imageBuild.optional(),
   ...containerStorageFields,
   ...runtimeFields,
   /** The host (`mooring run --node`) that runs it; unset: the mooring that runs without `--node`. */

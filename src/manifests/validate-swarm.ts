@@ -7,6 +7,9 @@ import type { AnyDocument, Document } from './model.js';
 import { DEFAULT_NETWORK } from './container-networks.js';
 import { dependencyName } from './schema-runtime.js';
 
+/** The driver of a swarm's networks: cluster-wide, made by a manager, joined from every node. */
+export const OVERLAY_DRIVER = 'overlay';
+
 type Path = (string | number)[];
 
 export interface SwarmRulesInput {
@@ -24,7 +27,7 @@ export function onDifferentNodes(a: Document<'Container'> | undefined, b: Docume
 
 export function swarmRules({ networks, containers, links, probes, report }: SwarmRulesInput): void {
   for (const network of networks.values()) {
-    if (network.spec.driver === 'overlay' && !network.spec.external && !network.spec.attachable) {
+    if (network.spec.driver === OVERLAY_DRIVER && !network.spec.external && !network.spec.attachable) {
       report(network, ['spec', 'attachable'], 'an overlay network needs `attachable: true`: mooring runs standalone containers, and those can join only an attachable overlay');
     }
   }
@@ -47,7 +50,7 @@ export function swarmRules({ networks, containers, links, probes, report }: Swar
     const to = containers.get(link.spec.to);
     if (!onDifferentNodes(from, to)) continue;
     const network = link.spec.network ?? DEFAULT_NETWORK;
-    if (networks.get(network)?.spec.driver !== 'overlay') {
+    if (networks.get(network)?.spec.driver !== OVERLAY_DRIVER) {
       report(link, ['spec', link.spec.network === undefined ? 'to' : 'network'], `Container/${to!.name} runs on node \`${to!.spec.node!}\` and Container/${from!.name} on \`${from!.spec.node!}\`: a Link across nodes needs an overlay network (\`${network}\` is one host's own)`);
     }
   }

@@ -11,6 +11,7 @@ import { didYouMean } from './did-you-mean.js';
 import { ipv4InSubnet, subnetWithin } from './ipv4.js';
 import { onDifferentNodes, swarmRules } from './validate-swarm.js';
 import { storageRules } from './validate-volumes.js';
+import { buildRules } from './validate-builds.js';
 import { dependencyName, ipv4Subnet } from './schema-runtime.js';
 
 type Path = (string | number)[];
@@ -43,6 +44,7 @@ export function validateManifestSet(documents: readonly (AnyDocument | InvalidDo
   const index = indexDocuments(documents, report);
   for (const rule of [networkRules, containerRules, nameRules, linkRules, publishRules, probeRules, cycleRules, swarmRules]) rule(index);
   storageRules(documents, report);
+  buildRules(index.containers.values(), report);
   return errors.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || (a.message < b.message ? -1 : 1),
   );

@@ -8,7 +8,7 @@ import { SHORT_MOUNT } from './schema-volumes.js';
 import { dropUndefined } from '../drop-undefined.js';
 
 export type Mount =
-  | { type: 'volume'; source: string; target: string; readOnly: boolean; subpath?: string }
+  | { type: 'volume'; source: string; target: string; readOnly: boolean; subpath?: string; noCopy?: boolean }
   | { type: 'bind'; source: string; target: string; readOnly: boolean; createHostPath: boolean }
   | { type: 'tmpfs'; target: string; size?: string; mode?: string };
 

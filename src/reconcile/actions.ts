@@ -2,7 +2,7 @@
  * The steps of a plan. Each action says which resource it changes, why, which
  * fields changed, and which other actions must succeed first.
  */
-import type { ContainerConfig, EndpointConfig, NetworkConfig, VolumeConfig } from '../engine/port.js';
+import type { ContainerConfig, EndpointConfig, ImageBuild, NetworkConfig, VolumeConfig } from '../engine/port.js';
 import type { SecretFile } from './effective-storage.js';
 import type { ContainerUpdate } from '../engine/runtime-config.js';
 
@@ -50,12 +50,14 @@ export interface RemoveNetworkAction extends ActionBase {
   networkId: string;
 }
 
-/** Makes the image of a container about to be created available, as its pull policy says. */
+/** Makes the image of a container about to be created available, as its pull policy says, or builds it. */
 export interface PullImageAction extends ActionBase {
   type: 'pull-image';
   container: string;
   image: string;
   policy: PullPolicy;
+  /** Set: the image is built (and tagged `image`) instead. */
+  build?: ImageBuild;
 }
 
 export interface CreateContainerAction extends ActionBase {
@@ -181,7 +183,7 @@ export interface Plan {
   waiting?: Waiting[];
   /** Set when pruning was refused because no manifest declares anything; says why. */
   pruneRefused?: string;
-  /** By container: the secret files to write before the pass applies anything (paths and modes; never content). Absent: none. */
+  /** By container: the secret files to write before the pass applies anything (paths and modes; never content); an empty list removes its old ones. Absent: none. */
   secretFiles?: Record<string, SecretFile[]>;
 }
 

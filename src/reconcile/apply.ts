@@ -10,6 +10,7 @@
  */
 import pRetry from 'p-retry';
 import type { Pulls } from './pulls.js';
+import { Builds } from './builds.js';
 import type { Engine } from '../engine/port.js';
 import { EngineError, SkippedError, TerminalError, asError, isTransient } from '../errors.js';
 import type { Clock } from '../clock.js';
@@ -39,6 +40,8 @@ export interface ApplyOptions {
   retry?: RetryOptions;
   /** The daemon's bounded `Always` pulls: an image they pulled within the interval is not pulled again for a creation. */
   pulls?: Pulls;
+  /** The daemon's builds, which remember the failed ones. @default new ones, for this apply alone */
+  builds?: Builds;
   /** Added to every log line, so the lines of one pass can be found together. */
   pass?: number;
   /**
@@ -182,13 +185,15 @@ class ActionRunner {
   readonly #clock: Clock;
   readonly #retry: Required<RetryOptions>;
   readonly #pass: number | undefined;
-  /** One pull per image per pass, however many containers use it. */
+  /** One pull or build per image per pass, however many containers use it. */
   readonly #images = new Map<string, Promise<void>>();
   readonly #pulls: Pulls | undefined;
+  readonly #builds: Builds;
 
   constructor(options: ApplyOptions) {
     this.#engine = options.engine;
     this.#pulls = options.pulls;
+    this.#builds = options.builds ?? new Builds({ engine: options.engine, clock: options.clock });
     this.#logger = options.logger;
     this.#clock = options.clock;
     this.#pass = options.pass;
@@ -264,7 +269,8 @@ class ActionRunner {
         await call('removeNetwork', () => engine.removeNetwork(action.networkId));
         return;
       case 'pull-image':
-        await this.#ensureImage(action.image, action.policy, call);
+        if (action.build) await this.#once(`build ${action.image} ${JSON.stringify(action.build.labels)}`, () => call('buildImage', () => this.#builds.build(action.build!, logger)));
+        else await this.#ensureImage(action.image, action.policy, call);
         return;
       case 'create-container':
         await call('createContainer', () => engine.createContainer(action.container));
@@ -317,14 +323,17 @@ class ActionRunner {
 
   #ensureImage(image: string, declared: string, call: <T>(what: string, run: () => Promise<T>) => Promise<T>): Promise<void> {
     const policy = declared === 'Always' && this.#pulls?.fresh(image) ? 'IfNotPresent' : declared;
-    const key = `${policy} ${image}`;
+    return this.#once(`${policy} ${image}`, async () => {
+      if (policy !== 'Always' && (await call('imageExists', () => this.#engine.imageExists(image)))) return;
+      if (policy === 'Never') throw new TerminalError(`expected image ${image} to be present (pullPolicy Never), got none`);
+      await call('pullImage', () => this.#engine.pullImage(image));
+    });
+  }
+
+  #once(key: string, make: () => Promise<void>): Promise<void> {
     let ready = this.#images.get(key);
     if (!ready) {
-      ready = (async () => {
-        if (policy !== 'Always' && (await call('imageExists', () => this.#engine.imageExists(image)))) return;
-        if (policy === 'Never') throw new TerminalError(`expected image ${image} to be present (pullPolicy Never), got none`);
-        await call('pullImage', () => this.#engine.pullImage(image));
-      })();
+      ready = make();
       // A failed attempt must not stick: a retry asks again.
       ready.catch(() => this.#images.delete(key));
       this.#images.set(key, ready);

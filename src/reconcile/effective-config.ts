@@ -20,6 +20,8 @@ import type { PullPolicy } from './actions.js';
 import { resourceKey } from './actions.js';
 import { compare } from '../compare.js';
 import type { EffectiveStorage } from './effective-storage.js';
+import { effectiveBuild } from './effective-build.js';
+import type { EffectiveBuild } from './effective-build.js';
 import { effectiveStorage } from './effective-storage.js';
 import type { RuntimeConfig } from '../engine/runtime-config.js';
 import { conditionalDependencies, runtimeConfig } from './effective-runtime.js';
@@ -80,6 +82,8 @@ export interface EffectiveContainer {
   fieldDigests: Record<string, string>;
   state: ContainerSpec['state'];
   pullPolicy: PullPolicy;
+  /** Set for a container whose image mooring builds. */
+  build?: EffectiveBuild;
   storage: EffectiveStorage;
   /** Dependencies it is started after only once they are healthy or completed. */
   waitsFor: ConditionalDependency[];
@@ -229,6 +233,7 @@ export function effectiveContainer(options: { document: Document<'Container'>; d
     fieldDigests,
     state: spec.state,
     pullPolicy: spec.pullPolicy,
+    ...(spec.build && { build: effectiveBuild(document, desired.inputs) }),
     storage,
     waitsFor: conditionalDependencies(spec),
     needs: dropUndefined({

@@ -9,13 +9,14 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
-import type { MountConfig } from '../engine/port.js';
+import type { MountConfig, ObservedContainer } from '../engine/port.js';
 import type { Document } from '../manifests/model.js';
 import type { ResolvedInputs } from '../manifests/model.js';
 import type { Mount } from '../manifests/volumes.js';
 import { SECRETS_DIRECTORY, inSecretsDirectory, normalizeMount, normalizeSecretReference } from '../manifests/volumes.js';
 import { compare } from '../compare.js';
 import { dropUndefined } from '../drop-undefined.js';
+import { sizeBytes } from '../manifests/schema-runtime.js';
 
 /** One secret file to write before the container that reads it is created. */
 export interface SecretFile {
@@ -104,6 +105,17 @@ export function secretsDirectory(stateDir: string, instance: string, container: 
 }
 
 /**
+ * Whether the container the engine runs binds files of its secrets directory. One whose manifest
+ * dropped its last secret has no secret files to write, yet its old ones must go.
+ */
+export function bindsSecretFiles(options: { container: ObservedContainer | undefined; stateDir: string | undefined; instance: string }): boolean {
+  const { container, stateDir, instance } = options;
+  if (container === undefined || stateDir === undefined) return false;
+  const directory = secretsDirectory(stateDir, instance, container.name) + path.sep;
+  return container.mounts?.some((mount) => mount.type === 'bind' && mount.source.startsWith(directory)) ?? false;
+}
+
+/**
  * A secret's content as a label may show it: an HMAC of its SHA-256 keyed by
  * the instance and the secret's name, 16 hex digits. A label never holds the
  * content, nor a plain hash that a dictionary of common passwords could match.
@@ -116,7 +128,7 @@ export function saltedDigest(instance: string, secret: string, sha256: string): 
 export function mountString(mount: Mount): string {
   switch (mount.type) {
     case 'volume':
-      return `volume:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.subpath === undefined ? '' : `:subpath=${mount.subpath}`}`;
+      return `volume:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.subpath === undefined ? '' : `:subpath=${mount.subpath}`}${mount.noCopy ? ':nocopy' : ''}`;
     case 'bind':
       return `bind:${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}${mount.createHostPath ? ':create' : ''}`;
     case 'tmpfs':
@@ -127,7 +139,7 @@ export function mountString(mount: Mount): string {
 function engineMount(mount: Mount): MountConfig {
   switch (mount.type) {
     case 'volume':
-      return dropUndefined({ type: 'volume', source: mount.source, target: mount.target, readOnly: mount.readOnly, subpath: mount.subpath });
+      return dropUndefined({ type: 'volume', source: mount.source, target: mount.target, readOnly: mount.readOnly, subpath: mount.subpath, noCopy: mount.noCopy || undefined });
     case 'bind':
       return { type: 'bind', source: mount.source, target: mount.target, readOnly: mount.readOnly, createHostPath: mount.createHostPath };
     case 'tmpfs':
@@ -139,12 +151,4 @@ function engineMount(mount: Mount): MountConfig {
         tmpfsMode: mount.mode === undefined ? undefined : Number.parseInt(mount.mode, 8),
       });
   }
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** `65536`, `64m`, `1g`, as docker's `--tmpfs size=` reads them. */
-export function sizeBytes(size: string): number {
-  const [, digits = '0', unit = ''] = /^(\d+)([kmg]?)$/i.exec(size) ?? [];
-  return Number(digits) * SIZE_UNITS[unit.toLowerCase()]!;
 }

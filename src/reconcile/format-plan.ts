@@ -42,7 +42,7 @@ export function describeAction(action: Action): string {
     case 'remove-network':
       return `remove network ${action.name}`;
     case 'pull-image':
-      return `image ${action.image} for container ${action.container}`;
+      return `${action.build ? 'build ' : ''}image ${action.image} for container ${action.container}`;
     case 'create-container':
     case 'recreate-container':
       return `${action.type.split('-')[0]} container ${action.container.name}`;

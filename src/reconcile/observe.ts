@@ -1,7 +1,8 @@
-import type { Engine, ObservedContainer, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
+import type { Engine, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume, SwarmState } from '../engine/port.js';
 import { eachLimited } from '../each-limited.js';
 import { LABELS, MANAGED_BY } from '../engine/labels.js';
 import { normalizeImage } from './effective-config.js';
+import { OVERLAY_DRIVER } from '../manifests/validate-swarm.js';
 
 /** What the engine runs, read fresh at the start of every pass. */
 export interface ObservedState {
@@ -12,8 +13,8 @@ export interface ObservedState {
   containers: ObservedContainer[];
   /** The engine's place in a swarm: read only when an overlay network is declared or a mooring one is listed. */
   swarm?: SwarmState;
-  /** Local image ids by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated. */
-  images?: ReadonlyMap<string, string>;
+  /** Local images by tag, as `normalizeImage()` spells it: a container whose tag now points elsewhere is recreated, a built one whose build digest is stale rebuilt. */
+  images?: ReadonlyMap<string, ObservedImage>;
   /** Every volume, owned or not. Absent: not observed (a state built by hand); nothing is planned for volumes then. */
   volumes?: ObservedVolume[];
 }
@@ -45,7 +46,7 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
     options.swarm === true ? options.engine.swarm() : undefined,
   ]);
   // An overlay mooring made and no manifest declares any more: only a manager may remove it.
-  const ownOverlay = networks.some((network) => network.driver === 'overlay' && network.labels[LABELS.managedBy] === MANAGED_BY);
+  const ownOverlay = networks.some((network) => network.driver === OVERLAY_DRIVER && network.labels[LABELS.managedBy] === MANAGED_BY);
   const swarm = asked ?? (ownOverlay ? await options.engine.swarm() : undefined);
   const base = { instance: options.instance, networks, volumes, images, ...(swarm === undefined ? {} : { swarm }) };
   const fresh = [...new Set(options.fresh ?? [])];
@@ -60,7 +61,7 @@ export async function observe(options: ObserveOptions): Promise<ObservedState> {
 }
 
 /** Local image ids by tag; the adapter answers from its cache while nothing changed. */
-export async function observeImages(engine: Engine): Promise<Map<string, string>> {
+export async function observeImages(engine: Engine): Promise<Map<string, ObservedImage>> {
   const images = await engine.listImages();
-  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image.id] as const)));
+  return new Map(images.flatMap((image) => image.tags.map((tag) => [normalizeImage(tag), image] as const)));
 }

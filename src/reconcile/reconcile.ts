@@ -14,6 +14,7 @@ import { apply } from './apply.js';
 import type { ObservedState } from './observe.js';
 import { observe, observeImages } from './observe.js';
 import type { Pulls } from './pulls.js';
+import type { Builds } from './builds.js';
 import { normalizeImage } from './effective-config.js';
 import { plan } from './plan/index.js';
 import { declaresOverlay } from './overlay.js';
@@ -43,6 +44,8 @@ export interface ReconcileOptions {
   observed?: ObservedState;
   /** The daemon's bounded pulls of `pullPolicy: Always` images, done before the plan so that it sees where their tags now point. */
   pulls?: Pulls;
+  /** The daemon's image builds, which remember the failed ones across passes. */
+  builds?: Builds;
   /** The daemon's prune delay: removals of what no manifest declares wait until they have been planned long enough. */
   removalGrace?: RemovalGrace;
   /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
@@ -74,7 +77,7 @@ export interface ReconcileResult {
 /** Runs one pass. Rejects only when the engine cannot be observed; failures of single actions are in the result. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const logger = options.pass === undefined ? options.logger : options.logger.child({ pass: options.pass });
-  const always = options.desired.containers.filter((document) => document.spec.pullPolicy === 'Always').map((document) => normalizeImage(document.spec.image));
+  const always = options.desired.containers.filter((document) => document.spec.pullPolicy === 'Always' && !document.spec.build).map((document) => normalizeImage(document.spec.image));
   const pulled = (await options.pulls?.refresh(always)) ?? 0;
   let observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance, swarm: declaresOverlay(options.desired) }));
   // The caller observed before the pulls: where the tags point now is read again.
@@ -99,6 +102,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     holdBack,
     retry: options.retry,
     pulls: options.pulls,
+    builds: options.builds,
     pass: options.pass,
     signal: options.signal,
     onStopping: options.onStopping,

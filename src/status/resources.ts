@@ -5,7 +5,8 @@
 import type { ObservedContainer, ObservedNetwork } from '../engine/port.js';
 import { isOwnedBy } from '../engine/labels.js';
 import type { DesiredState } from '../manifests/model.js';
-import type { NetworkSpec } from '../manifests/schema.js';
+import type { ContainerSpec, NetworkSpec } from '../manifests/schema.js';
+import { completed, runsOnce } from '../reconcile/plan/depends.js';
 import { networkRole } from '../reconcile/overlay.js';
 import type { Condition, ConditionStatus, Health, ResourceStatus } from './model.js';
 import type { HoldBack, StatusInput } from './input.js';
@@ -22,7 +23,7 @@ export function resourceStatuses(input: StatusInput, desired: DesiredState): Dra
   const context = new ResourceContext(input);
   return [
     ...desired.networks.map((document) => context.network(document.name, document.source.file, document.spec)),
-    ...desired.containers.map((document) => context.container(document.name, document.source.file, document.spec.state)),
+    ...desired.containers.map((document) => context.container(document.name, document.source.file, document.spec)),
     ...desired.links.map((document) => context.reachability('Link', document.name, document.source.file)),
     ...desired.publishes.map((document) => context.reachability('PortPublish', document.name, document.source.file)),
     ...desired.probes.map((document) => context.reachability('Probe', document.name, document.source.file)),
@@ -104,12 +105,12 @@ class ResourceContext {
     return this.#draft('Network', name, source, present ? observed.id : undefined, health, [synced(view), ready], view);
   }
 
-  container(name: string, source: string, state: 'running' | 'stopped'): Draft {
+  container(name: string, source: string, spec: Pick<ContainerSpec, 'state' | 'restartPolicy'>): Draft {
     const view = this.#view(`Container/${name}`);
     const candidate = this.#containers.get(name);
     const observed = candidate && this.#owned(candidate.labels) ? candidate : undefined;
     const waiting = this.#waiting.get(`Container/${name}`);
-    const ready = waiting ? { type: 'Ready', status: 'False' as const, reason: waiting.reason, message: waiting.message } : containerReady(view, observed, state);
+    const ready = waiting ? { type: 'Ready', status: 'False' as const, reason: waiting.reason, message: waiting.message } : containerReady(view, observed, spec);
     const health: Health = view.applying.length > 0 || waiting
       ? 'Progressing'
       : !view.known
@@ -221,7 +222,7 @@ function synced(view: PassView): Omit<Condition, 'lastTransitionTime'> {
   return condition('True', 'InSync', '');
 }
 
-function containerReady(view: PassView, observed: ObservedContainer | undefined, state: 'running' | 'stopped'): Omit<Condition, 'lastTransitionTime'> {
+function containerReady(view: PassView, observed: ObservedContainer | undefined, { state, restartPolicy }: Pick<ContainerSpec, 'state' | 'restartPolicy'>): Omit<Condition, 'lastTransitionTime'> {
   const condition = (status: ConditionStatus, reason: string, message = '') => ({ type: 'Ready', status, reason, message });
   if (!view.known) return condition('Unknown', 'EngineUnreachable', 'no pass has reached the engine');
   if (!observed) return condition('False', 'NotFound', 'the container does not exist');
@@ -235,6 +236,7 @@ function containerReady(view: PassView, observed: ObservedContainer | undefined,
     return condition('True', 'Running');
   }
   if (observed.status === 'restarting') return condition('False', 'Restarting', 'the engine is restarting it after it exited');
+  if (completed(observed) && runsOnce(restartPolicy)) return condition('True', 'Completed', `it exited with 0, and its restart policy (${restartPolicy}) leaves it so`);
   return condition('False', 'NotRunning', `the container is ${observed.status}${observed.exitCode === undefined ? '' : ` (exit code ${observed.exitCode})`}`);
 }
 

@@ -6,10 +6,10 @@
  */
 import type { ObservedContainer, ObservedMount } from '../engine/port.js';
 import { isAnonymousVolume } from '../engine/volumes.js';
-import { LABELS, isOwnedBy } from '../engine/labels.js';
+import { LABELS, MANAGED_BY, isOwnedBy } from '../engine/labels.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import { usersOf } from '../reconcile/plan/volumes.js';
+import { recordedReclaimPolicy, usersOf } from '../reconcile/plan/volumes.js';
 import { compare } from '../compare.js';
 
 export type VolumeState = 'Healthy' | 'Degraded' | 'Missing' | 'Orphaned' | 'Adopted' | 'Unknown';
@@ -43,6 +43,9 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     return declared.map((document) => ({ name: document.name, state: 'Unknown', source: document.source.file, driver: document.spec.driver, usedBy: [] }));
   }
   const found = new Map(observed.map((volume) => [volume.name, volume]));
+  // The observation is from before the pass: what the pass made or removed is read from its outcomes.
+  const done = new Set((lastPass?.outcomes ?? []).flatMap((outcome) => (outcome.ok ? [`${outcome.action.type} ${outcome.action.resource}`] : [])));
+  const failures = new Map((lastPass?.errors ?? []).map((error) => [error.resource, error.message]));
   const problems = new Map((lastPass?.plan.problems ?? []).map((problem) => [problem.resource, problem.message]));
   const kept = new Map((lastPass?.plan.kept ?? []).map((entry) => [entry.resource, entry.reason]));
   const statuses: VolumeStatus[] = declared.map((document) => {
@@ -50,28 +53,36 @@ export function volumeStatuses(options: { desired: DesiredState; instance: strin
     const { spec } = document;
     const base = { name: document.name, source: document.source.file, driver: volume?.driver ?? spec.driver, external: spec.external, reclaimPolicy: spec.reclaimPolicy, usedBy: usersOf(document.name, containers) };
     const problem = problems.get(`Volume/${document.name}`);
-    if (!volume) return { ...base, state: 'Missing', message: problem ?? 'the volume does not exist' };
-    if (problem?.startsWith('VolumeSpecDiffers')) return { ...base, state: 'Degraded', reason: 'VolumeSpecDiffers', message: problem };
-    if (!spec.external && !isOwnedBy(volume.labels, instance)) {
-      return { ...base, state: 'Adopted', message: 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)' };
+    if (!volume) {
+      if (done.has(`create-volume Volume/${document.name}`)) return { ...base, state: 'Healthy', message: 'created by the last pass' };
+      return { ...base, state: 'Missing', message: problem ?? failures.get(`Volume/${document.name}`) ?? 'the volume does not exist' };
     }
+    if (problem?.startsWith('VolumeSpecDiffers')) return { ...base, state: 'Degraded', reason: 'VolumeSpecDiffers', message: problem };
+    if (!spec.external && !isOwnedBy(volume.labels, instance)) return { ...base, state: 'Adopted', message: adoptedMessage(volume.labels) };
     return { ...base, state: 'Healthy' };
   });
   const names = new Set(declared.map((document) => document.name));
   for (const volume of observed) {
-    if (names.has(volume.name) || !isOwnedBy(volume.labels, instance)) continue;
-    const policy = volume.labels[LABELS.reclaimPolicy] === 'Delete' ? 'Delete' : 'Retain';
+    if (names.has(volume.name) || !isOwnedBy(volume.labels, instance) || done.has(`remove-volume Volume/${volume.name}`)) continue;
     statuses.push({
       name: volume.name,
       state: 'Orphaned',
       message: kept.get(`Volume/${volume.name}`) ?? `no manifest declares it; remove it by hand with \`docker volume rm ${volume.name}\``,
       ...(volume.labels[LABELS.source] ? { source: volume.labels[LABELS.source] } : {}),
       driver: volume.driver,
-      reclaimPolicy: policy,
+      reclaimPolicy: recordedReclaimPolicy(volume.labels),
       usedBy: usersOf(volume.name, containers),
     });
   }
   return statuses.sort((a, b) => compare(a.name, b.name));
+}
+
+/** Who made a declared volume this instance did not: another instance of mooring still decides whether it goes. */
+function adoptedMessage(labels: Readonly<Record<string, string>>): string {
+  if (labels[LABELS.managedBy] !== MANAGED_BY) return 'made outside mooring: mounted as it is, never changed nor removed (declare it `external: true` to say so)';
+  const policy = recordedReclaimPolicy(labels);
+  return `made by mooring instance "${labels[LABELS.instance] ?? ''}": mounted as it is, never changed nor removed by this one; ` +
+    (policy === 'Delete' ? 'its reclaimPolicy Delete has that instance remove it once its manifests no longer declare it and no container uses it' : 'its reclaimPolicy is Retain');
 }
 
 /**

@@ -11,6 +11,7 @@ import type { EngineUnderTest } from './contract.js';
 import { Contract } from './contract.js';
 import { endpointCases } from './endpoint-cases.js';
 import { eventCases } from './event-cases.js';
+import { imageCases } from './image-cases.js';
 import { networkCases } from './network-cases.js';
 import { volumeCases } from './volume-cases.js';
 
@@ -38,5 +39,6 @@ export function engineContract(name: string, makeEngine: (context: Mocha.Context
     endpointCases(c);
     eventCases(c);
     volumeCases(c);
+    imageCases(c);
   });
 }

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  ImageBuild,
   ObservedImage,
   ContainerChange,
   ContainerConfig,
@@ -101,6 +102,9 @@ export class FakeEngine implements Engine {
   readonly #failures: Failure[] = [];
   readonly #imageIds = new Map<string, string>();
   readonly #remoteIds = new Map<string, string>();
+  readonly #imageLabels = new Map<string, Record<string, string>>();
+  /** Every build, in order: the fake builds whatever it is sent, naming each image `sha256:built-<n>`. */
+  readonly builds: ImageBuild[] = [];
   readonly #listeners = new Set<(event: EngineEvent | Error) => void>();
   /** What the container list still shows of a container whose state changed (`setStatus` with `listLags`). */
   readonly #listView = new Map<string, ObservedContainer>();
@@ -144,6 +148,7 @@ export class FakeEngine implements Engine {
   retag(image: string, id: string): void {
     this.images.add(image);
     this.#imageIds.set(image, id);
+    this.#imageLabels.delete(image);
   }
 
   /** Points the registry's tag at another image: the next pull of it brings that id. */
@@ -312,7 +317,17 @@ export class FakeEngine implements Engine {
 
   async listImages(): Promise<ObservedImage[]> {
     this.#enter('listImages', []);
-    return [...this.images].map((tag) => ({ id: this.imageId(tag), tags: [tag] }));
+    return [...this.images].map((tag) => ({ id: this.imageId(tag), tags: [tag], labels: this.#imageLabels.get(tag) ?? {} }));
+  }
+
+  async buildImage(build: ImageBuild, onOutput?: (line: string) => void): Promise<void> {
+    this.#enter('buildImage', [build]);
+    // As the engine: the Dockerfile must be among what is sent.
+    if (!build.files.includes(build.dockerfile)) throw new EngineError(`build image ${build.tag}: 500 Internal Server Error: Cannot locate specified Dockerfile: ${build.dockerfile}`, { statusCode: 500, transient: true });
+    this.builds.push(build);
+    onOutput?.(`Successfully built by the fake engine from ${build.files.length} files`);
+    this.retag(build.tag, `sha256:built-${this.builds.length}`);
+    this.#imageLabels.set(build.tag, { ...build.labels });
   }
 
   async createContainer(config: ContainerConfig): Promise<string> {

@@ -10,7 +10,8 @@ import type { DockerVersion } from 'dockerode';
 import type { Logger } from '../../log.js';
 import { positive } from '../../positive.js';
 import { DEFAULT_PULL_IDLE_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_MARGIN_MS, resolveEngineAddress } from '../connection.js';
-import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, NetworkConfig, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume, RunResult, SwarmState, VolumeConfig, VolumeUsage } from '../port.js';
+import type { ContainerConfig, EndpointConfig, Engine, EngineEvent, EngineInfo, ImageBuild, NetworkConfig, ObservedContainer,
+  ObservedImage, ObservedNetwork, ObservedVolume, RunResult, SwarmState, VolumeConfig, VolumeUsage } from '../port.js';
 import type { RequestCounts } from './client.js';
 import { EngineClient } from './client.js';
 import { Containers } from './containers.js';
@@ -115,6 +116,10 @@ export class DockerEngine implements Engine {
 
   listImages(): Promise<ObservedImage[]> {
     return this.#images.list();
+  }
+
+  buildImage(build: ImageBuild, onOutput?: (line: string) => void): Promise<void> {
+    return this.#images.build(build, onOutput);
   }
 
   createContainer(config: ContainerConfig): Promise<string> {

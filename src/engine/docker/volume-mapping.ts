@@ -12,7 +12,7 @@ export interface DockerMount {
   Source: string;
   Target: string;
   ReadOnly: boolean;
-  VolumeOptions?: { Subpath?: string };
+  VolumeOptions?: { Subpath?: string; NoCopy?: boolean };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
@@ -40,7 +40,7 @@ function dockerMount(mount: MountConfig): DockerMount {
     Source: mount.source ?? '',
     Target: mount.target,
     ReadOnly: mount.readOnly,
-    VolumeOptions: mount.subpath === undefined ? undefined : { Subpath: mount.subpath },
+    VolumeOptions: mount.subpath === undefined && !mount.noCopy ? undefined : dropUndefined({ Subpath: mount.subpath, NoCopy: mount.noCopy }),
     TmpfsOptions: mount.type === 'tmpfs' && (mount.tmpfsSizeBytes !== undefined || mount.tmpfsMode !== undefined)
       ? dropUndefined({ SizeBytes: mount.tmpfsSizeBytes, Mode: mount.tmpfsMode })
       : undefined,

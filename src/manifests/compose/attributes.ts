@@ -9,7 +9,8 @@ import type { Translator } from './service-basics.js';
 import { commandLine, environment, extraHosts, field, healthcheck, labels, oneReplica, pullPolicy, restart, stopTimeout } from './service-basics.js';
 import { exposed, translatePorts } from './ports.js';
 import { deploy, devices, integerResource, logging, namespaceMode, numberResource, sizeResource, stringResource, sysctls, ulimits } from './runtime-options.js';
-import { envFiles, secrets, tmpfs, volumes } from './storage.js';
+import { configs, envFiles, secrets, tmpfs, volumes } from './storage.js';
+import { build } from './build.js';
 
 export type Row =
   /** Translated now. */
@@ -58,7 +59,7 @@ export const SERVICE_ATTRIBUTES: Readonly<Record<string, Row>> = {
   tmpfs: storage('mounts', tmpfs),
   secrets: storage('secrets', secrets),
   env_file: storage('envFiles', envFiles),
-  configs: unsupported('mooring has no Config kind: mount the file as a Secret or a bind mount'),
+  configs: storage('mounts', configs),
 
   mem_limit: runtime('resources', sizeResource('memory')),
   memswap_limit: runtime('resources', sizeResource('memorySwap')),
@@ -86,7 +87,7 @@ export const SERVICE_ATTRIBUTES: Readonly<Record<string, Row>> = {
   pid: runtime('pid', field('pid', namespaceMode)),
   ipc: runtime('ipc', field('ipc', namespaceMode)),
   logging: runtime('logging', field('logging', logging)),
-  build: unsupported('mooring does not build images yet: build it (`docker build -t NAME .`) and give `image: NAME`'),
+  build: { translate: build },
 
   external_links: unsupported('a link to a container outside the project: declare a mooring Link, or reach it by name on a network both join'),
   domainname: NOT_YET,
@@ -134,7 +135,7 @@ export const TOP_LEVEL_ATTRIBUTES: Readonly<Record<string, Row>> = {
   networks: { readBy: 'networks' },
   volumes: { readBy: 'volumes' },
   secrets: { readBy: 'secrets' },
-  configs: unsupported('mooring has no Config kind: mount the file as a Secret or a bind mount'),
+  configs: { readBy: 'configs' },
   include: unsupported('mooring does not read `include` yet: merge the files, or give each its own directory'),
   models: NOT_YET,
 };

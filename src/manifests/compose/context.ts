@@ -46,6 +46,8 @@ export interface ProjectNames {
   volumes: ReadonlyMap<string, string>;
   /** The mooring Secret of each top-level secret, by its key. */
   secrets: ReadonlyMap<string, string>;
+  /** The host path of each top-level config's file, by its key; undefined when its declaration is in error (reported there). */
+  configs: ReadonlyMap<string, string | undefined>;
 }
 
 /** One service being translated into a Container and the documents around it. */

@@ -24,7 +24,7 @@ import { TOP_LEVEL_ATTRIBUTES } from './attributes.js';
 import { translateService } from './service.js';
 import type { JoinedNetworks } from './networks.js';
 import { networkDocument, resourceName, translateLinks } from './networks.js';
-import { secretDocument, volumeDocument } from './storage.js';
+import { configFile, secretDocument, volumeDocument } from './storage.js';
 import type { MooringExtension } from './additions.js';
 import { extensionProbes, readExtension, translateDependencies } from './additions.js';
 import { hasKind } from './schema-fields.js';
@@ -185,7 +185,16 @@ function projectNames(options: {
   const networks = named('networks');
   if (!networks.has('default')) networks.set('default', `${project}_default`);
   const secrets = new Map([...Object.keys(sections('secrets'))].map((key) => [key, `${project}_${key}`.replace(/[^a-zA-Z0-9_.-]/g, '-')]));
-  return { project, directory: options.directory, containers, services: declared, profiles, networks, volumes: named('volumes'), secrets };
+  const configs = new Map(Object.entries(sections('configs')).map(([key, declaration]) => {
+    try {
+      return [key, configFile(declaration, options)];
+    } catch (error) {
+      if (!(error instanceof ComposeValueError)) throw error;
+      report(['configs', key, ...error.at], error.message);
+      return [key, undefined];
+    }
+  }));
+  return { project, directory: options.directory, containers, services: declared, profiles, networks, volumes: named('volumes'), secrets, configs };
 }
 
 /** Networks, volumes and secrets the running services use (Compose leaves out the others). */
@@ -265,7 +274,7 @@ function appendedPath(base: unknown, path: TreePath): TreePath {
 /** `services.web.ports.1` → `FILE:LINE:COL: service web: ports[1]: message`. */
 function locatedError(path: TreePath, message: string, position: SourcePosition): ManifestError {
   const [section, key, ...rest] = path;
-  const resources: Record<string, string> = { services: 'service', networks: 'network', volumes: 'volume', secrets: 'secret' };
+  const resources: Record<string, string> = { services: 'service', networks: 'network', volumes: 'volume', secrets: 'secret', configs: 'config' };
   const noun = typeof section === 'string' ? resources[section] : undefined;
   if (noun !== undefined && key !== undefined) {
     return new ManifestError(message, { ...position, resource: `${noun} ${key}`, path: rest.length > 0 ? renderPath(rest) : undefined });

@@ -106,11 +106,13 @@ export function stopTimeout(value: unknown): number {
 
 const PULL_POLICIES: Record<string, string> = { always: 'Always', never: 'Never', missing: 'IfNotPresent', if_not_present: 'IfNotPresent' };
 
-export function pullPolicy(value: unknown): string {
+export function pullPolicy(value: unknown): string | undefined {
   const text = expectString(value);
+  // A built image is built when its context changes and never pulled, whatever the policy.
+  if (text === 'build') return undefined;
   const policy = PULL_POLICIES[text];
   if (policy === undefined) {
-    throw new ComposeValueError(`mooring reads ${Object.keys(PULL_POLICIES).join(', ')}; ${describeValue(value)} (build, daily, weekly, every_<duration>) is not supported yet`);
+    throw new ComposeValueError(`mooring reads ${[...Object.keys(PULL_POLICIES), 'build'].join(', ')}; ${describeValue(value)} (daily, weekly, every_<duration>) is not supported yet`);
   }
   return policy;
 }

@@ -61,7 +61,7 @@ export function translateService(options: {
       problem([attribute, ...error.at], error.message);
     }
   }
-  if (translation.spec.image === undefined) problem([], 'expected `image` (mooring runs images; it does not build them yet)');
+  if (translation.spec.image === undefined) problem([], 'expected `image` or `build`');
   translateNetworking(translation);
   return translation;
 }

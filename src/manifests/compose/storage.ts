@@ -1,8 +1,8 @@
 /**
  * The translators of the attributes that need mooring's storage (issue 14):
- * `volumes` and `tmpfs` → `mounts`, `secrets` → `secrets`, `env_file` →
- * `envFiles`, and the top-level `volumes` and `secrets` → Volume and Secret
- * documents. Relative paths are resolved against the project directory, as
+ * `volumes`, `tmpfs` and `configs` → `mounts`, `secrets` → `secrets`,
+ * `env_file` → `envFiles`, and the top-level `volumes` and `secrets` → Volume
+ * and Secret documents. Relative paths are resolved against the project directory, as
  * Compose does, so a converted file means the same wherever it is written.
  */
 import { homedir } from 'node:os';
@@ -13,7 +13,7 @@ import { describeValue } from '../schema-issues.js';
 import type { TreePath } from './interpolate.js';
 import type { Translator } from './service-basics.js';
 
-function hostPath(path: string, names: ProjectNames): string {
+function hostPath(path: string, names: Pick<ProjectNames, 'directory'>): string {
   if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(names.directory, path);
 }
@@ -38,16 +38,20 @@ const IGNORED_MODES = ['cached', 'delegated', 'consistent'];
 
 function shortVolume(text: string, names: ProjectNames): Record<string, unknown> {
   const parts = text.split(':');
-  if (parts.length === 1) throw new ComposeValueError('an anonymous volume (a target alone) is not supported by mooring: name it in the top-level `volumes`');
+  // Compose makes a new one for each new container (and 1.29 copies the old one's over): mooring keeps data in volumes it can name, keep and show.
+  if (parts.length === 1) throw new ComposeValueError('an anonymous volume (a target alone) is not supported by mooring: its data would not outlive the container; name it in the top-level `volumes`');
   const [source = '', target = '', modeText = ''] = parts;
   if (parts.length > 3) throw new ComposeValueError(`expected SOURCE:TARGET[:MODE], got ${describeValue(text)}`);
   const modes = modeText === '' ? [] : modeText.split(',').filter((mode) => !IGNORED_MODES.includes(mode));
-  const unknown = modes.filter((mode) => mode !== 'ro' && mode !== 'rw');
+  const unknown = modes.filter((mode) => mode !== 'ro' && mode !== 'rw' && mode !== 'nocopy');
   if (unknown.length > 0) throw new ComposeValueError(`the mode ${unknown.join(',')} is not supported by mooring yet`);
   const readOnly = modes.includes('ro');
-  // The short syntax creates a missing host path, as `docker run -v` does.
-  if (isPath(source)) return { type: 'bind', source: hostPath(source, names), target, readOnly, createHostPath: true };
-  return { type: 'volume', source: volumeSource(source, names), target, readOnly };
+  if (isPath(source)) {
+    if (modes.includes('nocopy')) throw new ComposeValueError('the mode nocopy is for a named volume: a bind mount never copies the image\'s files');
+    // The short syntax creates a missing host path, as `docker run -v` does.
+    return { type: 'bind', source: hostPath(source, names), target, readOnly, createHostPath: true };
+  }
+  return { type: 'volume', source: volumeSource(source, names), target, readOnly, ...(modes.includes('nocopy') ? { noCopy: true } : {}) };
 }
 
 function longVolume(entry: Record<string, unknown>, names: ProjectNames): Record<string, unknown> {
@@ -72,8 +76,15 @@ function longVolume(entry: Record<string, unknown>, names: ProjectNames): Record
     only(['create_host_path']);
     return { type, source: hostPath(source, names), target, readOnly, createHostPath: options.create_host_path === undefined ? false : expectBoolean(options.create_host_path) };
   }
-  only(['subpath']);
-  return { type, source: volumeSource(source, names), target, readOnly, ...(options.subpath === undefined ? {} : { subpath: expectString(options.subpath) }) };
+  only(['subpath', 'nocopy']);
+  return {
+    type,
+    source: volumeSource(source, names),
+    target,
+    readOnly,
+    ...(options.subpath === undefined ? {} : { subpath: expectString(options.subpath) }),
+    ...(options.nocopy === undefined ? {} : { noCopy: expectBoolean(options.nocopy) }),
+  };
 }
 
 /** YAML 1.2 reads `0440` as the number 440: its digits are the mode Compose means. */
@@ -116,6 +127,9 @@ export const tmpfs: Translator = (value, translation, attribute) => {
   }), attribute);
 };
 
+/** The mode of a secret's file when the service gives none: the Compose Specification's, so that a service running as any user reads it, as it reads the bound file under Compose. */
+const COMPOSE_SECRET_MODE = '0444';
+
 export const secrets: Translator = (value, translation, attribute) => {
   const { names } = translation;
   const read = (item: unknown) => {
@@ -127,13 +141,46 @@ export const secrets: Translator = (value, translation, attribute) => {
     return {
       name,
       target: target.startsWith('/') ? target : `/run/secrets/${target}`,
-      ...(entry.mode === undefined ? {} : { mode: octal(entry.mode) }),
+      mode: entry.mode === undefined ? COMPOSE_SECRET_MODE : octal(entry.mode),
       ...(entry.uid === undefined ? {} : { uid: Number(entry.uid) }),
       ...(entry.gid === undefined ? {} : { gid: Number(entry.gid) }),
     };
   };
   setField(translation, 'secrets', each(value, read), [attribute]);
 };
+
+/**
+ * `configs` → read-only binds of the config files, at `/<source>` unless a
+ * `target` is given, as Compose v2 mounts a config from a file (1.29 mounts
+ * none outside Swarm).
+ */
+export const configs: Translator = (value, translation, attribute) => {
+  const { names } = translation;
+  const read = (item: unknown) => {
+    const entry = isMapping(item) ? item : { source: expectString(item) };
+    for (const key of Object.keys(entry)) {
+      if (['uid', 'gid', 'mode'].includes(key)) throw new ComposeValueError(`\`${key}\` is not supported by mooring for a config: the file itself is mounted, read-only (Compose ignores it too, with a warning)`, [key]);
+      if (!['source', 'target'].includes(key)) throw new ComposeValueError(`unknown attribute \`${key}\` of a config`, [key]);
+    }
+    const source = expectString(entry.source);
+    if (!names.configs.has(source)) throw new ComposeValueError(`config ${JSON.stringify(source)} is not declared in the top-level \`configs\``);
+    const target = entry.target === undefined ? source : expectString(entry.target);
+    // A declaration mooring cannot read is reported where it stands, once.
+    const file = names.configs.get(source);
+    return file === undefined ? undefined : { type: 'bind', source: file, target: target.startsWith('/') ? target : `/${target}`, readOnly: true, createHostPath: false };
+  };
+  addMounts(translation, each(value, read).filter((mount) => mount !== undefined), attribute);
+};
+
+/** A top-level config → the host path of its file, relative to the project; only file sources can be mounted. */
+export function configFile(declaration: unknown, names: Pick<ProjectNames, 'directory'>): string {
+  const entry = expectMapping(declaration);
+  for (const key of Object.keys(entry)) {
+    if (key !== 'file' && !key.startsWith('x-')) throw new ComposeValueError(`\`${key}\` is not supported by mooring yet: a config is mounted from a \`file\``, [key]);
+  }
+  if (entry.file === undefined) throw new ComposeValueError('expected `file`: mooring mounts a config from a file');
+  return hostPath(expectString(entry.file), names);
+}
 
 export const envFiles: Translator = (value, translation, attribute) => {
   const entries = Array.isArray(value) ? value : [value];

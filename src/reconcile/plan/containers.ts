@@ -10,9 +10,9 @@ import type { EffectiveContainer } from '../effective-config.js';
 import type { PlanContext } from './context.js';
 import { actionId, stopTimeoutOf, takenMessage } from './context.js';
 import { containerChanges, endpointChanges } from './diff.js';
-import { completed, dependencyReady, waitingFor } from './depends.js';
+import { completed, dependencyReady, runsOnce, waitingFor } from './depends.js';
 import { inPlaceStep } from './update.js';
-import { imageMoved } from './images.js';
+import { buildNeeded, imageMoved } from './images.js';
 
 type Fresh = 'created' | 'recreated';
 
@@ -22,8 +22,9 @@ export function planContainers(plan: PlanContext): void {
   const fresh = new Map<string, Fresh>();
   for (const container of plan.containers.values()) {
     const observed = plan.observedContainers.get(container.name);
-    if (container.storage.problem) {
-      plan.markUnusable(container.resource, container.storage.problem);
+    const problem = container.storage.problem ?? container.build?.problem;
+    if (problem) {
+      plan.markUnusable(container.resource, problem);
       continue;
     }
     if (observed && !plan.owns(observed.labels)) {
@@ -39,7 +40,8 @@ export function planContainers(plan: PlanContext): void {
       fresh.set(container.name, 'recreated');
     } else {
       const labelChanges = observed.labels[LABELS.specHash] === container.hash ? [] : containerChanges(observed, container);
-      const moved = imageMoved(container.config.image, observed, plan.images);
+      const rebuild = container.build && buildNeeded(container.build, plan.images);
+      const moved = rebuild ? `its image is built anew: ${rebuild}` : imageMoved(container.config.image, observed, plan.images);
       const step = moved ? { kind: 'recreate' as const, reason: moved } : inPlaceStep({ container, observed, labelChanges });
       if (step.kind === 'recreate') {
         addRecreate(plan, container, observed, step.reason, labelChanges);
@@ -87,13 +89,17 @@ function cascadeRecreates(plan: PlanContext, fresh: Map<string, Fresh>): void {
 }
 
 function addPull(plan: PlanContext, container: EffectiveContainer): void {
+  const { build } = container;
+  const rebuild = build && buildNeeded(build, plan.images);
   const what = { IfNotPresent: 'pulled only when missing', Always: 'pulled before every creation', Never: 'must be present; never pulled' }[container.pullPolicy];
   plan.add({
     type: 'pull-image',
     container: container.name,
     image: container.config.image,
-    policy: container.pullPolicy,
-    ...plan.base('pull-image', container.resource, `pullPolicy ${container.pullPolicy}: ${what}`),
+    // A built image is never pulled: its tag names what mooring built.
+    policy: build ? 'Never' : container.pullPolicy,
+    ...(rebuild && build.problem === undefined && { build: build.request }),
+    ...plan.base('pull-image', container.resource, !build ? `pullPolicy ${container.pullPolicy}: ${what}` : rebuild ? `built: ${rebuild}` : 'built by mooring; the local image is current'),
   });
 }
 
@@ -170,8 +176,8 @@ function planState(plan: PlanContext, container: EffectiveContainer, fresh: Fres
       plan.waiting.push(waitingFor(container.resource, unready));
       return;
     }
-    // A one-shot others wait on to complete is left exited, not started again.
-    if (!fresh && observed && completed(observed) && awaitedToComplete(plan, container.name)) return;
+    // A one-shot that did its work is left exited: its restart policy says so, or others wait on it to complete.
+    if (!fresh && observed && completed(observed) && (runsOnce(container.config.restartPolicy.name) || awaitedToComplete(plan, container.name))) return;
     if (fresh) {
       plan.add({ type: 'start-container', name: container.name, ...plan.base('start-container', container.resource, `${fresh}; state: running`) });
     } else if (observed && (observed.status === 'created' || observed.status === 'exited' || observed.status === 'paused')) {

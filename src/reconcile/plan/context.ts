@@ -3,7 +3,7 @@
  * problems and kept resources they add to. Nothing here calls the engine.
  */
 import type { DesiredState } from '../../manifests/model.js';
-import type { ObservedContainer, ObservedNetwork, ObservedVolume } from '../../engine/port.js';
+import type { ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../../engine/port.js';
 import { COMPOSE_PROJECT_LABEL, LABELS, MANAGED_BY, isOwnedBy } from '../../engine/labels.js';
 import type { Action, ActionType, FieldChange, Kept, Problem, Waiting } from '../actions.js';
 import type { EffectiveContainer, EffectiveNetwork } from '../effective-config.js';
@@ -42,8 +42,8 @@ export class PlanContext {
   readonly allContainers: ObservedContainer[];
   /** The engine's place in a swarm, when it was read: it decides who manages overlay networks. */
   readonly swarm: ObservedState['swarm'];
-  /** Local image ids by tag (`normalizeImage()`); empty when the observation has none. */
-  readonly images: ReadonlyMap<string, string>;
+  /** Local images by tag (`normalizeImage()`); empty when the observation has none. */
+  readonly images: ReadonlyMap<string, ObservedImage>;
   /** Undefined when volumes were not observed: nothing is planned for them then. */
   readonly observedVolumes: ObservedVolume[] | undefined;
   /** The declared networks and containers, by name. */

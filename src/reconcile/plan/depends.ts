@@ -22,6 +22,16 @@ export function completed(observed: ObservedContainer): boolean {
   return observed.status === 'exited' && observed.exitCode === 0;
 }
 
+/**
+ * Whether a container that exited with 0 is left exited: its restart policy
+ * (`no`, `on-failure`) would not restart it either, as a one-shot that did
+ * its work. mooring still starts again one that failed, or was stopped by a
+ * signal (exit 137, 143), as it repairs any other drift.
+ */
+export function runsOnce(restartPolicy: string): boolean {
+  return restartPolicy === 'no' || restartPolicy === 'on-failure';
+}
+
 /** Why `resource` waits, naming each dependency that is not ready yet. */
 export function waitingFor(resource: string, unready: ConditionalDependency[]): Waiting {
   const what = unready.map(({ name, condition }) => `container ${name} is not ${condition === 'healthy' ? 'healthy' : 'completed (exited with 0)'} yet`);

@@ -15,6 +15,7 @@ import { dropUnusable, link, order } from './graph.js';
 import { planNetworks } from './networks.js';
 import { planNetworkTeardown, planPrune } from './prune.js';
 import { planVolumes } from './volumes.js';
+import { bindsSecretFiles } from '../effective-storage.js';
 
 export type { PlanOptions } from './context.js';
 
@@ -28,8 +29,12 @@ export function plan(options: PlanOptions): Plan {
   link(context);
   dropUnusable(context);
   const actions = order(context);
+  // An empty list for a container that binds secret files no more: its old ones are removed.
   const secretFiles = Object.fromEntries(
-    [...context.containers.values()].filter((container) => container.storage.secretFiles.length > 0 && !context.unusable.has(container.resource)).map((container) => [container.name, container.storage.secretFiles]),
+    [...context.containers.values()]
+      .filter((container) => !context.unusable.has(container.resource))
+      .filter((container) => container.storage.secretFiles.length > 0 || bindsSecretFiles({ container: context.observedContainers.get(container.name), stateDir: options.stateDir, instance: options.instance }))
+      .map((container) => [container.name, container.storage.secretFiles]),
   );
   return {
     actions,

@@ -5,7 +5,8 @@ import { describeChanges } from '../format-plan.js';
 import type { PlanContext } from './context.js';
 import { names, takenMessage } from './context.js';
 import { networkChanges } from './diff.js';
-import { SWARM_UNAVAILABLE, networkRole } from '../overlay.js';
+import { SWARM_UNAVAILABLE, networkRole, overlayNotRecreated } from '../overlay.js';
+import { OVERLAY_DRIVER } from '../../manifests/validate-swarm.js';
 
 export function planNetworks(plan: PlanContext): void {
   for (const network of plan.networks.values()) {
@@ -27,6 +28,10 @@ export function planNetworks(plan: PlanContext): void {
     }
     if (observed.labels[LABELS.specHash] === network.hash) continue;
     const changes = networkChanges(observed, network);
+    if (network.config.driver === OVERLAY_DRIVER) {
+      plan.problems.push({ resource: network.resource, message: overlayNotRecreated(network.name, describeChanges(changes)) });
+      continue;
+    }
     const attached = plan.attachedTo(observed);
     const foreign = attached.filter((container) => !plan.owns(container.labels));
     const orphaned = attached.filter((container) => plan.owns(container.labels) && plan.isKept(container));

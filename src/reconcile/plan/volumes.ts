@@ -104,21 +104,23 @@ export function volumeSteps(options: VolumePlanOptions): VolumePlan {
       continue;
     }
     // One made by hand or by another tool is mounted as it is, and never changed nor removed.
-    if (!isOwnedBy(found.labels, instance) || found.labels[LABELS.specHash] === volume.hash) continue;
-    const changes = volumeChanges(found, volume.config);
-    if (changes.length === 0) continue;
-    result.problems.push({
-      resource: volume.resource,
-      message: `VolumeSpecDiffers: ${describeChanges(changes)}; ` +
-        'mooring never removes a volume to recreate it: the volume is used as it is (to apply the change, move the data to a new volume and mount that)',
-    });
+    if (!isOwnedBy(found.labels, instance)) continue;
+    const differences: string[] = [];
+    const changes = found.labels[LABELS.specHash] === volume.hash ? [] : volumeChanges(found, volume.config);
+    if (changes.length > 0) {
+      differences.push(`${describeChanges(changes)}; mooring never removes a volume to recreate it: the volume is used as it is (to apply the change, move the data to a new volume and mount that)`);
+    }
+    // The policy is not in the hash: it changes nothing while declared, but the label is all that decides once no manifest does.
+    const recorded = recordedReclaimPolicy(found.labels);
+    if (recorded !== volume.reclaimPolicy) differences.push(reclaimPolicyDiffers(recorded, volume.reclaimPolicy));
+    if (differences.length > 0) result.problems.push({ resource: volume.resource, message: `VolumeSpecDiffers: ${differences.join('; ')}` });
   }
 
   for (const volume of observed.values()) {
     if (declared.has(volume.name) || !isOwnedBy(volume.labels, instance)) continue;
     const resource = resourceKey('Volume', volume.name);
     const from = volume.labels[LABELS.source] ? ` (it came from ${volume.labels[LABELS.source]})` : '';
-    if (volume.labels[LABELS.reclaimPolicy] !== 'Delete') {
+    if (recordedReclaimPolicy(volume.labels) !== 'Delete') {
       result.kept.push({ resource, reason: `Orphaned: no manifest declares it${from}; reclaimPolicy Retain keeps it and its data; remove it by hand with \`docker volume rm ${volume.name}\`` });
       continue;
     }
@@ -135,6 +137,22 @@ export function volumeSteps(options: VolumePlanOptions): VolumePlan {
     result.steps.push({ type: 'remove-volume', resource, name: volume.name, usedBy: users, reason: `no manifest declares it${from}; reclaimPolicy Delete, and no container uses it` });
   }
   return result;
+}
+
+/** The policy a volume mooring made was created with: Docker cannot change a volume's labels, so this is its policy for good. */
+export function recordedReclaimPolicy(labels: Readonly<Record<string, string>>): 'Retain' | 'Delete' {
+  return labels[LABELS.reclaimPolicy] === 'Delete' ? 'Delete' : 'Retain';
+}
+
+/**
+ * A manifest that changed a volume's policy after mooring made it: the volume keeps the
+ * old one, and a change to Retain that looked like it protected the data would not.
+ */
+function reclaimPolicyDiffers(recorded: 'Retain' | 'Delete', declared: 'Retain' | 'Delete'): string {
+  const fate = recorded === 'Delete'
+    ? 'it is removed, with its data, once no manifest declares it and no container uses it (to keep the data, move it to a new volume declared with Retain and mount that)'
+    : 'it stays, with its data, once no manifest declares it, until removed by hand';
+  return `reclaimPolicy: ${recorded} → ${declared}; Docker cannot change a volume's labels, so the volume keeps reclaimPolicy ${recorded}: ${fate}`;
 }
 
 /** The names of the containers, running or not, that mount a volume. */

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { containerConfig } from '../../../src/engine/container-config.js';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
 import { demuxLogs } from '../../../src/engine/docker/streams.js';
-import { EngineError } from '../../../src/errors.js';
+import { engineRejection as rejection } from '../../support/engine-rejection.js';
 import type { EngineEvent } from '../../../src/engine/port.js';
 import { silentLogger } from '../../../src/log.js';
 
@@ -46,16 +46,6 @@ class StandIn {
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'Content-Type': 'application/json' });
   response.end(JSON.stringify(body));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 function listed(id: string, endpointId: string, status = 'running') {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { containerConfig } from '../../../src/engine/container-config.js';
 import { DockerEngine } from '../../../src/engine/docker/index.js';
-import { EngineError } from '../../../src/errors.js';
+import { engineRejection as rejection } from '../../support/engine-rejection.js';
 import type { ContainerConfig, EngineEvent } from '../../../src/engine/port.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { TEST_IMAGE, docker, dockerMaybe, removeLabelled, requireEngine, uniqueName } from '../../support/docker.js';
@@ -18,16 +18,6 @@ const SUITE_LABEL = { 'io.mooring.test': uniqueName('engine') };
 
 function config(name: string, overrides: Partial<ContainerConfig> = {}): ContainerConfig {
   return containerConfig({ name, image: TEST_IMAGE, command: ['sleep', '3600'], labels: { ...SUITE_LABEL }, stopTimeoutSeconds: 1, ...overrides });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 async function inspect(name: string, format: string): Promise<unknown> {
@@ -270,7 +260,7 @@ describe('DockerEngine (engine)', function () {
 
     it('lists networks with their IPAM settings and labels', async () => {
       const name = uniqueName('ipam-net');
-      await engine.createNetwork({
+      const created = {
         name,
         driver: 'bridge',
         internal: true,
@@ -279,22 +269,10 @@ describe('DockerEngine (engine)', function () {
         ipam: { subnet: '10.213.7.0/24', gateway: '10.213.7.1' },
         options: { 'com.docker.network.bridge.enable_icc': 'true' },
         labels: { ...SUITE_LABEL },
-      });
+      };
+      await engine.createNetwork(created);
       const observed = (await engine.listNetworks()).find((candidate) => candidate.name === name);
-      assert.deepEqual(
-        { ...observed, id: undefined },
-        {
-          id: undefined,
-          name,
-          driver: 'bridge',
-          internal: true,
-          attachable: true,
-          enableIPv6: false,
-          ipam: { subnet: '10.213.7.0/24', gateway: '10.213.7.1' },
-          options: { 'com.docker.network.bridge.enable_icc': 'true' },
-          labels: SUITE_LABEL,
-        },
-      );
+      assert.deepEqual({ ...observed, id: undefined }, { id: undefined, ...created }, 'listed as created');
       const again = await rejection(engine.createNetwork({ ...observed!, labels: SUITE_LABEL }));
       assert.deepEqual([again.statusCode, again.transient], [409, false]);
       await engine.removeNetwork(name);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import sinon from 'sinon';
 import type { CommandFactory } from '../../../src/cli/command.js';
 import type { ApplyCommandDeps } from '../../../src/cli/apply.js';
@@ -68,6 +68,16 @@ describe('mooring plan and mooring apply', () => {
     const after = await plan();
     assert.equal(after.code, 0);
     assert.equal(after.stdout, 'Nothing to do: the engine matches the manifests.\n');
+  });
+
+  it('apply --state-dir takes a relative directory from where it runs: the engine gets absolute secret paths', async () => {
+    await writeFile(join(directory, 'pw.txt'), 'hunter2');
+    await writeFile(join(directory, 'secret.yaml'), 'apiVersion: mooring/v1\nkind: Secret\nmetadata: { name: pw }\nspec: { file: pw.txt }\n---\n' +
+      'apiVersion: mooring/v1\nkind: Container\nmetadata: { name: reader }\nspec: { image: mooring/busybox:latest, secrets: [pw] }\n');
+    const stateDir = join(directory, 'state');
+    const applied = await apply('--state-dir', relative(process.cwd(), stateDir));
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.deepEqual(engine.containerConfig('reader')?.mounts?.map((mount) => mount.source), [join(stateDir, 'secrets', 'cli-test', 'reader', 'run-secrets')]);
   });
 
   it('takes the manifests directory as an argument too, as `mooring plan manifests`', async () => {

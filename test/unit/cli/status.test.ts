@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createStatusCommand, formatStatus } from '../../../src/cli/status.js';
-import { captureIo } from '../../support/cli-io.js';
+import { formatStatus } from '../../../src/cli/status.js';
+import { STATUS_NOW as NOW, runStatus as status } from '../../support/status-command.js';
+import { directoryPerTest } from '../../support/temp-directory.js';
 import { sampleStatus } from '../status/status-fixture.js';
 
-const NOW = Date.parse('2024-05-01T12:00:15Z');
-
 describe('mooring status', () => {
-  let directory: string;
-
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'mooring-status-'));
-  });
-
-  afterEach(() => rm(directory, { recursive: true, force: true }));
-
-  async function status(...args: string[]) {
-    const { io, output } = captureIo();
-    let code = -1;
-    await createStatusCommand({ now: () => NOW })(io, (exit) => (code = exit))
-      .exitOverride()
-      .parseAsync(args, { from: 'user' });
-    return { code, ...output };
-  }
+  const dir = directoryPerTest('mooring-status-');
 
   it('prints the sync state, the manifests, the resources and the reachability as tables', async () => {
-    const file = join(directory, 'status.json');
+    const file = join(dir(), 'status.json');
     await writeFile(file, JSON.stringify(sampleStatus()));
     const shown = await status('--status', file);
     assert.equal(shown.code, 0, shown.stderr);
@@ -68,7 +51,7 @@ describe('mooring status', () => {
   });
 
   it('passes the file through with -o json', async () => {
-    const file = join(directory, 'status.json');
+    const file = join(dir(), 'status.json');
     const text = `${JSON.stringify(sampleStatus(), null, 2)}\n`;
     await writeFile(file, text);
     const shown = await status('--status', file, '-o', 'json');
@@ -77,10 +60,10 @@ describe('mooring status', () => {
   });
 
   it('says clearly when there is no status file, or it is not one', async () => {
-    const missing = await status('--status', join(directory, 'nope.json'));
+    const missing = await status('--status', join(dir(), 'nope.json'));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no status file at .*nope\.json; is `mooring run --status .*nope\.json` running\?/);
-    const file = join(directory, 'other.json');
+    const file = join(dir(), 'other.json');
     await writeFile(file, '{"kind": "Other"}');
     const other = await status('--status', file);
     assert.equal(other.code, 1);

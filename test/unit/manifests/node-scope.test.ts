@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseManifest } from '../../../src/manifests/parse.js';
 import { validateManifestSet } from '../../../src/manifests/validate.js';
-import { scopeToNode } from '../../../src/manifests/node-scope.js';
+import { scopeLoaded, scopeToNode } from '../../../src/manifests/node-scope.js';
+import { loadDesiredState } from '../../../src/manifests/desired-state.js';
 import { checksFor } from '../../../src/probes/checks.js';
 import { container, desiredState, document, link, network } from '../reconcile/fixtures.js';
+import { directoryPerTest } from '../../support/temp-directory.js';
 
 const doc = (kind: string, name: string, spec: string) => `{apiVersion: mooring/v1, kind: ${kind}, metadata: {name: ${name}}, spec: ${spec}}`;
 
@@ -93,5 +97,21 @@ describe('a fleet of nodes: one node\u2019s share', () => {
     const checks = checksFor(scopeToNode(fleet, { node: 'a', explicit: true }));
     const web = checks.filter((check) => check.resource === 'Link/web-db');
     assert.deepEqual(web.map((check) => [check.name, check.from, check.to, check.targetContainer]), [['link/web-db:5432', 'web', 'db', undefined]]);
+  });
+});
+
+describe('a fleet of nodes: the inputs of one node\u2019s share', () => {
+  const dir = directoryPerTest('mooring-node-inputs-');
+
+  it('reports a missing secret file or env file on the node whose containers read it, not on the others', async () => {
+    await writeFile(path.join(dir(), 'fleet.yaml'), [
+      doc('Secret', 'db-pw', '{file: /nonexistent/mooring-test/db-pw.txt}'),
+      doc('Container', 'db', '{image: mooring/busybox:latest, node: b, secrets: [db-pw], envFiles: [db.env]}'),
+      doc('Container', 'web', '{image: mooring/busybox:latest, node: a}'),
+    ].join('\n---\n'));
+    const loaded = await loadDesiredState({ directory: dir(), env: {} });
+    const errors = (node: string) => scopeLoaded(loaded, { node, explicit: true }).files.flatMap((file) => file.errors.map((error) => `${error.resource ?? ''} ${error.path ?? ''}`));
+    assert.deepEqual(errors('b'), ['Secret/db-pw spec.file', 'Container/db spec.envFiles.0']);
+    assert.deepEqual(errors('a'), []);
   });
 });

@@ -86,6 +86,15 @@ describe('the operator policy', () => {
     });
   });
 
+  it('refuses a build context that sends the host\'s protected paths into an image, resolved from the manifest\'s file', () => {
+    const built = (build: unknown, file = 'app.yaml') => ({ ...container('api', {}, file), spec: { ...container('api').spec, build } }) as Document<'Container'>;
+    const check = (document: Document<'Container'>, policy = BASELINE) => checkPolicy([document], policy, '/srv/manifests').map((error) => `${error.path}: ${error.detail.split(' is not allowed')[0]}`);
+    assert.deepEqual(check(built({ context: '/etc', dockerfile: 'Dockerfile', args: {} })), ['spec.build.context: a build context of /etc']);
+    assert.deepEqual(check(built({ context: '../../../root', dockerfile: 'Dockerfile', args: {} }, 'team/app.yaml')), ['spec.build.context: a build context of /root']);
+    assert.deepEqual(check(built({ context: './api', dockerfile: 'Dockerfile', args: {} }, 'team/app.yaml')), []);
+    assert.deepEqual(check(built({ context: '/etc', dockerfile: 'Dockerfile', args: {} }), PRIVILEGED), []);
+  });
+
   it('privileged allows everything', () => {
     assert.deepEqual(refused(container('box', { privileged: true, pid: 'host', devices: ['/dev/fuse'] }), PRIVILEGED), []);
     assert.deepEqual(refused(mounting(['/etc:/etc']), PRIVILEGED), []);

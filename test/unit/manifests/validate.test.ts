@@ -320,6 +320,15 @@ const cases: Case[] = [
     files: { 'a.yaml': [ctr('a', 'dependsOn: [b, c]'), ctr('b', 'dependsOn: [c]'), ctr('c'), lnk('a-c', 'from: a, to: c')] },
     expected: [],
   },
+  // Builds
+  {
+    title: 'one image built from two contexts, across files; built alike, or by one container, it is fine',
+    files: {
+      'a.yaml': [doc('Container', 'api', '{image: team/api:dev, build: ./api}'), doc('Container', 'worker', '{image: team/api:dev, build: {context: ./api}}')],
+      'b.yaml': [doc('Container', 'api2', '{image: team/api:dev, build: {context: ./api, args: {MODE: two}}}'), doc('Container', 'web', '{image: team/web:dev, build: ./web}')],
+    },
+    expected: [['b.yaml', 1, 'build:', 'Container/api2: spec.build: image team/api:dev is also built by Container/api (@{a.yaml:1:build:}) from another context or settings: build it alike, or give each its own image']],
+  },
 ];
 
 describe('validateManifestSet', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,29 @@ describe('volumes, secrets and env files in manifests', () => {
       // The file still applies: only the containers that use what is missing stop.
       assert.deepEqual(loaded.desired.containers.map((container) => container.name), ['web']);
     });
+
+    it('refuses a secret file or env file that is a FIFO, unread, and the load goes on', async function () {
+      // Reading a FIFO waits for a writer: without the refusal this load never ends.
+      this.timeout(10_000);
+      execFileSync('mkfifo', [path.join(directory, 'pw.fifo'), path.join(directory, 'app.fifo')]);
+      await writeFile(path.join(directory, 'a.yaml'), [sec('pw', 'file: pw.fifo'), ctr('web', 'envFiles: [app.fifo]')].join('\n---\n'));
+      const loaded = await loadDesiredState({ directory, env: {} });
+      const errors = loaded.files.flatMap((file) => file.errors.map((error) => error.message));
+      assert.equal(errors.length, 2, errors.join('\n'));
+      assert.match(errors[0]!, /^a\.yaml:1:\d+: Secret\/pw: spec\.file: cannot read secret file .*pw\.fifo: not a regular file$/);
+      assert.match(errors[1]!, /^a\.yaml:3:\d+: Container\/web: spec\.envFiles\.0: cannot read env file .*app\.fifo: not a regular file$/);
+    });
+  });
+
+  it('keys the revision\u2019s digest of secrets per process: the status and logs show it, and no one can test a guess against it', function () {
+    this.timeout(30_000);
+    const script = "import { inputsRevision } from './src/manifests/inputs.ts'; import { SecretContent } from './src/manifests/secret-content.ts';" +
+      "const inputs = () => ({ secrets: new Map([['pw', { value: new SecretContent(Buffer.from('hunter2')) }]]), envFiles: new Map() });" +
+      "console.log(inputsRevision(inputs()) === inputsRevision(inputs()) ? inputsRevision(inputs()) : 'unstable');";
+    const revision = () => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    const [first, second] = [revision(), revision()];
+    assert.match(first, /^[0-9a-f]{16}$/, 'the same inputs give the same revision within a process');
+    assert.notEqual(first, second);
   });
 
   it('never shows a secret\'s content when serialized or inspected', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { FieldChange } from '../../../src/reconcile/actions.js';
-import { describeChange, describeChanges } from '../../../src/reconcile/format-plan.js';
+import type { FieldChange, PullImageAction } from '../../../src/reconcile/actions.js';
+import { describeAction, describeChange, describeChanges } from '../../../src/reconcile/format-plan.js';
 
 describe('describeChange', () => {
   const rows: [FieldChange, string][] = [
@@ -17,5 +17,13 @@ describe('describeChange', () => {
 
   it('joins several changes with semicolons', () => {
     assert.equal(describeChanges([{ field: 'a', to: '1' }, { field: 'b', from: '2', to: '3' }]), 'a: (unset) → 1; b: 2 → 3');
+  });
+});
+
+describe('describeAction', () => {
+  const image: PullImageAction = { type: 'pull-image', id: 'pull-image:api', resource: 'Container/api', reason: '', changes: [], dependsOn: [], container: 'api', image: 'example/api:dev', policy: 'Never' };
+  it('says when an image is built rather than pulled', () => {
+    assert.equal(describeAction(image), 'image example/api:dev for container api');
+    assert.equal(describeAction({ ...image, build: { tag: 'example/api:dev', context: '/srv/api', files: ['Dockerfile'], dockerfile: 'Dockerfile', args: {}, labels: {} } }), 'build image example/api:dev for container api');
   });
 });

@@ -7,6 +7,7 @@ import type { ResolvedInputs } from '../../../src/manifests/model.js';
 import { SecretContent } from '../../../src/manifests/secret-content.js';
 import type { Action, Plan } from '../../../src/reconcile/actions.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
+import { RemovalGrace } from '../../../src/reconcile/removal-grace.js';
 import { formatPlan } from '../../../src/reconcile/format-plan.js';
 import { LABELS } from '../../../src/engine/labels.js';
 import { silentLogger } from '../../../src/log.js';
@@ -68,6 +69,22 @@ describe('planning volumes', () => {
     assert.match(result.problems[0]!.message, /^VolumeSpecDiffers: driverOpts\.type: \(unset\) → nfs; mooring never removes a volume/);
   });
 
+  it('says a volume keeps the reclaimPolicy it was made with when the manifest changes it, since its labels cannot change', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, storageState([volume('pgdata', { reclaimPolicy: 'Delete' }), db(), other]));
+    const retained = await planFor(engine, storageState([volume('pgdata', { reclaimPolicy: 'Retain' }), db(), other]));
+    assert.deepEqual(ids(retained), []);
+    assert.deepEqual(retained.problems.map((problem) => problem.resource), ['Volume/pgdata']);
+    assert.match(retained.problems[0]!.message, /^VolumeSpecDiffers: reclaimPolicy: Delete → Retain; .* keeps reclaimPolicy Delete: it is removed, with its data, once no manifest declares it/);
+
+    const madeRetain = new FakeEngine();
+    await converge(madeRetain, storageState([volume('pgdata'), db(), other]));
+    const deleted = await planFor(madeRetain, storageState([volume('pgdata', { reclaimPolicy: 'Delete', driverOpts: { type: 'nfs' } }), db(), other]));
+    assert.equal(deleted.problems.length, 1, 'one problem names both differences');
+    assert.match(deleted.problems[0]!.message, /^VolumeSpecDiffers: driverOpts\.type: \(unset\) → nfs; mooring never removes a volume to recreate it/);
+    assert.match(deleted.problems[0]!.message, /; reclaimPolicy: Retain → Delete; .* keeps reclaimPolicy Retain: it stays, with its data, once no manifest declares it, until removed by hand$/);
+  });
+
   it('keeps an undeclared volume with Retain, as Orphaned, with the command that removes it', async () => {
     const engine = new FakeEngine();
     await converge(engine, storageState([volume('pgdata'), db(), other]));
@@ -83,6 +100,27 @@ describe('planning volumes', () => {
     const result = await converge(engine, storageState([other]));
     assert.ok(ordered(result.plan, 'remove-container:db', 'remove-volume:pgdata'));
     assert.ok(result.converged);
+    assert.equal(engine.volumes.get('pgdata'), undefined);
+  });
+
+  it('removes a Delete volume only once no manifest has declared it for the whole prune delay (a file read half written)', async () => {
+    const engine = new FakeEngine();
+    // No container mounts it: its removal waits for no other, so the grace alone holds it.
+    const declared = storageState([volume('pgdata', { reclaimPolicy: 'Delete' }), other]);
+    await converge(engine, declared);
+    let now = 0;
+    const grace = new RemovalGrace({ delayMs: 10_000 });
+    const pass = (desired: DesiredState) =>
+      reconcile({ engine, logger: silentLogger(), clock: { ...systemClock, now: () => now }, instance: INSTANCE, desired, removalGrace: grace, retry: { minTimeoutMs: 1, maxTimeoutMs: 1 } });
+    const halfWritten = await pass(storageState([other]));
+    assert.ok(!ids(halfWritten.plan).includes('remove-volume:pgdata'), ids(halfWritten.plan).join(', '));
+    assert.ok(engine.volumes.get('pgdata'));
+    now = 5_000;
+    await pass(declared);
+    now = 12_000;
+    assert.ok(!ids((await pass(storageState([other]))).plan).includes('remove-volume:pgdata'), 'the grace starts over');
+    now = 22_000;
+    assert.ok(ids((await pass(storageState([other]))).plan).includes('remove-volume:pgdata'));
     assert.equal(engine.volumes.get('pgdata'), undefined);
   });
 
@@ -121,6 +159,15 @@ describe('planning volumes', () => {
     const result = await planFor(engine, storageState([volume('pgdata'), db({ mounts: ['pgdata:/var/lib/data:ro'] })]));
     assert.deepEqual(ids(result), ['pull-image:db', 'recreate-container:db', 'start-container:db']);
     assert.deepEqual(find(result, 'recreate-container:db').changes, [{ field: 'mounts', fromUnknown: true, to: 'volume:pgdata:/var/lib/data:ro' }]);
+  });
+
+  it('recreates a container whose volume mount gains nocopy, and gives the engine NoCopy', async () => {
+    const engine = new FakeEngine();
+    await converge(engine, storageState([volume('pgdata'), db()]));
+    const noCopy = db({ mounts: [{ type: 'volume', source: 'pgdata', target: '/var/lib/data', noCopy: true }] });
+    const result = await planFor(engine, storageState([volume('pgdata'), noCopy]));
+    assert.deepEqual(find(result, 'recreate-container:db').changes, [{ field: 'mounts', fromUnknown: true, to: 'volume:pgdata:/var/lib/data:rw:nocopy' }]);
+    assert.deepEqual(find<'recreate-container'>(result, 'recreate-container:db').container.mounts, [{ type: 'volume', source: 'pgdata', target: '/var/lib/data', readOnly: false, noCopy: true }]);
   });
 
   it('gives a recreated container the anonymous volumes of the old one, as docker compose does, and says so', async () => {
@@ -200,5 +247,16 @@ describe('secrets', () => {
     await assert.rejects(stat(path.join(stateDir, 'secrets', INSTANCE, 'app', 'run-secrets', 'token')));
     await pass(engine, storageState([other]));
     await assert.rejects(stat(path.join(stateDir, 'secrets', INSTANCE, 'app')));
+  });
+
+  it('removes the secret files of a container whose manifest drops its last secret', async () => {
+    const engine = new FakeEngine();
+    await pass(engine, storageState([secret('pw'), app({ secrets: ['pw', { name: 'pw', target: '/etc/app/pw' }] }), other], { secrets: { pw: 'hunter2' } }));
+    const result = await pass(engine, storageState([app({ secrets: [] }), other]));
+    assert.ok(result.converged, JSON.stringify(result.errors));
+    assert.deepEqual(engine.containerConfig('app')?.mounts, undefined);
+    await assert.rejects(stat(path.join(stateDir, 'secrets', INSTANCE, 'app')), 'no file of the secret stays on the host');
+    assert.deepEqual(result.plan.secretFiles, { app: [] });
+    assert.equal((await pass(engine, storageState([app({ secrets: [] }), other]))).plan.secretFiles, undefined, 'once the container binds none, there is nothing to remove');
   });
 });

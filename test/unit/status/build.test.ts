@@ -151,6 +151,24 @@ describe('buildStatus', () => {
     assert.deepEqual(status.manifests[0]?.documents, [], 'nothing of it is applied');
   });
 
+  it('marks a one-shot that exited with 0 Healthy and Completed when its restart policy leaves it so, and one that failed Degraded', async () => {
+    const engine = new FakeEngine();
+    const jobs = [container('job', { restartPolicy: 'no' }), container('failed', { restartPolicy: 'no' }), container('server', { restartPolicy: 'always' })];
+    await converge(engine, desiredState(jobs));
+    engine.setStatus('job', 'exited', 0);
+    engine.setStatus('failed', 'exited', 2);
+    engine.setStatus('server', 'exited', 0);
+    // The pass that would start them again is not applied: the status judges what the engine shows.
+    const result = await converge(engine, desiredState(jobs), { holdBack: new Set(['Container/failed', 'Container/server']) });
+    const status = buildStatus(input(loaded(jobs), { result, endedAt: NOW, durationMs: 1, heldBack: new Map() }));
+    const ready = (name: string) => status.resources.find((resource) => resource.name === name)?.conditions.find((condition) => condition.type === 'Ready');
+    assert.deepEqual([ready('job')?.status, ready('job')?.reason], ['True', 'Completed']);
+    assert.equal(status.resources.find((resource) => resource.name === 'job')?.health, 'Healthy');
+    assert.deepEqual([ready('failed')?.status, ready('failed')?.reason], ['False', 'NotRunning']);
+    assert.deepEqual([ready('server')?.status, ready('server')?.reason], ['False', 'NotRunning']);
+    assert.deepEqual(statusSchemaErrors(status), []);
+  });
+
   it('marks a crash-looping container Degraded with CrashLoopBackOff', async () => {
     const engine = new FakeEngine();
     const crasher = [container('crasher', { restartPolicy: 'no' })];

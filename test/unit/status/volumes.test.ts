@@ -8,6 +8,9 @@ import { formatStatus } from '../../../src/cli/status.js';
 import { desiredState, document } from '../reconcile/fixtures.js';
 import { statusSchemaErrors } from '../../support/status-schema.js';
 import { sampleStatus } from './status-fixture.js';
+import { FakeEngine } from '../../support/fake-engine.js';
+import { EngineError } from '../../../src/errors.js';
+import { INSTANCE as HELPERS_INSTANCE, converge } from '../reconcile/helpers.js';
 
 const INSTANCE = 'default';
 const owned = (name: string, extra: Record<string, string> = {}) => ({
@@ -50,6 +53,30 @@ describe('the status of volumes', () => {
       ['pgdata', 'Healthy', undefined, ['backup', 'db']],
     ]);
     assert.match(statuses.find((status) => status.name === 'old')?.message ?? '', /docker volume rm old/);
+  });
+
+  it('says which instance of mooring made an Adopted volume, and that its Delete policy may remove it', () => {
+    const statuses = volumeStatuses({
+      desired,
+      instance: INSTANCE,
+      lastPass: pass([observedVolume('pgdata', { ...owned('pgdata'), [LABELS.instance]: 'staging', [LABELS.reclaimPolicy]: 'Delete' }), observedVolume('byhand', {})], []),
+    });
+    const byName = new Map(statuses.map((status) => [status.name, status]));
+    assert.equal(byName.get('pgdata')?.state, 'Adopted');
+    assert.match(byName.get('pgdata')?.message ?? '', /^made by mooring instance "staging": .*reclaimPolicy Delete has that instance remove it once/);
+    assert.match(byName.get('byhand')?.message ?? '', /^made outside mooring/);
+  });
+
+  it('takes what the last pass made or removed from its outcomes, since its observation is from before: made is Healthy, removed is gone, failed says why', async () => {
+    const engine = new FakeEngine();
+    const declare = (...names: [string, Record<string, unknown>][]) => ({ ...desiredState([]), volumes: names.map(([name, spec]) => document('Volume', name, spec)) });
+    await converge(engine, declare(['old', { reclaimPolicy: 'Delete' }], ['keep', {}]), { allowEmpty: true });
+    engine.failNext('createVolume', new EngineError('plugin "nfs3" not found', { statusCode: 404, transient: false }), { when: (config) => (config as { name: string }).name === 'broken' });
+    const desired = declare(['keep', {}], ['fresh', {}], ['broken', {}]);
+    const result = await converge(engine, desired, { allowEmpty: true });
+    const statuses = volumeStatuses({ desired, instance: HELPERS_INSTANCE, lastPass: result });
+    assert.deepEqual(statuses.map(({ name, state }) => [name, state]), [['broken', 'Missing'], ['fresh', 'Healthy'], ['keep', 'Healthy']]);
+    assert.match(statuses[0]!.message ?? '', /plugin "nfs3" not found/);
   });
 
   it('says Unknown before any pass has observed the engine', () => {

@@ -10,6 +10,7 @@ describe('Engine API JSON for volumes and mounts', () => {
       image: 'busybox',
       mounts: [
         { type: 'volume', source: 'pgdata', target: '/data', readOnly: false, subpath: 'dumps' },
+        { type: 'volume', source: 'empty', target: '/www', readOnly: false, noCopy: true },
         { type: 'bind', source: '/srv/conf', target: '/conf', readOnly: true },
         { type: 'bind', source: '/srv/new', target: '/new', readOnly: true, createHostPath: true },
         { type: 'tmpfs', target: '/cache', readOnly: false, tmpfsSizeBytes: 65536, tmpfsMode: 0o1777 },
@@ -17,6 +18,7 @@ describe('Engine API JSON for volumes and mounts', () => {
     }));
     assert.deepEqual(body.HostConfig?.Mounts, [
       { Type: 'volume', Source: 'pgdata', Target: '/data', ReadOnly: false, VolumeOptions: { Subpath: 'dumps' } },
+      { Type: 'volume', Source: 'empty', Target: '/www', ReadOnly: false, VolumeOptions: { NoCopy: true } },
       { Type: 'bind', Source: '/srv/conf', Target: '/conf', ReadOnly: true },
       { Type: 'tmpfs', Source: '', Target: '/cache', ReadOnly: false, TmpfsOptions: { SizeBytes: 65536, Mode: 0o1777 } },
     ]);

@@ -48,12 +48,14 @@ describe('the Compose corpus', () => {
     });
   }
 
-  for (const project of ['basic', 'settings', 'topology']) {
+  /** What the conformance projects read from the shell (the conformance test gives `storage` its own). */
+  const shell = { FROM_SHELL: 'shell value', ABSOLUTE_DIR: '/srv/absolute', EXTERNAL_VOLUME: 'shared', NAMED_VOLUME: 'named' };
+  for (const project of ['basic', 'settings', 'storage', 'topology']) {
     it(`converts the ${project} project into manifests that validate and declare the same containers`, async () => {
       const source = join(root, 'source');
       await cp(join(FIXTURES, 'conformance', project), join(source, project), { recursive: true });
-      const environment = { ...process.env, FROM_SHELL: 'shell value' };
-      Object.assign(process.env, { FROM_SHELL: 'shell value' });
+      const environment = { ...process.env, ...shell };
+      Object.assign(process.env, shell);
       try {
         const compose = await loadDesiredState({ directory: source });
         assert.deepEqual(compose.files.flatMap((file) => file.errors.map((error) => error.message)), []);
@@ -69,7 +71,7 @@ describe('the Compose corpus', () => {
         assert.deepEqual(hashes(mooring.desired), hashes(compose.desired));
         assert.deepEqual(checks(mooring.desired), checks(compose.desired));
       } finally {
-        delete process.env.FROM_SHELL;
+        for (const key of Object.keys(shell)) delete process.env[key];
       }
     });
   }

@@ -19,6 +19,7 @@ function translation(): ServiceTranslation {
       networks: new Map([['default', 'shop_default']]),
       volumes: new Map([['data', 'shop_data']]),
       secrets: new Map([['token', 'shop_token']]),
+      configs: new Map([['nginx', '/srv/shop/nginx.conf'], ['broken', undefined]]),
     },
     service: 'web',
     container: 'shop-web-1',
@@ -64,15 +65,33 @@ describe('Compose attributes that wait for mooring fields', () => {
       ['/data', /anonymous volume/],
       ['other:/data', /volume "other" is not declared/],
       ['data:/data:z', /the mode z is not supported/],
+      ['./cache:/cache:nocopy', /the mode nocopy is for a named volume/],
     ] as const) {
       assert.throws(() => translate({ volumes: [entry] }), message);
     }
   });
 
+  it('nocopy, in the short and the long syntax, on named volumes', () => {
+    assert.deepEqual(translate({ volumes: ['data:/a:ro,nocopy', { type: 'volume', source: 'data', target: '/b', volume: { nocopy: true } }] }).mounts, [
+      { type: 'volume', source: 'shop_data', target: '/a', readOnly: true, noCopy: true },
+      { type: 'volume', source: 'shop_data', target: '/b', readOnly: false, noCopy: true },
+    ]);
+  });
+
+  it('configs → read-only binds of their files, at /<source> or the target given (relative to /)', () => {
+    assert.deepEqual(translate({ configs: ['nginx', { source: 'nginx', target: 'etc/nginx.conf' }, { source: 'nginx', target: '/etc/app.conf' }, 'broken'] }).mounts, [
+      { type: 'bind', source: '/srv/shop/nginx.conf', target: '/nginx', readOnly: true, createHostPath: false },
+      { type: 'bind', source: '/srv/shop/nginx.conf', target: '/etc/nginx.conf', readOnly: true, createHostPath: false },
+      { type: 'bind', source: '/srv/shop/nginx.conf', target: '/etc/app.conf', readOnly: true, createHostPath: false },
+    ]);
+    assert.throws(() => translate({ configs: ['other'] }), /config "other" is not declared/);
+    assert.throws(() => translate({ configs: [{ source: 'nginx', mode: 440 }] }), /`mode` is not supported by mooring for a config/);
+  });
+
   it('secrets and env_file → secrets and envFiles', () => {
     const spec = translate({ secrets: ['token', { source: 'token', target: 'api-key', mode: 440, uid: '1000' }], env_file: ['./app.env', { path: '/etc/shared.env', required: true }] });
     assert.deepEqual(spec.secrets, [
-      { name: 'shop_token', target: '/run/secrets/token' },
+      { name: 'shop_token', target: '/run/secrets/token', mode: '0444' },
       { name: 'shop_token', target: '/run/secrets/api-key', mode: '0440', uid: 1000 },
     ]);
     assert.deepEqual(spec.envFiles, ['/srv/shop/app.env', '/etc/shared.env']);

@@ -300,6 +300,53 @@ include: [other.yaml]
     ]);
   });
 
+  it('mounts configs from files, and reports a config it cannot mount once, where it is declared', () => {
+    const project = translate(`services:
+  web:
+    image: mooring/busybox:latest
+    configs: [nginx, remote, { source: nginx, target: /etc/nginx/nginx.conf }]
+configs:
+  nginx: { file: ./nginx.conf }
+  remote: { external: true }
+`);
+    assert.deepEqual(messages(project), ['shop/compose.yaml:7:13: config remote: external: `external` is not supported by mooring yet: a config is mounted from a `file`']);
+    const translated = translate('services:\n  web:\n    image: mooring/busybox:latest\n    configs: [nginx]\nconfigs:\n  nginx: { file: ./nginx.conf }\n');
+    assert.deepEqual((byName(translated)['Container/shop-web-1'] as { mounts: unknown[] }).mounts, [
+      { type: 'bind', source: '/srv/manifests/shop/nginx.conf', target: '/nginx', readOnly: true, createHostPath: false },
+    ]);
+  });
+
+  it('builds a service from its context, named <project>-<service> without image, and refuses what mooring cannot build at its line', () => {
+    const project = translate(`
+services:
+  api:
+    build:
+      context: ./api
+      dockerfile: Containerfile
+      args: [VERSION=2, TOKEN]
+      target: prod
+    pull_policy: build
+  web:
+    build: /srv/web
+    image: shop/web:dev
+  job:
+    build:
+      context: https://github.com/example/job.git
+      cache_from: [shop/job:cache]
+`, { env: { TOKEN: 't0k' } });
+    const specs = byName(project) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(specs['Container/shop-api-1']?.build, { context: '/srv/manifests/shop/api', dockerfile: 'Containerfile', args: { VERSION: '2', TOKEN: 't0k' }, target: 'prod' });
+    assert.equal(specs['Container/shop-api-1']?.image, 'shop-api');
+    assert.equal(specs['Container/shop-api-1']?.pullPolicy, 'IfNotPresent');
+    assert.deepEqual(specs['Container/shop-web-1']?.build, { context: '/srv/web', dockerfile: 'Dockerfile', args: {} });
+    assert.equal(specs['Container/shop-web-1']?.image, 'shop/web:dev');
+    assert.deepEqual(messages(project), [
+      'shop/compose.yaml:16:7: service job: build.cache_from: `build.cache_from` is not supported: mooring builds with context, dockerfile, args and target (build the image yourself and give `image` for more)',
+    ]);
+    const remote = translate('services:\n  job:\n    build: { context: "git@github.com:example/job.git" }\n');
+    assert.deepEqual(messages(remote), ['shop/compose.yaml:3:14: service job: build.context: expected a directory, got git@github.com:example/job.git: mooring builds from local directories only']);
+  });
+
   it('says which mooring field an attribute waits for, until it lands', () => {
     const waiting = Object.entries(SERVICE_ATTRIBUTES).filter(([, row]) => 'needs' in row && !hasContainerField(row.needs));
     for (const [attribute, row] of waiting) {

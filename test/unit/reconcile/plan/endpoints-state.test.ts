@@ -119,6 +119,20 @@ const states: Row[] = [
     },
   },
   {
+    name: 'a one-shot whose restart policy is no or on-failure is left exited once it exited with 0; one that failed, or restarts always, is started',
+    desired: [container('job', { restartPolicy: 'no' }), container('retry', { restartPolicy: 'on-failure' }), container('failed', { restartPolicy: 'no' }), container('server', { restartPolicy: 'always' })],
+    observed: runs([container('job', { restartPolicy: 'no' }), container('retry', { restartPolicy: 'on-failure' }), container('failed', { restartPolicy: 'no' }), container('server', { restartPolicy: 'always' })], {
+      job: { status: 'exited', exitCode: 0 },
+      retry: { status: 'exited', exitCode: 0 },
+      failed: { status: 'exited', exitCode: 1 },
+      server: { status: 'exited', exitCode: 0 },
+    }),
+    actions: [
+      ['start-container', 'Container/failed', 'the container is exited; state: running', []],
+      ['start-container', 'Container/server', 'the container is exited; state: running', []],
+    ],
+  },
+  {
     name: 'a paused container declared running is unpaused, never replaced',
     desired: [a],
     observed: runs([a], { a: { status: 'paused' } }),

@@ -32,6 +32,17 @@ describe('overlay networks, by the engine\u2019s place in the swarm', () => {
     assert.deepEqual(result.problems, []);
   });
 
+  it('a manager\u2019s mooring never recreates an overlay, whose other nodes\u2019 containers it cannot see: it says why, and its own stay connected', async () => {
+    const engine = new FakeEngine();
+    engine.swarmState = MANAGER;
+    await converge(engine, app);
+    const changed = desiredState([network('mesh', { driver: 'overlay', attachable: true, options: { 'com.docker.network.driver.mtu': '1350' } }), ...app.networks.slice(1), ...app.containers]);
+    const result = plan({ desired: changed, observed: await observe({ engine, instance: INSTANCE, swarm: true }), instance: INSTANCE });
+    assert.deepEqual(ids(result), []);
+    assert.deepEqual(result.problems.map((problem) => problem.resource), ['Network/mesh']);
+    assert.match(result.problems[0]!.message, /^must be recreated \(options\.com\.docker\.network\.driver\.mtu: \(unset\) → 1350\) but an overlay may have containers of other nodes attached, .*`docker network rm mesh`/);
+  });
+
   it('a worker\u2019s mooring never removes an overlay no manifest declares any more', async () => {
     const engine = new FakeEngine();
     engine.swarmState = MANAGER;
