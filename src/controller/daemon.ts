@@ -16,6 +16,7 @@ import { ProbeScheduler } from '../probes/scheduler.js';
 import { DEFAULT_PRUNE_DELAY_MS, RemovalGrace } from '../reconcile/removal-grace.js';
 import { Pulls } from '../reconcile/pulls.js';
 import { Builds } from '../reconcile/builds.js';
+import { EffectiveConfigCache } from '../reconcile/effective-configs.js';
 import type { StatusServer } from '../status/http.js';
 import { startStatusServer } from '../status/http.js';
 import type { Status } from '../status/model.js';
@@ -102,6 +103,7 @@ export class Daemon {
       removalGrace: new RemovalGrace({ delayMs: options.pruneDelayMs ?? DEFAULT_PRUNE_DELAY_MS }),
       pulls: new Pulls({ engine, clock, logger, intervalMs: options.pullIntervalMs }),
       builds: new Builds({ engine, clock }),
+      effectiveCache: new EffectiveConfigCache(),
       allowEmpty: options.allowEmpty ?? false,
       stateDir: options.stateDir,
       retry: options.retry,

@@ -21,6 +21,7 @@ import { reconcile } from '../reconcile/reconcile.js';
 import type { RemovalGrace } from '../reconcile/removal-grace.js';
 import type { Pulls } from '../reconcile/pulls.js';
 import type { Builds } from '../reconcile/builds.js';
+import type { EffectiveConfigCache } from '../reconcile/effective-configs.js';
 import type { HoldBack, PassRecord } from '../status/build.js';
 import type { CrashLoop, CrashLoopTracker } from './crash-loop.js';
 import type { EngineHealth } from './engine-health.js';
@@ -47,6 +48,7 @@ export interface LoopOptions {
   removalGrace: RemovalGrace;
   pulls: Pulls;
   builds: Builds;
+  effectiveCache: EffectiveConfigCache;
   allowEmpty: boolean;
   stateDir: string | undefined;
   retry: RetryOptions | undefined;
@@ -198,6 +200,7 @@ export class Loop {
         removalGrace: this.#o.removalGrace,
         pulls: this.#o.pulls,
         builds: this.#o.builds,
+        effectiveCache: this.#o.effectiveCache,
         onPlanned: (planned) => publisher.applying(started, planned.actions),
         onStopping: (finishing) => (this.#finishing = finishing),
       });

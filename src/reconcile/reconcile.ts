@@ -15,6 +15,7 @@ import type { ObservedState } from './observe.js';
 import { observe, observeImages } from './observe.js';
 import type { Pulls } from './pulls.js';
 import type { Builds } from './builds.js';
+import type { EffectiveConfigCache } from './effective-configs.js';
 import { normalizeImage } from './effective-config.js';
 import { plan } from './plan/index.js';
 import { declaresOverlay } from './overlay.js';
@@ -46,6 +47,8 @@ export interface ReconcileOptions {
   pulls?: Pulls;
   /** The daemon's image builds, which remember the failed ones across passes. */
   builds?: Builds;
+  /** The daemon's effective configs of the last desired state, kept across passes. */
+  effectiveCache?: EffectiveConfigCache;
   /** The daemon's prune delay: removals of what no manifest declares wait until they have been planned long enough. */
   removalGrace?: RemovalGrace;
   /** Told the plan before it is applied, e.g. to say what a long pass is doing. */
@@ -82,7 +85,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let observed = options.observed ?? (await observe({ engine: options.engine, instance: options.instance, swarm: declaresOverlay(options.desired) }));
   // The caller observed before the pulls: where the tags point now is read again.
   if (options.observed && pulled > 0) observed = { ...observed, images: await observeImages(options.engine) };
-  const full = plan({ desired: options.desired, observed, instance: options.instance, allowEmpty: options.allowEmpty ?? false, stateDir: options.stateDir });
+  const full = plan({
+    desired: options.desired,
+    observed,
+    instance: options.instance,
+    allowEmpty: options.allowEmpty ?? false,
+    stateDir: options.stateDir,
+    ...(options.effectiveCache && { effectiveCache: options.effectiveCache }),
+  });
   const planned = options.removalGrace?.gate(full, options.clock.now()) ?? full;
   for (const problem of planned.problems) logger.warn(`${problem.resource}: ${problem.message}`, resourceFields(problem.resource));
   if (planned.pruneRefused) logger.warn(planned.pruneRefused);

@@ -7,7 +7,8 @@ import type { ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume 
 import { COMPOSE_PROJECT_LABEL, LABELS, MANAGED_BY, isOwnedBy } from '../../engine/labels.js';
 import type { Action, ActionType, FieldChange, Kept, Problem, Waiting } from '../actions.js';
 import type { EffectiveContainer, EffectiveNetwork } from '../effective-config.js';
-import { effectiveContainer, effectiveNetwork } from '../effective-config.js';
+import type { EffectiveConfigCache } from '../effective-configs.js';
+import { effectiveConfigs } from '../effective-configs.js';
 import type { ObservedState } from '../observe.js';
 import { compare } from '../../compare.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../../manifests/schema.js';
@@ -24,6 +25,8 @@ export interface PlanOptions {
   allowEmpty?: boolean;
   /** Where secret files are written (`--state-dir`); containers with secrets need it. */
   stateDir?: string;
+  /** The daemon's, kept across passes: an unchanged desired state is not made effective again. */
+  effectiveCache?: EffectiveConfigCache;
 }
 
 /** An action while planning: `requires` names the resources that must be usable for it to make sense. */
@@ -47,8 +50,8 @@ export class PlanContext {
   /** Undefined when volumes were not observed: nothing is planned for them then. */
   readonly observedVolumes: ObservedVolume[] | undefined;
   /** The declared networks and containers, by name. */
-  readonly networks: Map<string, EffectiveNetwork>;
-  readonly containers: Map<string, EffectiveContainer>;
+  readonly networks: ReadonlyMap<string, EffectiveNetwork>;
+  readonly containers: ReadonlyMap<string, EffectiveContainer>;
 
   readonly drafts = new Map<string, Draft>();
   readonly problems: Problem[] = [];
@@ -69,8 +72,10 @@ export class PlanContext {
     this.swarm = observed.swarm;
     this.images = observed.images ?? new Map();
     this.observedVolumes = observed.volumes;
-    this.networks = new Map(desired.networks.map((document) => [document.name, effectiveNetwork({ document, instance })]));
-    this.containers = new Map(desired.containers.map((document) => [document.name, effectiveContainer({ document, desired, instance, stateDir: options.stateDir })]));
+    const inputs = { desired, instance, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) };
+    const effective = options.effectiveCache?.of(inputs) ?? effectiveConfigs(inputs);
+    this.networks = effective.networks;
+    this.containers = effective.containers;
   }
 
   /** The fields every action has, its id made from its type, the resource's name and the network it is about. */
