@@ -85,7 +85,8 @@ export async function readBuildContext(context: string, build: BuildSettings, ca
       const file = directory === '' ? entry.name : `${directory}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!(skipsDirectories && ignored.ignores(file))) await walk(file);
-      } else if (always.has(file) || !ignored.ignores(file)) {
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && (always.has(file) || !ignored.ignores(file))) {
+        // A FIFO, socket or device is left out, as tar-fs leaves it out of the context: never opened, since a FIFO would block the load.
         entries.push({ file, stats: await lstat(path.join(context, file)) });
       }
     }

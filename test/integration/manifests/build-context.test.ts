@@ -4,6 +4,8 @@
  * image is built again.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,6 +57,11 @@ describe('build contexts', () => {
     assert.notEqual(executable, edited);
     assert.notEqual((await read({ args: { VERSION: '2' } }, cache)).digest, executable);
     assert.notEqual((await read({ target: 'prod' }, cache)).digest, executable);
+  });
+
+  it('leaves a FIFO out of the context without opening it, which would block the load', async () => {
+    await promisify(execFile)('mkfifo', [path.join(context, 'src', 'pipe')]);
+    assert.deepEqual((await read()).files, ['.dockerignore', 'Dockerfile', 'logs/keep.log', 'src/main.js']);
   });
 
   it('refuses a missing context, a missing Dockerfile and one outside the context, naming the field', async () => {
