@@ -77,11 +77,6 @@ export function commandLogger(io: CliIo, options: EngineCommandOptions): Logger 
   return createLogger({ level: options.logLevel, stream: io.stderr });
 }
 
-/**
- * Loads and validates the manifests. When any file is invalid, prints every
- * error (`FILE:LINE:COL: Kind/name: path: message`) and resolves to undefined:
- * a command must not act on a partly valid directory.
- */
 /** The manifests as loaded, errors and all; undefined when the policy cannot be read (said on stderr). */
 async function loadManifests(io: CliIo, options: EngineCommandOptions): Promise<LoadedManifests | undefined> {
   const policy = await policyOf(io, options.policy);
@@ -89,7 +84,11 @@ async function loadManifests(io: CliIo, options: EngineCommandOptions): Promise<
   return loadDesiredState({ directory: options.manifests, policy, profiles: options.profile });
 }
 
-/** The desired state when no file has an error; else the errors on stderr and undefined. */
+/**
+ * The desired state when no file has an error. Otherwise prints every error
+ * (`FILE:LINE:COL: Kind/name: path: message`) and returns undefined: a command
+ * must not act on a partly valid directory.
+ */
 function validDesiredState(io: CliIo, options: EngineCommandOptions, loaded: LoadedManifests): DesiredState | undefined {
   const errors = loaded.files.flatMap((file) => file.errors);
   if (errors.length > 0) {

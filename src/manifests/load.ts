@@ -14,10 +14,10 @@ import { parseManifest } from './parse.js';
 import { composeRoles, DOTENV_FILE_NAME } from './compose/detect.js';
 import type { ReadText } from './compose/read.js';
 import type * as ComposeRead from './compose/read.js';
-
-type ComposeReading = typeof ComposeRead;
 import { errorMessage } from '../errors.js';
 import { compare } from '../compare.js';
+
+type ComposeReading = typeof ComposeRead;
 
 
 /** The entry of `LoadedDirectory.files` for the manifests directory itself, when it cannot be listed. */
