@@ -30,7 +30,11 @@ export type ProbeMethodOption = 'auto' | 'setns' | 'nsenter' | 'probe-container'
 export interface ProberSource {
   id: string;
   name: string;
-  /** Its process id on the host; 0 when the engine did not report one. */
+  /**
+   * Its process id in mooring's pid namespace, checked to be the container's
+   * ({@link isContainerProcess}); 0 when there is none here (mooring runs in a
+   * container without the host's pid namespace, or the engine reported none).
+   */
   pid: number;
 }
 
@@ -115,14 +119,10 @@ class DefaultProberRunner implements ProberRunner {
     return this.#threads.close();
   }
 
-  /**
-   * `auto` enters the namespace itself when it may, and only when the pid the
-   * engine reports is the container's in this pid namespace too: in a
-   * container without the host's pid namespace it would be another process.
-   */
+  /** `auto` enters the namespace itself when it may: as root, with the source's process in this pid namespace. */
   async #methodFor(source: ProberSource): Promise<Exclude<ProbeMethod, 'host'>> {
     if (this.#method !== 'auto') return this.#method;
-    if (!this.#isRoot || !isContainerProcess(source)) return 'probe-container';
+    if (!this.#isRoot || !(source.pid > 0)) return 'probe-container';
     if (await this.#setnsWorks()) return 'setns';
     return this.#hasNsenter ? 'nsenter' : 'probe-container';
   }

@@ -103,10 +103,41 @@ interface ResolvConf {
 
 type HostsTable = Map<string, string[]>;
 
-/** Runs every check concurrently; never throws, every check gets a result. */
-export async function runChecks(input: ProberInput): Promise<ProberOutput> {
-  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : readParsed(input.hostsFile, parseHosts);
-  const resolvConf = input.resolvConf === undefined ? undefined : readParsed(input.resolvConf, parseResolvConf);
+/**
+ * The hosts files and resolv.confs parsed so far, by content. A probe thread
+ * reads every source's two files in every round, and they seldom change:
+ * each content is parsed once, and a round only reads. Starts over past
+ * `limit` contents, a few per source container.
+ */
+export class ParsedFiles {
+  readonly #hosts = new Map<string, HostsTable>();
+  readonly #resolvConfs = new Map<string, ResolvConf>();
+
+  constructor(readonly limit = 4096) {}
+
+  hosts(text: string): HostsTable {
+    return this.#parsed(this.#hosts, text, parseHosts);
+  }
+
+  resolvConf(text: string): ResolvConf {
+    return this.#parsed(this.#resolvConfs, text, parseResolvConf);
+  }
+
+  #parsed<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+    let parsed = cache.get(text);
+    if (parsed === undefined) {
+      if (cache.size >= this.limit) cache.clear();
+      parsed = parse(text);
+      cache.set(text, parsed);
+    }
+    return parsed;
+  }
+}
+
+/** Runs every check concurrently; never throws, every check gets a result. `files` keeps parses between calls. */
+export async function runChecks(input: ProberInput, files = new ParsedFiles()): Promise<ProberOutput> {
+  const hosts = input.hostsFile === undefined ? new Map<string, string[]>() : readParsed(input.hostsFile, (text) => files.hosts(text));
+  const resolvConf = input.resolvConf === undefined ? undefined : readParsed(input.resolvConf, (text) => files.resolvConf(text));
   const results = await Promise.all(input.checks.map((check) => runCheck(check, hosts, resolvConf)));
   return { results };
 }
@@ -144,7 +175,8 @@ async function resolve(host: string, hosts: HostsTable | Error, resolvConf: Reso
   // Docker always provides the container's hosts file: not reading it is the prober's failure, not the name's.
   if (hosts instanceof Error) throw hosts;
   const fromHosts = hosts.get(host.toLowerCase());
-  if (fromHosts) return fromHosts;
+  // A copy: the table is shared with later rounds (ParsedFiles).
+  if (fromHosts) return [...fromHosts];
   if (resolvConf instanceof Error) throw resolvConf;
   const addresses = resolvConf === undefined ? await systemLookup(host, timeoutMs) : await queryNameservers(host, resolvConf, timeoutMs);
   if (addresses.length === 0) throw new CheckFailure('DNSResolutionFailed', `${host} has no address`);

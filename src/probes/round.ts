@@ -61,8 +61,9 @@ export class RoundRunner {
   /**
    * Each source's process id by container id, as its last inspection gave it.
    * Inspecting every source every round was most of a round's requests to the
-   * engine (one per source, beside one list); a pid is taken again only while
-   * it is still a process of that container, which also catches a restart.
+   * engine (one per source, beside one list); a pid is taken again only when
+   * it is no longer a process of that container, which also catches a restart.
+   * That check, one read of /proc, is the only one: the runner trusts the pid it is given.
    */
   #pids = new Map<string, number>();
 
@@ -145,14 +146,16 @@ export class RoundRunner {
     if (source === HOST) return this.#collect(source, jobs, await this.#runner.run({ checks }));
     if (listed?.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${listed?.status ?? 'missing'}`));
     try {
-      const known = this.#pids.get(listed.id);
-      let running: ProberSource = { id: listed.id, name: source, pid: known ?? 0 };
-      if (known === undefined || !isContainerProcess(running)) {
+      let pid = this.#pids.get(listed.id);
+      if (pid === undefined || !isContainerProcess({ id: listed.id, pid })) {
+        this.#pids.delete(listed.id);
         const container = await this.#engine.inspectContainer(listed.id);
         if (container === undefined || container.status !== 'running') return setAll(notRun('SourceNotRunning', `container ${source} is ${container?.status ?? 'missing'}`));
-        running = { id: container.id, name: source, pid: container.pid ?? 0 };
-        if (running.pid > 0) this.#pids.set(container.id, running.pid);
+        // Outside the host's pid namespace the engine's pid is another process here, or none: 0, and the runner does without.
+        pid = isContainerProcess({ id: container.id, pid: container.pid ?? 0 }) ? (container.pid as number) : 0;
+        if (pid > 0) this.#pids.set(container.id, pid);
       }
+      const running: ProberSource = { id: listed.id, name: source, pid };
       return this.#collect(source, jobs, await this.#runner.run({ source: running, checks }));
     } catch (error) {
       const message = `inspecting container ${source}: ${errorMessage(error)}`;

@@ -10,7 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import koffi from 'koffi';
 import type { ProberInput, ProberOutput } from './prober.js';
-import { runChecks } from './prober.js';
+import { ParsedFiles, runChecks } from './prober.js';
 import { errorMessage } from '../errors.js';
 
 /** From <sched.h>. */
@@ -25,6 +25,8 @@ export interface SetnsTask {
 export type SetnsReply = { output: ProberOutput } | { error: string };
 
 const setns = koffi.load('libc.so.6').func('int setns(int fd, int nstype)') as (fd: number, nstype: number) => number;
+/** The sources' hosts files and resolv.confs, parsed once per content for the thread's life. */
+const parsedFiles = new ParsedFiles();
 /** The namespace the thread started in, the host's: it returns there after every task, holding no container's namespace while idle. */
 const home = openSync('/proc/thread-self/ns/net', 'r');
 
@@ -43,7 +45,7 @@ async function checksIn(task: SetnsTask): Promise<SetnsReply> {
     } finally {
       closeSync(fd);
     }
-    return { output: await runChecks(task.input) };
+    return { output: await runChecks(task.input, parsedFiles) };
   } catch (error) {
     return { error: errorMessage(error) };
   }

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import sinon from 'sinon';
 import type { ProberInput, ProberOutput } from '../../../src/probes/prober.js';
-import { parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
+import { ParsedFiles, parseHosts, parseResolvConf, runChecks } from '../../../src/probes/prober.js';
 import { proberProgram } from '../../../src/probes/prober-program.js';
 import type { LoopbackPorts } from '../../support/loopback.js';
 import { loopbackPorts } from '../../support/loopback.js';
@@ -78,6 +79,31 @@ describe('prober', () => {
     assert.deepEqual([results.db?.reason, results.db?.resolvedAddresses], ['Connected', ['127.0.0.1']]);
     assert.equal(results['dns-only']?.reason, 'Connected');
     assert.match(results['dns-only']?.message ?? '', /DNS-only/);
+  });
+
+  it('parses a hosts file once per content across rounds, and reads an edit in the next round', async () => {
+    const hostsFile = join(directory, 'hosts-rounds');
+    const files = new ParsedFiles();
+    const parse = sinon.spy(files, 'hosts');
+    await writeFile(hostsFile, '127.0.0.1\tdb\n');
+    const first = await runChecks({ hostsFile, checks: [check('db', 'db', open)] }, files);
+    first.results[0]?.resolvedAddresses.push('10.9.9.9');
+    const second = await runChecks({ hostsFile, checks: [check('db', 'db', open)] }, files);
+    assert.deepEqual(second.results[0]?.resolvedAddresses, ['127.0.0.1'], 'a result is not the shared table');
+    await writeFile(hostsFile, '127.0.0.2\tdb\n');
+    const edited = await runChecks({ hostsFile, checks: [{ ...check('db', 'db', 0) }] }, files);
+    assert.deepEqual(edited.results[0]?.resolvedAddresses, ['127.0.0.2']);
+    assert.equal(parse.callCount, 3);
+    assert.equal(new Set(parse.returnValues).size, 2, 'the same content is parsed once');
+  });
+
+  it('starts its parses over past its limit', () => {
+    const files = new ParsedFiles(2);
+    const first = files.resolvConf('nameserver 10.0.0.1\n');
+    files.resolvConf('nameserver 10.0.0.2\n');
+    assert.equal(files.resolvConf('nameserver 10.0.0.1\n'), first);
+    files.resolvConf('nameserver 10.0.0.3\n');
+    assert.notEqual(files.resolvConf('nameserver 10.0.0.1\n'), first);
   });
 
   it("dials the target's own address among those a name resolves to, and none when it resolves only elsewhere", async () => {
