@@ -322,6 +322,7 @@ export class Loop {
       stateDir: this.#o.stateDir,
       holdBack: new Set(heldBack.keys()),
       signal: this.#o.signal,
+      effectiveCache: this.#o.effectiveCache,
     });
     try {
       const result = await Promise.race([
