@@ -7,8 +7,9 @@
  * every `mooring validate` and `mooring plan`, before any work.
  *
  * `mooring run`, the daemon, starts from dist/cli/main.js as tsc built it:
- * its start time does not matter. So does every command when the bundle is
- * missing or older than dist/cli/main.js (dist/ built again by tsc alone).
+ * its start time does not matter. So does `mooring --version`, which loads
+ * next to nothing, and every command when the bundle is missing or older than
+ * dist/cli/main.js (dist/ built again by tsc alone).
  */
 import type { Stats } from 'node:fs';
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, Script } from 'node:vm';
+import { asksVersionOnly, subcommandOf } from './argv.js';
 
 type Main = (argv: string[]) => Promise<number>;
 
@@ -24,9 +26,9 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Runs the command `argv` names and resolves to the process exit code. */
 export async function start(argv: string[]): Promise<number> {
-  // As in main.ts: the program takes no option with a value, so the first word is the command.
-  const command = argv.find((arg) => !arg.startsWith('-')) ?? '';
-  const bundle = command === 'run' ? undefined : currentBundle();
+  const command = subcommandOf(argv) ?? '';
+  // `--version` loads next to nothing from dist/: reading the whole bundle would cost it more.
+  const bundle = command === 'run' || asksVersionOnly(argv) ? undefined : currentBundle();
   if (bundle === undefined) return (await import('./main.js')).main(argv);
   const loaded = loadBundle(bundle, command);
   const code = await loaded.main(argv);
