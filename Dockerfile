@@ -27,6 +27,7 @@ COPY package.json package-lock.json extra-ca-certificates.cr[t] ./
 RUN if [ -f extra-ca-certificates.crt ]; then export NODE_EXTRA_CA_CERTS="$PWD/extra-ca-certificates.crt"; fi \
  && npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-cli.js ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -4,6 +4,7 @@ import { EXIT, writeLine } from './command.js';
 import { VERSION } from '../version.js';
 import { errorMessage } from '../errors.js';
 import { deferDockerodeExtras } from './defer-dockerode.js';
+import { asksVersionOnly, subcommandOf } from './argv.js';
 
 /**
  * Each subcommand's module, loaded only when that command runs: `validate`
@@ -23,9 +24,8 @@ const SUBCOMMANDS: Record<string, () => Promise<CommandFactory>> = {
 /** The factories `argv` needs: its subcommand's alone, or every one when it names none that is known. */
 async function factoriesFor(argv: readonly string[]): Promise<CommandFactory[]> {
   deferDockerodeExtras();
-  // The program has no options of its own that take a value, so the first word is the subcommand.
-  const name = argv.find((arg) => !arg.startsWith('-'));
-  if (name === undefined && argv.some((arg) => arg === '-V' || arg === '--version')) return [];
+  if (asksVersionOnly(argv)) return [];
+  const name = subcommandOf(argv);
   const load = name === undefined ? undefined : SUBCOMMANDS[name];
   return load ? [await load()] : Promise.all(Object.values(SUBCOMMANDS).map((loader) => loader()));
 }

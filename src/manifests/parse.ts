@@ -3,8 +3,9 @@
  * and able to say where any of its fields stands in the file. Pure: the loader
  * reads the file, this never touches the file system, and never throws for any input.
  */
-import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Document as YamlDocument, Node as YamlNode, ParsedNode } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import type { AnyDocument, InvalidDocument } from './model.js';
 import type { Kind } from './schema.js';
@@ -16,6 +17,18 @@ import type { FieldPath, FieldProblem } from './schema-issues.js';
 import { HABIT_HINTS } from './habits.js';
 import { describeValue, schemaProblems } from './schema-issues.js';
 import { errorMessage } from '../errors.js';
+import { locateQuick, readQuickYaml } from './quick-yaml.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The `yaml` package (83 modules), loaded at the first file outside the
+ * subset that quick-yaml.ts reads: a directory of plain manifests never loads it.
+ */
+function yaml(): typeof Yaml {
+  return (yamlModule ??= require('yaml') as typeof Yaml);
+}
+let yamlModule: typeof Yaml | undefined;
 
 /**
  * How many alias expansions a document may make: enough for anchors shared
@@ -35,8 +48,32 @@ export interface ParsedManifest {
   failed: number;
 }
 
-/** Parses a manifest file's text: every document that matches the schema, and every problem found. */
-export function parseManifest(file: string, text: string): ParsedManifest {
+/**
+ * Parses a manifest file's text: every document that matches the schema, and
+ * every problem found. `full`: always with the `yaml` package, as a file
+ * outside quick-yaml.ts's subset is (tests compare the two).
+ */
+export function parseManifest(file: string, text: string, options: { full?: boolean } = {}): ParsedManifest {
+  return (options.full ? undefined : parseQuickly(file, text)) ?? parseFully(file, text);
+}
+
+/** The file's documents as quick-yaml.ts reads them, when the file stays within its subset. */
+function parseQuickly(file: string, text: string): ParsedManifest | undefined {
+  const quick = readQuickYaml(text, MAX_DOCUMENTS_PER_FILE);
+  if (!quick) return undefined;
+  const result: ParsedManifest = { documents: [], errors: [], invalid: [], failed: 0 };
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = quick.linePos(offset);
+    return { file, line, column: col };
+  };
+  for (const document of quick.documents) {
+    addChecked(result, checkDocument(document.value, (path) => at(locateQuick(document, path)), at(document.at)));
+  }
+  return result;
+}
+
+function parseFully(file: string, text: string): ParsedManifest {
+  const { Composer, isScalar, LineCounter, Parser } = yaml();
   const lineCounter = new LineCounter();
   const result: ParsedManifest = { documents: [], errors: [], invalid: [], failed: 0 };
   const at = (offset: number): SourcePosition => {
@@ -82,16 +119,19 @@ export function parseManifest(file: string, text: string): ParsedManifest {
       result.errors.push(new ManifestError(conversionErrorMessage(error), { ...start, cause: error }));
       continue;
     }
-    const checked = checkDocument(value, positionFinder(yamlDocument, at), start);
-    if ('document' in checked) {
-      result.documents.push(checked.document);
-      continue;
-    }
-    result.failed++;
-    result.errors.push(...checked.errors);
-    if (checked.invalid) result.invalid.push(checked.invalid);
+    addChecked(result, checkDocument(value, positionFinder(yamlDocument, at), start));
   }
   return result;
+}
+
+function addChecked(result: ParsedManifest, checked: Checked): void {
+  if ('document' in checked) {
+    result.documents.push(checked.document);
+    return;
+  }
+  result.failed++;
+  result.errors.push(...checked.errors);
+  if (checked.invalid) result.invalid.push(checked.invalid);
 }
 
 export function yamlErrorMessage(code: string, message: string): string {
@@ -109,7 +149,9 @@ export function conversionErrorMessage(error: unknown): string {
 
 type PositionOf = (path: readonly (string | number)[]) => SourcePosition;
 
-function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosition): { document: AnyDocument } | { errors: ManifestError[]; invalid?: InvalidDocument } {
+type Checked = { document: AnyDocument } | { errors: ManifestError[]; invalid?: InvalidDocument };
+
+function checkDocument(value: unknown, positionOf: PositionOf, start: SourcePosition): Checked {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const detail = `expected a mapping with apiVersion, kind, metadata and spec, got ${describeValue(value)}`;
     return { errors: [new ManifestError(detail, start)] };
@@ -217,6 +259,7 @@ export function locate(
 }
 
 function childOf(yamlDocument: YamlDocument.Parsed, node: YamlNode | null, segment: string | number): { at: number; node: YamlNode | null } | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     for (const pair of node.items) {
       if (isScalar(pair.key) && String(pair.key.value) === String(segment)) {
@@ -246,6 +289,6 @@ function childOf(yamlDocument: YamlDocument.Parsed, node: YamlNode | null, segme
 }
 
 function resolve(yamlDocument: YamlDocument.Parsed, node: YamlNode | null): YamlNode | null {
-  if (isAlias(node)) return (node.resolve(yamlDocument) as YamlNode | undefined) ?? null;
+  if (yaml().isAlias(node)) return (node.resolve(yamlDocument) as YamlNode | undefined) ?? null;
   return node;
 }

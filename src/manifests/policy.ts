@@ -11,7 +11,6 @@
  */
 import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AnyDocument, Document } from './model.js';
 import { ManifestError } from './errors.js';
@@ -78,6 +77,8 @@ export async function resolvePolicy(value: string): Promise<Policy> {
   }
   let data: unknown;
   try {
+    // Loaded here only: `baseline` and `privileged`, the usual policies, need no YAML parser.
+    const { parse } = await import('yaml');
     data = parse(text) ?? {};
   } catch (error) {
     throw new Error(`--policy ${value}: ${errorMessage(error)}`);
