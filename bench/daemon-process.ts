@@ -3,12 +3,15 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import type { Status } from '../src/status/model.js';
 import { waitUntil } from './measure.js';
 import { MOORING_BIN } from './scenario.js';
 
 export interface Daemon {
   pid: number;
   statusFile: string;
+  /** Resolves with the status file once `condition` holds of it; rejects if the daemon exits first. */
+  statusUntil(what: string, condition: (status: Status) => boolean, timeoutMs: number): Promise<Status>;
   /** Resolves once the status file says Synced. */
   synced(timeoutMs: number): Promise<void>;
   /** SIGTERM, and the exit; the containers stay. */
@@ -44,19 +47,26 @@ export function startDaemon(options: DaemonProcessOptions): Daemon {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = once(child, 'exit');
+  const statusUntil = async (what: string, condition: (status: Status) => boolean, timeoutMs: number) => {
+    let status: Status | undefined;
+    await waitUntil(
+      `${what} in ${options.statusFile}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`mooring run exited ${child.exitCode}: ${stderr}`);
+        status = await readFile(options.statusFile, 'utf8').then((text) => JSON.parse(text) as Status, () => undefined);
+        return status !== undefined && condition(status);
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    return status as Status;
+  };
   return {
     pid: child.pid as number,
     statusFile: options.statusFile,
-    synced: (timeoutMs) =>
-      waitUntil(
-        `the daemon to report Synced in ${options.statusFile}`,
-        async () => {
-          if (child.exitCode !== null) throw new Error(`mooring run exited ${child.exitCode}: ${stderr}`);
-          const status = await readFile(options.statusFile, 'utf8').then((text) => JSON.parse(text) as { sync?: { state?: string } }, () => undefined);
-          return status?.sync?.state === 'Synced';
-        },
-        { timeoutMs, intervalMs: 100 },
-      ),
+    statusUntil,
+    synced: async (timeoutMs) => {
+      await statusUntil('the daemon to report Synced', (status) => status.sync.state === 'Synced', timeoutMs);
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -5,14 +5,22 @@
 import { performance } from 'node:perf_hooks';
 import type { ContainerChange, Engine, EngineEvent } from '../src/engine/port.js';
 
+export interface Received {
+  event: EngineEvent;
+  /** `performance.now()` at receipt. */
+  at: number;
+}
+
 interface Waiter {
   matches(event: EngineEvent): boolean;
-  resolve(receivedAt: number): void;
+  resolve(received: Received): void;
+  reject(error: Error): void;
 }
 
 export interface EventWatch {
-  /** Resolves with `performance.now()` at receipt of the first matching event that arrives after the call. */
-  next(matches: (event: EngineEvent) => boolean, timeoutMs: number): Promise<number>;
+  /** Resolves with the first matching event that arrives after the call. */
+  next(matches: (event: EngineEvent) => boolean, timeoutMs: number): Promise<Received>;
+  /** Ends the stream; what still waits rejects. */
   close(): void;
 }
 
@@ -21,11 +29,11 @@ export function watchEvents(engine: Engine): EventWatch {
   const waiters = new Set<Waiter>();
   void (async () => {
     for await (const event of engine.events({ signal: controller.signal })) {
-      const receivedAt = performance.now();
+      const at = performance.now();
       for (const waiter of waiters) {
         if (waiter.matches(event)) {
           waiters.delete(waiter);
-          waiter.resolve(receivedAt);
+          waiter.resolve({ event, at });
         }
       }
     }
@@ -35,19 +43,24 @@ export function watchEvents(engine: Engine): EventWatch {
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
           matches,
-          resolve: (at) => {
+          resolve: (received) => {
             clearTimeout(timer);
-            resolve(at);
+            resolve(received);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            reject(error);
           },
         };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`No matching engine event within ${timeoutMs} ms`));
-        }, timeoutMs);
+        const timer = setTimeout(() => waiter.reject(new Error(`No matching engine event within ${timeoutMs} ms`)), timeoutMs);
         waiters.add(waiter);
       });
     },
-    close: () => controller.abort(),
+    close() {
+      controller.abort();
+      for (const waiter of waiters) waiter.reject(new Error('The event watch was closed'));
+    },
   };
 }
 

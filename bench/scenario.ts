@@ -44,6 +44,16 @@ export interface ScenarioResult {
 
 export interface Scenario {
   id: string;
+  /**
+   * Starts a set-up that costs this machine's CPU but no engine another
+   * scenario measures (the cross-host scenario's own engines), for `run` to use.
+   */
+  prepare?(context: BenchContext): void;
+  /**
+   * Mostly waits out a window, measuring only its daemon's CPU time: in quick
+   * mode the later scenarios' `prepare` run beside it.
+   */
+  waits?: boolean;
   run(context: BenchContext): Promise<ScenarioResult>;
 }
 

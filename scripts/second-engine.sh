@@ -131,7 +131,16 @@ case "$command" in
     count="${3:-1}"
     [[ "$count" =~ ^[1-9][0-9]*$ ]] || fail "expected COUNT to be a whole number >= 1, got '$count'"
     [ "$(id -u)" -eq 0 ] || fail "starting an engine needs root"
-    for i in $(seq 1 "$count"); do start_one "$2-$i"; done
+    # The engines start at once (each mostly waits for its dockerd), and print in order.
+    out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
+    pids=()
+    for i in $(seq 1 "$count"); do
+      start_one "$2-$i" >"$out/$i" &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    for i in $(seq 1 "$count"); do cat "$out/$i"; done
     ;;
   pid)
     [ $# -eq 2 ] || usage
@@ -141,9 +150,14 @@ case "$command" in
   stop)
     [ $# -eq 2 ] || usage
     valid_name "$2"
+    # At once, as they start.
+    pids=()
     for dir in "$root/$2"-[0-9]*; do
-      [ -d "$dir" ] && stop_one "$(basename "$dir")"
+      [ -d "$dir" ] || continue
+      stop_one "$(basename "$dir")" &
+      pids+=($!)
     done
+    for pid in "${pids[@]}"; do wait "$pid"; done
     rmdir "$root" 2>/dev/null || true
     ;;
   *) usage ;;

@@ -53,7 +53,7 @@ export async function runningCount(label: string): Promise<number> {
 export const coldConverge: Scenario = {
   id: 'cold-converge',
   async run(context: BenchContext): Promise<ScenarioResult> {
-    const size: StackSize = context.quick ? { containers: 10, networks: 2, links: 4, ports: 4 } : { containers: 50, networks: 5, links: 20, ports: 20 };
+    const size: StackSize = context.quick ? { containers: 4, networks: 2, links: 2, ports: 2 } : { containers: 50, networks: 5, links: 20, ports: 20 };
     const repetitions = context.quick ? 1 : 3;
     const times = new Map<string, number[]>(contenders.map((contender) => [contender.name, []]));
     for (let repetition = 0; repetition < repetitions; repetition++) {
@@ -69,6 +69,7 @@ export const coldConverge: Scenario = {
           if (running !== size.containers) throw new Error(`${contender.name} left ${running} of ${size.containers} containers running`);
           times.get(contender.name)?.push(milliseconds);
         } finally {
+          context.progress(`cold converge: ${contender.name}, removing the stack`);
           await removeLabelled(stack.label);
         }
       }

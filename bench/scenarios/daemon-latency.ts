@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { removeLabelled } from '../../test/support/docker.js';
 import { DockerEngine } from '../../src/engine/docker/index.js';
 import { silentLogger } from '../../src/log.js';
+import type { Daemon } from '../daemon-process.js';
 import { startDaemon } from '../daemon-process.js';
-import type { EventWatch } from '../event-watch.js';
+import type { EventWatch, Received } from '../event-watch.js';
 import { containerEvent, watchEvents } from '../event-watch.js';
 import { median, run, timed } from '../measure.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../scenario.js';
@@ -17,30 +18,43 @@ import type { Stack, StackContainer } from '../stack.js';
 import { BENCH_IMAGE, generateStack, runCommand, writeManifests } from '../stack.js';
 
 const EVENT_TIMEOUT_MS = 30_000;
-const SETTLE_MS = 1000;
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 interface Running {
   stack: Stack;
   directory: string;
   events: EventWatch;
+  daemon: Daemon;
+}
+
+/**
+ * Until the pass that made `change` has ended: what the daemon does about one
+ * change is over before the next is made, or the engine floor timed.
+ */
+async function passEnded(daemon: Daemon, change: Received): Promise<void> {
+  await daemon.statusUntil(
+    'the end of the pass that made the change',
+    (status) => status.sync.lastReconcileAt !== undefined && Date.parse(status.sync.lastReconcileAt) >= change.event.time,
+    EVENT_TIMEOUT_MS,
+  );
 }
 
 /** A small converged stack under `mooring run`, torn down after `measure`. */
-async function underDaemon<T>(context: BenchContext, id: string, measure: (running: Running) => Promise<T>): Promise<T> {
-  const stack = generateStack({ prefix: `${context.runId}-${id}`, size: { containers: 6, networks: 2, links: 2, ports: 0 }, hostPortBase: 0 });
+async function underDaemon<T>(context: BenchContext, scenario: { id: string; name: string }, measure: (running: Running) => Promise<T>): Promise<T> {
+  const size = context.quick ? { containers: 4, networks: 2, links: 2, ports: 0 } : { containers: 6, networks: 2, links: 2, ports: 0 };
+  const stack = generateStack({ prefix: `${context.runId}-${scenario.id}`, size, hostPortBase: 0 });
   const directory = join(context.workDir, stack.prefix);
   await writeManifests(stack, directory);
-  const daemon = startDaemon({ manifests: directory, instance: stack.prefix, statusFile: join(context.workDir, `${stack.prefix}.status.json`) });
   const engine = new DockerEngine({ env: process.env, logger: silentLogger() });
   const events = watchEvents(engine);
+  // Any event of the converge: the stream is subscribed before the first timed change.
+  const subscribed = events.next(() => true, 120_000);
+  const daemon = startDaemon({ manifests: directory, instance: stack.prefix, statusFile: join(context.workDir, `${stack.prefix}.status.json`) });
   try {
-    await daemon.synced(120_000);
-    // The event stream subscribes asynchronously; give it a moment before the first timed change.
-    await sleep(SETTLE_MS);
-    return await measure({ stack, directory, events });
+    await Promise.all([daemon.synced(120_000), subscribed]);
+    context.progress(`${scenario.name}: converged, measuring`);
+    return await measure({ stack, directory, events, daemon });
   } finally {
+    context.progress(`${scenario.name}: removing the stack`);
     events.close();
     await daemon.stop();
     await removeLabelled(stack.label);
@@ -67,7 +81,7 @@ export const editToConverged: Scenario = {
   async run(context: BenchContext): Promise<ScenarioResult> {
     const repetitions = context.quick ? 2 : 5;
     context.progress('edit to converged: starting the daemon');
-    return underDaemon(context, 'ec', async ({ stack, directory, events }) => {
+    return underDaemon(context, { id: 'ec', name: 'edit to converged' }, async ({ stack, directory, events, daemon }) => {
       const edited = stack.containers[0] as StackContainer;
       const mooringMs: number[] = [];
       const engineMs: number[] = [];
@@ -76,8 +90,9 @@ export const editToConverged: Scenario = {
         const started = events.next(containerEvent('started', edited.name), EVENT_TIMEOUT_MS);
         const writtenAt = performance.now();
         await writeManifests(stack, directory, { networks: [edited.network] });
-        mooringMs.push((await started) - writtenAt);
-        await sleep(SETTLE_MS);
+        const received = await started;
+        mooringMs.push(received.at - writtenAt);
+        await passEnded(daemon, received);
         // The CLI's own process start is part of the floor too, as it is of no daemon's reaction.
         engineMs.push(await engineCreateAndStart(stack, edited));
       }
@@ -105,16 +120,17 @@ export const driftRepair: Scenario = {
   async run(context: BenchContext): Promise<ScenarioResult> {
     const repetitions = context.quick ? 2 : 5;
     context.progress('drift repair: starting the daemon');
-    return underDaemon(context, 'dr', async ({ stack, events }) => {
+    return underDaemon(context, { id: 'dr', name: 'drift repair' }, async ({ stack, events, daemon }) => {
       const victim = stack.containers[1] as StackContainer;
       const repairMs: number[] = [];
       for (let repetition = 0; repetition < repetitions; repetition++) {
         const destroyed = events.next(containerEvent('destroyed', victim.name), EVENT_TIMEOUT_MS);
         const restarted = destroyed.then(() => events.next(containerEvent('started', victim.name), EVENT_TIMEOUT_MS));
         await run('docker', ['rm', '-f', victim.name]);
-        const destroyedAt = await destroyed;
-        repairMs.push((await restarted) - destroyedAt);
-        await sleep(SETTLE_MS);
+        const destroyedAt = (await destroyed).at;
+        const repaired = await restarted;
+        repairMs.push(repaired.at - destroyedAt);
+        await passEnded(daemon, repaired);
       }
       const repair = median(repairMs);
       return {

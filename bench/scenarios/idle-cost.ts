@@ -15,9 +15,12 @@ const RSS_TARGET_MB = 150;
 
 export const idleCost: Scenario = {
   id: 'idle-cost',
+  waits: true,
   async run(context: BenchContext): Promise<ScenarioResult> {
-    const size = context.quick ? { containers: 10, networks: 2, links: 4, ports: 2 } : { containers: 50, networks: 5, links: 20, ports: 10 };
-    const seconds = context.quick ? 20 : 60;
+    const size = context.quick ? { containers: 4, networks: 2, links: 2, ports: 1 } : { containers: 50, networks: 5, links: 20, ports: 10 };
+    // Quick: one probe interval, which holds one round wherever it starts.
+    const seconds = context.quick ? 10 : 60;
+    const settleSeconds = context.quick ? 0 : 5;
     const stack = generateStack({ prefix: `${context.runId}-ic`, size, hostPortBase: 30_000 });
     const directory = join(context.workDir, stack.prefix);
     await writeManifests(stack, directory);
@@ -30,8 +33,9 @@ export const idleCost: Scenario = {
     });
     try {
       await daemon.synced(180_000);
-      // Let the first probe rounds and the start-up allocations pass: idle is what follows.
-      await new Promise((resolve) => setTimeout(resolve, 5000));
+      // Idle is what follows the first probe round, and (in full mode) the start-up allocations after it.
+      await daemon.statusUntil('a first verdict on every check', (status) => status.reachabilitySummary.total > 0 && status.reachabilitySummary.unknown === 0, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000));
       context.progress(`idle cost: measuring for ${seconds} s`);
       const before = await processCost(daemon.pid);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -49,6 +53,7 @@ export const idleCost: Scenario = {
         notes: ['CPU includes the probers the daemon spawned and reaped (their time is added to the parent\'s in /proc).'],
       };
     } finally {
+      context.progress('idle cost: removing the stack');
       await daemon.stop();
       await removeLabelled(stack.label);
     }

@@ -69,13 +69,13 @@ async function noopPasses(stack: Stack, desired: DesiredState, pulls?: (engine: 
 export const noopPass: Scenario = {
   id: 'noop-pass',
   async run(context: BenchContext): Promise<ScenarioResult> {
-    const sizes = context.quick ? [5, 10, 20] : [10, 50, 200];
+    const sizes = context.quick ? [2, 4, 8] : [10, 50, 200];
     const rows: Row[] = [];
     const failures: string[] = [];
     const alwaysFailures: string[] = [];
     let largestMs = Number.NaN;
     for (const containers of sizes) {
-      const networks = 5;
+      const networks = context.quick ? 2 : 5;
       const stack = generateStack({
         prefix: `${context.runId}-np${containers}`,
         size: { containers, networks, links: Math.floor(containers / 10), ports: Math.floor(containers / 10) },
@@ -88,6 +88,7 @@ export const noopPass: Scenario = {
         await writeManifests(stack, directory);
         await writeManifests(stack, alwaysDirectory, { pullPolicy: 'Always' });
         await applyUntilConverged(['-m', directory, '--instance', stack.prefix]);
+        context.progress(`no-op pass: ${PASSES + 1} passes at N = ${containers}, with Never then Always`);
         const never = await noopPasses(stack, (await loadDesiredState({ directory })).desired);
         // The first pass pulls each image (no registry answers here: the pull fails at once, and what runs is kept); the next ones are inside the interval.
         const always = await noopPasses(stack, (await loadDesiredState({ directory: alwaysDirectory })).desired, (engine) => new Pulls({ engine, clock: systemClock, logger: silentLogger() }));
@@ -111,6 +112,7 @@ export const noopPass: Scenario = {
           },
         });
       } finally {
+        context.progress(`no-op pass: removing ${containers} containers`);
         await removeLabelled(stack.label);
       }
     }

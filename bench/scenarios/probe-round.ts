@@ -21,8 +21,8 @@ const TARGET_MS = 2000;
 export const probeRound: Scenario = {
   id: 'probe-round',
   async run(context: BenchContext): Promise<ScenarioResult> {
-    const sources = context.quick ? 4 : 20;
-    const linksPerSource = 5;
+    const sources = context.quick ? 2 : 20;
+    const linksPerSource = context.quick ? 2 : 5;
     const networks = context.quick ? 2 : 4;
     const size = { containers: sources + networks * linksPerSource, networks, links: sources * linksPerSource, linksPerSource, ports: 0 };
     const repetitions = context.quick ? 2 : 5;
@@ -61,6 +61,7 @@ export const probeRound: Scenario = {
         });
       }
     } finally {
+      context.progress('probe round: removing the stack');
       await removeLabelled(stack.label);
     }
     return {

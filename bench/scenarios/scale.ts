@@ -24,6 +24,7 @@ import { MOORING_BIN, round } from '../scenario.js';
 import { pairedStack, writeManifests } from '../stack.js';
 import { runningCount } from './cold-converge.js';
 
+/** The networks of the CLI's documents, and of the daemon's stacks in full mode. */
 const NETWORKS = 6;
 /** pairedStack(330): 330 Containers, 165 Links and 6 Networks. */
 const CLI_CONTAINERS = 330;
@@ -33,6 +34,7 @@ const LINEAR_SLACK = 1.25;
 
 export interface Settings {
   sizes: number[];
+  networks: number;
   probeInterval: string;
   resync: string;
   idleSeconds: number;
@@ -43,10 +45,11 @@ export interface Settings {
 
 /** Sizes in the order run: the first from nothing (the cold converge), then shrinking and growing. */
 export function settings(context: BenchContext): Settings {
-  const sizes = context.scaleSizes ?? (context.quick ? [4, 2] : [300, 100, 500]);
+  // Quick: growing, with no prune delay to wait out; a network a pair; idle for two probe intervals.
+  const sizes = context.scaleSizes ?? (context.quick ? [2, 4] : [300, 100, 500]);
   return context.quick
-    ? { sizes, probeInterval: '2s', resync: '10s', idleSeconds: 5, repetitions: 1, floorSample: 0, concurrencies: [4] }
-    : { sizes, probeInterval: '10s', resync: '30s', idleSeconds: 60, repetitions: 3, floorSample: 12, concurrencies: [2, 4, 8] };
+    ? { sizes, networks: 2, probeInterval: '2s', resync: '10s', idleSeconds: 4, repetitions: 1, floorSample: 0, concurrencies: [4] }
+    : { sizes, networks: NETWORKS, probeInterval: '10s', resync: '30s', idleSeconds: 60, repetitions: 3, floorSample: 12, concurrencies: [2, 4, 8] };
 }
 
 export interface SizeFigures {
@@ -138,7 +141,7 @@ async function statusWriteMs(status: Status, directory: string): Promise<number>
 
 export async function measureSize(context: BenchContext, options: { prefix: string; n: number; settings: Settings; directory: string; bin?: string }): Promise<SizeFigures> {
   const { prefix, n, settings: s, directory } = options;
-  const stack = pairedStack({ prefix, containers: n, networks: NETWORKS });
+  const stack = pairedStack({ prefix, containers: n, networks: s.networks });
   await writeManifests(stack, join(directory, 'manifests'));
   context.progress(`scale: N = ${n}, converging under mooring run`);
   const listen = `127.0.0.1:${await freePort()}`;
@@ -202,7 +205,7 @@ async function floor(context: BenchContext, s: Settings, n: number): Promise<{ c
   const rates = new Map<number, number>();
   // With one concurrency to try (quick mode), there is nothing to choose on a sample.
   for (const concurrency of s.concurrencies.length > 1 ? s.concurrencies : []) {
-    const stack = pairedStack({ prefix: `${context.runId}-sf${concurrency}`, containers: s.floorSample, networks: NETWORKS });
+    const stack = pairedStack({ prefix: `${context.runId}-sf${concurrency}`, containers: s.floorSample, networks: s.networks });
     context.progress(`scale: engine floor, ${s.floorSample} containers ${concurrency} at a time`);
     try {
       rates.set(concurrency, (await engineFloorMs(stack, concurrency)) / s.floorSample);
@@ -211,7 +214,7 @@ async function floor(context: BenchContext, s: Settings, n: number): Promise<{ c
     }
   }
   const [concurrency] = [...rates].sort((a, b) => a[1] - b[1])[0] ?? [s.concurrencies[0] as number];
-  const stack = pairedStack({ prefix: `${context.runId}-sfn`, containers: n, networks: NETWORKS });
+  const stack = pairedStack({ prefix: `${context.runId}-sfn`, containers: n, networks: s.networks });
   context.progress(`scale: engine floor, ${n} containers ${concurrency} at a time`);
   try {
     const ms = await engineFloorMs(stack, concurrency);
@@ -309,7 +312,7 @@ export const scale: Scenario = {
     return {
       id: 'scale',
       title: 'Scale: the daemon at N containers with N/2 Links',
-      parameters: { sizes: s.sizes.join(' → '), networks: NETWORKS, probeInterval: s.probeInterval, resync: s.resync, idleSeconds: s.idleSeconds, repetitions: s.repetitions },
+      parameters: { sizes: s.sizes.join(' → '), networks: s.networks, probeInterval: s.probeInterval, resync: s.resync, idleSeconds: s.idleSeconds, repetitions: s.repetitions },
       rows,
       targets,
       notes: [
