@@ -45,10 +45,10 @@ export interface Settings {
 
 /** Sizes in the order run: the first from nothing (the cold converge), then shrinking and growing. */
 export function settings(context: BenchContext): Settings {
-  // Quick: growing, with no prune delay to wait out; a network a pair; idle for two probe intervals.
+  // Quick: growing, with no prune delay to wait out; a network a pair; idle for one probe interval, which holds one round.
   const sizes = context.scaleSizes ?? (context.quick ? [2, 4] : [300, 100, 500]);
   return context.quick
-    ? { sizes, networks: 2, probeInterval: '2s', resync: '10s', idleSeconds: 4, repetitions: 1, floorSample: 0, concurrencies: [4] }
+    ? { sizes, networks: 2, probeInterval: '2s', resync: '10s', idleSeconds: 2, repetitions: 1, floorSample: 0, concurrencies: [4] }
     : { sizes, networks: NETWORKS, probeInterval: '10s', resync: '30s', idleSeconds: 60, repetitions: 3, floorSample: 12, concurrencies: [2, 4, 8] };
 }
 
